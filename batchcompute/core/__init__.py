@@ -1,0 +1,1 @@
+"""Protocol core: signing, the route table, transport and errors."""

@@ -1,0 +1,190 @@
+"""Job descriptions: a JobDescription holds a DAG of TaskDescriptions."""
+from __future__ import annotations
+
+from typing import Any, Dict, Union
+
+from ..utils.jsonizable import Boolean, Child, Dict_, Jsonizable, List_, MapOf, Number, String
+
+__all__ = [
+    "Docker", "Command", "InputMappingConfig", "Parameters", "Topic", "Notification", "AutoCluster",
+    "TaskDescription", "DAG", "JobDescription", "Logging", "Config", "App", "AppJobDescription",
+]
+
+
+class Docker(Jsonizable):
+    """The Docker image a task's command runs in."""
+    Image = String(default="")
+
+
+class Command(Jsonizable):
+    """What an instance runs: a shell command line, an optional package and its environment."""
+    CommandLine = String()
+    PackagePath = String()
+    EnvVars = Dict_(default=dict, str_values=True)
+    Docker = Child(Docker, default=Docker)
+
+    required = ("CommandLine", "PackagePath")
+
+
+class InputMappingConfig(Jsonizable):
+    """How mapped input files are presented (locale, locking)."""
+    Locale = String(default="GBK")
+    Lock = Boolean(default=False)
+
+
+class Parameters(Jsonizable):
+    """A task's command and where its standard output and error go."""
+    Command = Child(Command, default=Command)
+    InputMappingConfig = Child(InputMappingConfig, default=InputMappingConfig)
+    StdoutRedirectPath = String()
+    StderrRedirectPath = String()
+
+    required = ("Command", "InputMappingConfig", "StdoutRedirectPath", "StderrRedirectPath")
+
+
+class Topic(Jsonizable):
+    """An MNS topic that receives job events."""
+    Name = String(default="")
+    Endpoint = String(default="")
+    Events = List_(default=list)
+    UserData = String(default="")
+    UserTemplate = String(default="")
+
+
+class Notification(Jsonizable):
+    """Where job events are sent."""
+    Topic = Child(Topic, default=Topic)
+
+
+class AutoCluster(Jsonizable):
+    """A cluster created for one task and released after it."""
+    InstanceType = String(default="")
+    ResourceType = String()
+    SpotStrategy = String()
+    SpotPriceLimit = Number()
+    ImageId = String()
+    ECSImageId = String(default="")
+    Configs = Child("Configs")
+    UserData = Dict_(default=dict)
+    ReserveOnFail = Boolean(default=False)
+    ClusterId = String()
+    DependencyIsvService = String(default="")
+
+
+class TaskDescription(Jsonizable):
+    """One task of a job: InstanceCount instances of the same command."""
+    Parameters = Child(Parameters, default=Parameters)
+    InputMapping = Dict_(default=dict)
+    OutputMapping = Dict_(default=dict)
+    LogMapping = Dict_(default=dict)
+    WriteSupport = Boolean()
+    Timeout = Number(default=3600)
+    InstanceCount = Number(default=1)
+    MaxRetryCount = Number(default=0)
+    ClusterId = String()
+    Mounts = Child("Mounts")
+    AutoCluster = Child(AutoCluster)
+
+    required = ("Parameters", "Timeout", "InstanceCount", ("ClusterId", "AutoCluster"))
+
+
+def _named(kind: str, table: Dict[str, Any], name: str) -> Any:
+    try:
+        return table[name]
+    except KeyError:
+        raise KeyError("'%s' is not a valid %s name" % (name, kind)) from None
+
+
+class DAG(Jsonizable):
+    """The tasks of a job and their dependencies (``{"a": ["b"]}``: b runs after a)."""
+    Tasks = MapOf(TaskDescription, default=dict)
+    Dependencies = Dict_(default=dict)
+
+    required = ("Tasks",)
+
+    def add_task(self, task_name: str, task: Union[TaskDescription, Dict[str, Any]]) -> None:
+        """Add (a copy of) ``task`` under ``task_name``."""
+        self.Tasks[task_name] = DAG.Tasks.item(task)
+
+    def delete_task(self, task_name: str) -> None:
+        self.Tasks.pop(task_name, None)
+
+    def get_task(self, task_name: str) -> TaskDescription:
+        return _named("task", self.Tasks, task_name)
+
+
+class JobDescription(Jsonizable):
+    """A DAG job: the body of create_job."""
+    Name = String()
+    Description = String(default="Batchcompute Python SDK")
+    Priority = Number()
+    Notification = Child(Notification)
+    JobFailOnInstanceFail = Boolean(default=True)
+    AutoRelease = Boolean(default=False)
+    Type = String(default="DAG")
+    DAG = Child(DAG)
+
+    required = ("Name", "Priority", "Type", "JobFailOnInstanceFail", "DAG")
+
+
+class Logging(Jsonizable):
+    """Where an App job's stdout and stderr go."""
+    StdoutPath = String()
+    StderrPath = String()
+
+
+class Config(Jsonizable):
+    """Per-job overrides of an App's configs (plain values)."""
+    ResourceType = String()
+    InstanceType = String()
+    InstanceCount = Number()
+    MinDiskSize = Number()
+    DiskType = String()
+    MinDataDiskSize = Number()
+    DataDiskType = String()
+    DataDiskMountPoint = String()
+    MaxRetryCount = Number()
+    Timeout = Number()
+
+
+class App(Jsonizable):
+    """The App an App job runs, with its inputs and outputs."""
+    AppName = String()
+    Inputs = Dict_(default=dict)
+    Outputs = Dict_()
+    Logging = Child(Logging)
+    Config = Child(Config)
+
+    required = ("AppName", "Inputs")
+
+    def add_input(self, name: str, value: Any) -> None:
+        self.Inputs[name] = value
+
+    def get_input(self, name: str) -> Any:
+        return _named("input", self.Inputs, name)
+
+    def delete_input(self, name: str) -> None:
+        self.Inputs.pop(name, None)
+
+    def add_output(self, name: str, value: Any) -> None:
+        self.Outputs[name] = value
+
+    def get_output(self, name: str) -> Any:
+        return _named("output", self.Outputs, name)
+
+    def delete_output(self, name: str) -> None:
+        self.Outputs.pop(name, None)
+
+
+class AppJobDescription(Jsonizable):
+    """An App job: runs a registered App with inputs (the body of create_job)."""
+    Name = String()
+    Description = String()
+    Priority = Number()
+    Notification = Child(Notification)
+    JobFailOnInstanceFail = Boolean()
+    AutoRelease = Boolean()
+    Type = String()
+    App = Child(App, default=App)
+
+    required = ("Name", "Type", "App")

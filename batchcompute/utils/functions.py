@@ -1,0 +1,80 @@
+"""Small helpers: regions, API version, time conversion, md5, ids."""
+from __future__ import annotations
+
+import calendar
+import datetime
+import hashlib
+import time
+from typing import Any, Mapping, Optional, Union
+
+from ..core.exceptions import ConfigError
+from ..core.regions import add_region, get_all_region, get_region
+from ..core.signing import gmt_date as gmt_time
+
+__all__ = [
+    "ConfigError", "add_region", "get_region", "get_all_region", "get_api_version", "set_api_version",
+    "gmt_time", "iget", "str2datetime", "utc2local", "local2utc", "str_md5", "utf8", "UTC_FORMAT",
+    "API_VERSION", "timestamp_datetime", "datetime_timestamp",
+]
+
+API_VERSION = "2015-11-11"
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_api_version = {"value": API_VERSION}
+
+
+def get_api_version() -> str:
+    """The default API version sent by new clients."""
+    return _api_version["value"]
+
+
+def set_api_version(version: str) -> None:
+    _api_version["value"] = version
+
+
+def iget(d: Mapping[str, Any], key: str) -> Any:
+    """``d[key]`` with the key matched case-insensitively (None when absent)."""
+    wanted = key.lower()
+    for name, value in d.items():
+        if name.lower() == wanted:
+            return value
+    return None
+
+
+def utc2local(utc: datetime.datetime) -> datetime.datetime:
+    """A naive UTC datetime as a naive local datetime."""
+    return datetime.datetime.fromtimestamp(calendar.timegm(utc.timetuple()) + utc.microsecond / 1e6)
+
+
+def local2utc(local: datetime.datetime) -> datetime.datetime:
+    """A naive local datetime as a naive UTC datetime."""
+    return datetime.datetime.utcfromtimestamp(time.mktime(local.timetuple()) + local.microsecond / 1e6)
+
+
+def str2datetime(utc_timestr: Any) -> Optional[datetime.datetime]:
+    """A service time string (``%Y-%m-%dT%H:%M:%S.%fZ``, UTC) as a local datetime; None if it does not parse."""
+    if isinstance(utc_timestr, datetime.datetime):
+        return utc_timestr
+    if not isinstance(utc_timestr, str) or not utc_timestr:
+        return None
+    for fmt in (UTC_FORMAT, "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return utc2local(datetime.datetime.strptime(utc_timestr, fmt))
+        except ValueError:
+            continue
+    return None
+
+
+def timestamp_datetime(value: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value))
+
+
+def datetime_timestamp(dt: datetime.datetime) -> float:
+    return time.mktime(dt.timetuple())
+
+
+def utf8(s: Union[str, bytes]) -> bytes:
+    return s if isinstance(s, bytes) else str(s).encode("utf-8")
+
+
+def str_md5(s: Union[str, bytes]) -> str:
+    return hashlib.md5(utf8(s)).hexdigest()
