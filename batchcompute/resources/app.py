@@ -52,7 +52,7 @@ class VM(Jsonizable):
 
 
 class _OneConfig(Jsonizable):
-    Default: Any = None  # declared by subclasses
+    # Default is declared by each subclass, with the types its config takes.
     Description = String(default="")
     Overwritable = Boolean(default=True)
 

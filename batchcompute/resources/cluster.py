@@ -123,19 +123,19 @@ class Configs(Jsonizable):
         """Set the system disk (``type`` is accepted as an alias of ``type_``)."""
         type_ = kwargs.pop("type", type_)
         _no_more(kwargs)
-        self.Disks._values["SystemDisk"] = SystemDisk.raw(Type=type_, Size=SystemDisk.Size.coerce(size))
+        self.Disks.put_raw("SystemDisk", SystemDisk.raw(Type=type_, Size=SystemDisk.Size.coerce(size)))
 
     def add_data_disk(self, size: Union[int, float], type_: str = "cloud", mount_point: str = "",
                       **kwargs: str) -> None:
         """Set the data disk (``type`` is accepted as an alias of ``type_``)."""
         type_ = kwargs.pop("type", type_)
         _no_more(kwargs)
-        self.Disks._values["DataDisk"] = DataDisk.raw(
-            Type=type_, Size=DataDisk.Size.coerce(size), MountPoint=mount_point)
+        self.Disks.put_raw("DataDisk", DataDisk.raw(
+            Type=type_, Size=DataDisk.Size.coerce(size), MountPoint=mount_point))
 
     def set_networks_type(self, classicnetworks: bool = False) -> None:
         """Use the classic network (True) or the default VPC (False)."""
-        self._values["Networks"] = Networks.raw() if classicnetworks else _default_networks()
+        self.put_raw("Networks", Networks.raw() if classicnetworks else _default_networks())
 
     def set_classic_netWorks(self) -> None:  # noqa: N802 (the official name)
         """Use the classic network (drops the default VPC)."""
@@ -149,6 +149,8 @@ def _no_more(kwargs: Dict[str, Any]) -> None:
 
 class _Groups:
     """add_group / get_group / delete_group over a ``Groups`` map."""
+
+    __slots__ = ()
 
     def add_group(self, group_name: str, group: Any) -> None:
         """Add (a copy of) ``group`` under ``group_name``."""

@@ -7,6 +7,12 @@ A description class lists its properties as class attributes::
 
 and this module does the rest for all of them: type checks and coercion on assignment, defaults
 at construction, children created on first read, copying, validation and JSON (de)serialisation.
+
+Copies follow the service SDK's rule: a copy (assignment of a description, ``copy.copy``,
+``Cls(other)``) is the object *rebuilt from its JSON*, so defaults come back and partial values
+are completed. Rebuilding is done structurally, without a JSON round trip, except for the
+objects whose JSON would not rebuild to themselves (made partial on purpose, or with a key
+removed); those are marked dirty and rebuilt from their data.
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from ..core.exceptions import FieldError, JsonError, ValidationError
 
 __all__ = [
     "Jsonizable", "BatchEncoder", "Prop", "Value", "String", "Number", "Float", "Boolean", "Dict_", "List_",
-    "Child", "MapOf", "ListOf", "Required",
+    "Child", "MapOf", "ListOf",
 ]
 
 _MISSING: Any = object()
@@ -43,6 +49,17 @@ def _type_error(name: str, accepted: Any) -> TypeError:
     return TypeError("Property %s must be type of %s" % (name, accepted))
 
 
+def _copy_plain(value: Any) -> Any:
+    """An independent copy of plain JSON-like data."""
+    if isinstance(value, dict):
+        return {key: _copy_plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy_plain(item) for item in value]
+    if isinstance(value, Jsonizable):
+        return value._rebuild()
+    return value
+
+
 class Prop:
     """A declared property. Subclasses say which values it accepts and how they are stored.
 
@@ -52,7 +69,7 @@ class Prop:
     them; ``check`` is called as ``check(obj, value)`` after coercion to veto inconsistent values.
     """
 
-    accepted: ClassVar[Tuple[type, ...]] = (object,)
+    accepted: Tuple[type, ...] = (object,)
 
     def __init__(self, default: Any = _MISSING, *, on_read: Any = _MISSING, blank_ignored: bool = False,
                  check: Optional[Callable[[Any, Any], None]] = None, doc: str = "") -> None:
@@ -69,10 +86,20 @@ class Prop:
     def __get__(self, obj: Optional["Jsonizable"], owner: type) -> Any:
         if obj is None:
             return self
-        return obj._read(self)
+        try:
+            return obj._values[self.name]
+        except KeyError:
+            empty = self.empty()
+            if empty is _MISSING:
+                return None
+            self.__set__(obj, empty)
+            return obj._values.get(self.name)
 
     def __set__(self, obj: "Jsonizable", value: Any) -> None:
-        obj._assign(self, value)
+        value = self.coerce(value)
+        if self.check is not None:
+            self.check(obj, value)
+        obj._values[self.name] = value
 
     def coerce(self, value: Any) -> Any:
         """Check ``value`` and return what is stored (raises TypeError)."""
@@ -88,8 +115,9 @@ class Prop:
         """The value a read of the unset property stores, or _MISSING (the read gives None)."""
         return self.on_read
 
-    def copy_value(self, value: Any) -> Any:
-        return copy.deepcopy(value)
+    def rebuild(self, value: Any) -> Any:
+        """The value as a rebuilt-from-JSON copy of its owner would hold it."""
+        return value
 
 
 class Value(Prop):
@@ -97,10 +125,7 @@ class Value(Prop):
 
     def __init__(self, *types: type, **options: Any) -> None:
         super().__init__(**options)
-        self.accepted = tuple(types)  # type: ignore[misc]
-
-    def copy_value(self, value: Any) -> Any:
-        return copy.deepcopy(value)
+        self.accepted = tuple(types)
 
 
 class String(Prop):
@@ -108,22 +133,30 @@ class String(Prop):
 
     accepted = (str, bytes, type(None))
 
+    def __set__(self, obj: "Jsonizable", value: Any) -> None:
+        if isinstance(value, bytes):
+            value = value.decode("utf-8")
+        elif not isinstance(value, str) and value is not None:
+            raise _type_error(self.name, self.accepted)
+        values = obj._values
+        if not value and (value is None or self.blank_ignored or self.name in values):
+            if values.pop(self.name, _MISSING) is not _MISSING:
+                obj._dirty = True
+            return
+        if self.check is not None:
+            self.check(obj, value)
+        values[self.name] = value
+
     def coerce(self, value: Any) -> Any:
         if isinstance(value, bytes):
             return value.decode("utf-8")
         return super().coerce(value)
-
-    def copy_value(self, value: Any) -> Any:
-        return value
 
 
 class Number(Prop):
     """int, float or None (bool counts as int)."""
 
     accepted = (int, float, type(None))
-
-    def copy_value(self, value: Any) -> Any:
-        return value
 
 
 class Float(Number):
@@ -139,9 +172,6 @@ class Boolean(Prop):
 
     accepted = (bool,)
 
-    def copy_value(self, value: Any) -> Any:
-        return value
-
 
 class Dict_(Prop):
     """A plain dict. ``str_values=True`` turns every non-None value into str (EnvVars)."""
@@ -153,13 +183,17 @@ class Dict_(Prop):
         self.str_values = str_values
 
     def coerce(self, value: Any) -> Any:
-        value = dict(super().coerce(value))
+        if not isinstance(value, dict):
+            raise _type_error(self.name, self.accepted)
         if self.str_values:
-            value = {key: (item if item is None else str(item)) for key, item in value.items()}
-        return value
+            return {key: (item if item is None else str(item)) for key, item in value.items()}
+        return dict(value)
 
     def empty(self) -> Any:
         return {}
+
+    def rebuild(self, value: Any) -> Any:
+        return self.coerce(_copy_plain(value))
 
 
 class List_(Prop):
@@ -172,6 +206,9 @@ class List_(Prop):
 
     def empty(self) -> Any:
         return []
+
+    def rebuild(self, value: Any) -> Any:
+        return _copy_plain(value)
 
 
 class Child(Prop):
@@ -190,6 +227,8 @@ class Child(Prop):
     def item(self, value: Any) -> "Jsonizable":
         """One nested description rebuilt from ``value`` (an instance or a dict)."""
         cls = self.cls
+        if type(value) is cls:
+            return value._rebuild()
         if isinstance(value, Jsonizable):
             value = value.to_data()
         elif not isinstance(value, dict):
@@ -197,15 +236,13 @@ class Child(Prop):
         return cls(value)
 
     coerce = item
+    rebuild = item
 
     def make_default(self) -> Any:
         return self.default() if callable(self.default) else self.cls()
 
     def empty(self) -> Any:
         return self.cls()
-
-    def copy_value(self, value: Any) -> Any:
-        return value._deepcopy()
 
 
 class MapOf(Child):
@@ -214,16 +251,16 @@ class MapOf(Child):
     def coerce(self, value: Any) -> Any:
         if not isinstance(value, dict):
             raise _type_error(self.name, dict)
-        return {key: self.item(item) for key, item in value.items()}
+        item = self.item
+        return {key: item(entry) for key, entry in value.items()}
+
+    rebuild = coerce
 
     def make_default(self) -> Any:
         return {}
 
     def empty(self) -> Any:
         return {}
-
-    def copy_value(self, value: Any) -> Any:
-        return {key: item._deepcopy() for key, item in value.items()}
 
 
 class ListOf(Child):
@@ -232,7 +269,9 @@ class ListOf(Child):
     def coerce(self, value: Any) -> Any:
         if not isinstance(value, list):
             raise _type_error(self.name, list)
-        return [self.item(item) for item in value]
+        return [self.item(entry) for entry in value]
+
+    rebuild = coerce
 
     def make_default(self) -> Any:
         return []
@@ -240,11 +279,27 @@ class ListOf(Child):
     def empty(self) -> Any:
         return []
 
-    def copy_value(self, value: Any) -> Any:
-        return [item._deepcopy() for item in value]
+
+class _Schema(type):
+    """Collects a class's declared properties; instances get no ``__dict__``, so a misspelt
+    property assignment fails instead of silently missing from the JSON."""
+
+    def __new__(mcs, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any]) -> "_Schema":
+        namespace.setdefault("__slots__", ())
+        cls = super().__new__(mcs, name, bases, namespace)
+        fields: Dict[str, Prop] = {}
+        for klass in reversed(cls.__mro__):
+            fields.update((key, value) for key, value in vars(klass).items() if isinstance(value, Prop))
+        cls._fields = fields
+        cls._defaults = [field for field in fields.values() if field.default is not _MISSING]
+        Jsonizable_registry.setdefault(name, cls)
+        return cls
 
 
-class Jsonizable:
+Jsonizable_registry: Dict[str, type] = {}
+
+
+class Jsonizable(metaclass=_Schema):
     """Base of every description class: a typed, JSON-serialisable bag of declared properties.
 
     Construct from nothing, a dict, a JSON string or another instance of the same class (a
@@ -253,32 +308,24 @@ class Jsonizable:
     of those names must be set.
     """
 
+    __slots__ = ("_values", "_dirty")
     required: ClassVar[Sequence[Required]] = ()
-    _fields: ClassVar[Dict[str, Prop]] = {}
-    _defaults: ClassVar[List[Prop]] = []
-    _registry: ClassVar[Dict[str, Type["Jsonizable"]]] = {}
-    __slots__ = ("_values", "__dict__")
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        fields: Dict[str, Prop] = {}
-        for klass in reversed(cls.__mro__):
-            fields.update((name, value) for name, value in vars(klass).items() if isinstance(value, Prop))
-        cls._fields = fields
-        cls._defaults = [field for field in fields.values() if field.default is not _MISSING]
-        Jsonizable._registry.setdefault(cls.__name__, cls)
+    _fields: ClassVar[Dict[str, Prop]]
+    _defaults: ClassVar[List[Prop]]
+    _registry: ClassVar[Dict[str, type]] = Jsonizable_registry
 
     def __init__(self, dct: Any = None) -> None:
         self._values: Dict[str, Any] = {}
+        self._dirty = False
         if dct is None:
             pass
+        elif isinstance(dct, dict):
+            self.update(dct)
         elif isinstance(dct, (str, bytes)):
             self.load(dct)
         elif type(dct) is type(self):
-            self._values = dct._deepcopy()._values
+            self._values = dct._rebuild()._values
             return
-        elif isinstance(dct, dict):
-            self.update(dct)
         else:
             raise TypeError("Invalid type '%s' for '%s'" % (type(dct), type(self).__name__))
         values = self._values
@@ -287,64 +334,50 @@ class Jsonizable:
                 values[field.name] = field.make_default()
 
     @classmethod
-    def raw(cls, **values: Any) -> "Jsonizable":
-        """An instance holding exactly ``values``: no defaults, no coercion (used for the few
-        defaults the service expects in a partial form, such as Configs' VPC)."""
+    def raw(cls, **values: Any) -> Any:
+        """An instance holding exactly ``values``: no defaults, no coercion. Used for the few
+        values the service expects in a partial form, such as Configs' default VPC."""
         obj = cls.__new__(cls)
         obj._values = dict(values)
+        obj._dirty = True
         return obj
 
-    # -- the generic property protocol -------------------------------------------------
+    def put_raw(self, name: str, value: Any) -> None:
+        """Store ``value`` under ``name`` as is (see :meth:`raw`)."""
+        self._field(name)
+        self._values[name] = value
+
     def _field(self, name: str) -> Prop:
         try:
             return self._fields[name]
         except KeyError:
             raise FieldError(name) from None
 
-    def _read(self, field: Prop) -> Any:
-        values = self._values
-        name = field.name
-        if name in values:
-            return values[name]
-        empty = field.empty()
-        if empty is _MISSING:
-            return None
-        self._assign(field, empty)
-        return values.get(name)
+    def _rebuild(self) -> Any:
+        """A copy equal to this object rebuilt from its JSON."""
+        cls = type(self)
+        if self._dirty:
+            return cls(_copy_plain(self.to_data()))
+        obj = cls.__new__(cls)
+        fields = self._fields
+        obj._values = {name: fields[name].rebuild(value) for name, value in self._values.items()}
+        obj._dirty = False
+        return obj
 
-    def _assign(self, field: Prop, value: Any) -> None:
-        values = self._values
-        name = field.name
-        if isinstance(field, String):
-            value = field.coerce(value)
-            if not value:
-                if value is None or field.blank_ignored or name in values:
-                    values.pop(name, None)
-                    return
-        else:
-            value = field.coerce(value)
-        if field.check is not None:
-            field.check(self, value)
-        values[name] = value
-
-    # -- attribute and item access ------------------------------------------------------
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name[:1].isupper() and name not in self._fields:
-            raise FieldError(name)  # a typo'd property would otherwise vanish from the JSON
-        object.__setattr__(self, name, value)
-
+    # -- item access and the dict-like API ------------------------------------------------
     def __getitem__(self, name: str) -> Any:
         try:
             field = self._fields[name]
         except KeyError:
             raise KeyError(name) from None
-        return self._read(field)
+        return field.__get__(self, type(self))
 
     def __setitem__(self, name: str, value: Any) -> None:
-        self._assign(self._field(name), value)
+        self._field(name).__set__(self, value)
 
     def __delitem__(self, name: str) -> None:
-        self._values.pop(name, None)
+        if self._values.pop(name, _MISSING) is not _MISSING:
+            self._dirty = True
 
     def __contains__(self, name: object) -> bool:
         return name in self._values
@@ -373,7 +406,7 @@ class Jsonizable:
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 
-    # -- bulk operations ----------------------------------------------------------------
+    # -- bulk operations ------------------------------------------------------------------
     def update(self, dct: Dict[str, Any]) -> None:
         """Assign every known key of ``dct`` (in declaration order); unknown keys are dropped."""
         if isinstance(dct, Jsonizable):
@@ -382,10 +415,10 @@ class Jsonizable:
             raise TypeError("update() needs a dict, not %s" % type(dct).__name__)
         for name, field in self._fields.items():
             if name in dct:
-                self._assign(field, dct[name])
+                field.__set__(self, dct[name])
 
     def load(self, json_str: Union[str, bytes]) -> None:
-        """Update from a JSON text."""
+        """Update from a JSON text (JsonError when it does not parse to an object)."""
         try:
             data = json.loads(json_str)
         except (TypeError, ValueError):
@@ -395,12 +428,12 @@ class Jsonizable:
         self.update(data)
 
     def to_data(self) -> Dict[str, Any]:
-        """The properties as plain JSON-ready data (nested descriptions become dicts)."""
+        """The properties as plain JSON-ready data (shares containers with the object)."""
         return {name: _plain(value) for name, value in self._values.items()}
 
     def detail(self) -> Dict[str, Any]:
         """A deep copy of the properties as a dict."""
-        return self._deepcopy()._values
+        return self._rebuild()._values
 
     def dump(self, indent: Optional[int] = 4) -> str:
         """The JSON text of the description (what goes on the wire)."""
@@ -411,22 +444,16 @@ class Jsonizable:
 
     __repr__ = __str__
 
-    def _deepcopy(self) -> "Jsonizable":
-        fields = self._fields
-        return type(self).raw(**{
-            name: fields[name].copy_value(value) if name in fields else copy.deepcopy(value)
-            for name, value in self._values.items()})
+    def __copy__(self) -> Any:
+        return self._rebuild()
 
-    def __copy__(self) -> "Jsonizable":
-        return self._deepcopy()
-
-    def __deepcopy__(self, memo: Dict[int, Any]) -> "Jsonizable":
-        return self._deepcopy()
+    def __deepcopy__(self, memo: Dict[int, Any]) -> Any:
+        return self._rebuild()
 
     def __reduce__(self) -> Any:
         return (type(self), (self.to_data(),))
 
-    # -- validation ---------------------------------------------------------------------
+    # -- validation -----------------------------------------------------------------------
     def validate(self) -> None:
         """Raise ValidationError unless every required property is set (recursively)."""
         values = self._values
@@ -447,8 +474,15 @@ class Jsonizable:
 def _plain(value: Any) -> Any:
     if isinstance(value, Jsonizable):
         return value.to_data()
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if type(value) is dict:
+        return {key: _plain(item) for key, item in value.items()} if value and _has_objects(value) else value
+    if isinstance(value, list):
         return [_plain(item) for item in value]
     return value
+
+
+def _has_objects(value: Dict[str, Any]) -> bool:
+    for item in value.values():
+        if isinstance(item, (Jsonizable, dict, list)):
+            return True
+    return False
