@@ -1,0 +1,102 @@
+"""Status objects and the four response kinds."""
+import datetime
+import json
+
+import pytest
+
+from batchcompute import ClientError
+from batchcompute.client.response import (ActionResponse, Cluster, CreateResponse, GetResponse, Instance, Job,
+                                          ListResponse, RawResponse, Task, client_error)
+from batchcompute.resources import JobDescription
+from batchcompute.utils.functions import utc2local
+
+HEADERS = {"x-acs-request-id": "req-1", "Date": "Mon, 23 Nov 2026 07:00:00 GMT"}
+
+
+def raw(body, status=200, headers=HEADERS):
+    return RawResponse(status, headers, json.dumps(body).encode() if not isinstance(body, bytes) else body)
+
+
+JOB = {"Id": "job-00000000000000000000000000000001", "Name": "demo", "State": "Running", "Priority": 1,
+       "CreationTime": "2016-11-01T15:25:03.020203Z", "StartTime": "", "EndTime": None,
+       "TaskMetrics": {"RunningCount": 1, "FinishedCount": 0}, "InstanceMetrics": {"RunningCount": 3}}
+
+
+def test_get_response_passes_attributes_through():
+    response = GetResponse(raw(JOB), Job)
+    assert response.StatusCode == 200 and response.RequestId == "req-1" and response.Date == HEADERS["Date"]
+    assert response.Name == "demo" and response["State"] == "Running"
+    assert response.TaskMetrics.RunningCount == 1
+    assert response.Owner is None  # documented field the body left out
+
+
+def test_time_fields_become_local_datetimes_and_blanks_none():
+    job = Job(JOB)
+    assert job.CreationTime == utc2local(datetime.datetime(2016, 11, 1, 15, 25, 3, 20203))
+    assert job.StartTime is None and job.EndTime is None
+
+
+def test_status_objects_are_read_only():
+    job = Job(JOB)
+    with pytest.raises(AttributeError):
+        job.State = "Finished"
+    with pytest.raises(AttributeError):
+        job.TaskMetrics.RunningCount = 5
+    with pytest.raises(AttributeError):
+        job.NoSuchField
+
+
+def test_status_objects_compare_equal_to_their_id_and_sort_by_it():
+    first, second = Job({"Id": "job-2"}), Job({"Id": "job-1"})
+    assert first == "job-2" and first != "job-1"
+    assert sorted([first, second]) == ["job-1", "job-2"]
+    assert Task({"TaskName": "a"}) == "a"
+    assert Instance({"InstanceId": 0}).id == 0
+    assert len({Job({"Id": "x"}), Job({"Id": "x"})}) == 1
+
+
+def test_instance_output_and_cluster_group():
+    instance = Instance({"InstanceId": 1, "Outputs": {"count": "3"}})
+    assert instance.get_output("count") == "3"
+    cluster = Cluster({"Id": "cls-1", "Groups": {"group1": {"DesiredVMCount": 2}}})
+    assert cluster.get_group("group1").DesiredVMCount == 2
+    with pytest.raises(KeyError):
+        cluster.get_group("nope")
+
+
+def test_description_get_response():
+    response = GetResponse(raw({"Name": "j", "Priority": 1, "Type": "DAG", "DAG": {"Tasks": {}}}), JobDescription)
+    assert isinstance(response.item, JobDescription) and response.Name == "j"
+
+
+def test_list_response_is_iterable_indexable_and_sized():
+    response = ListResponse(raw({"Items": [JOB, {"Id": "job-2"}], "NextMarker": "m"}), Job)
+    assert len(response) == 2 and response[1] == "job-2" and [job.Id for job in response][0] == JOB["Id"]
+    assert response.NextMarker == "m"
+    assert ListResponse(raw({"Items": []}), Job).NextMarker == ""
+
+
+def test_create_response_id_falls_back_to_name():
+    assert CreateResponse(raw({"Id": "job-1"}, 201)).Id == "job-1"
+    assert CreateResponse(raw({"Name": "app"}, 201)).Id == "app"
+    assert CreateResponse(raw(b"", 201)).Id is None
+    assert ActionResponse(raw(b"")).RequestId == "req-1"
+
+
+@pytest.mark.parametrize("body, code, message", [
+    ({"Code": "InvalidResource.NotFound", "Message": "no such job", "RequestId": "r"},
+     "InvalidResource.NotFound", "no such job"),
+    ({}, "Unkown code", "Unkown reason"),
+    (b"<html>bad gateway</html>", "Json Error, a HTML returned from upstream server.",
+     "response_body: <html>bad gateway</html>"),
+])
+def test_client_error_fields(body, code, message):
+    error = client_error(raw(body, 404))
+    assert isinstance(error, ClientError)
+    assert (error.get_status_code(), error.get_code(), error.get_msg()) == (404, code, message)
+    assert error.get_requestid() == "req-1"
+
+
+def test_client_error_request_id_from_body_when_header_missing():
+    error = client_error(raw({"Code": "X", "RequestId": "body-id"}, 500, headers={}))
+    assert error.get_requestid() == "body-id"
