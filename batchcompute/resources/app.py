@@ -20,20 +20,25 @@ class ParameterTypeError(TypeError, RuntimeError):
     """A Parameter's Default does not fit its Type."""
 
 
-def _fits(type_name: Any, default: Any) -> None:
-    accepted = PARAMETER_TYPES.get(type_name)
-    if accepted is not None and not isinstance(default, accepted):
+def _default_fits_type(parameter: "Parameter") -> None:
+    type_name, default = parameter.get("Type"), parameter.get("Default")
+    if type_name is None:
+        return
+    accepted = PARAMETER_TYPES.get(type_name, (type(None),))
+    if not isinstance(default, accepted):
         raise ParameterTypeError(
             "Default value type(%s) does not match Type value(%s)" % (type(default), type_name))
 
 
 class Parameter(Jsonizable):
-    """An App input or output: ``Type`` is 'String' or 'Number' and ``Default`` must fit it."""
+    """An App input or output: ``Type`` is 'String' or 'Number'; when built from data (and so
+    when assigned into an App), ``Default`` must fit it."""
     Description = String(default="")
-    Type = String(default="String", check=lambda obj, value: _fits(value, obj.get("Default")))
-    Default = Value(str, bytes, int, float, type(None), default=None,
-                    check=lambda obj, value: _fits(obj.get("Type", "String"), value))
+    Type = String(default="String")
+    Default = Value(str, bytes, int, float, type(None), default=None)
     LocalPath = String(default="")
+
+    invariants = (_default_fits_type,)
 
 
 InputParameter = Parameter
@@ -112,7 +117,7 @@ class AppDescription(Jsonizable):
     CommandLine = String()
     EnvVars = Dict_()
     Daemonize = Boolean()
-    Config = Child(Config, default=Config)
+    Config = Child(Config)
 
     required = ("Name", "CommandLine")
 

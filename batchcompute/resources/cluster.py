@@ -123,23 +123,42 @@ class Configs(Jsonizable):
         """Set the system disk (``type`` is accepted as an alias of ``type_``)."""
         type_ = kwargs.pop("type", type_)
         _no_more(kwargs)
-        self.Disks.put_raw("SystemDisk", SystemDisk.raw(Type=type_, Size=SystemDisk.Size.coerce(size)))
+        self._disks().put_raw("SystemDisk", SystemDisk.raw(Type=_text(type_), Size=SystemDisk.Size.coerce(size)))
 
     def add_data_disk(self, size: Union[int, float], type_: str = "cloud", mount_point: str = "",
                       **kwargs: str) -> None:
         """Set the data disk (``type`` is accepted as an alias of ``type_``)."""
         type_ = kwargs.pop("type", type_)
         _no_more(kwargs)
-        self.Disks.put_raw("DataDisk", DataDisk.raw(
-            Type=type_, Size=DataDisk.Size.coerce(size), MountPoint=mount_point))
+        self._disks().put_raw("DataDisk", DataDisk.raw(
+            Type=_text(type_), Size=DataDisk.Size.coerce(size), MountPoint=_text(mount_point)))
+
+    def _disks(self) -> Disks:
+        # The helpers store disks as given (partial, not validated) until the Configs is copied.
+        if "Disks" not in self:
+            self.put_raw("Disks", Disks.raw())
+        return self.Disks
 
     def set_networks_type(self, classicnetworks: bool = False) -> None:
-        """Use the classic network (True) or the default VPC (False)."""
-        self.put_raw("Networks", Networks.raw() if classicnetworks else _default_networks())
+        """Use the classic network only (True: drops the VPC) or add the default VPC where there
+        is none (False)."""
+        networks = self.Networks
+        if classicnetworks:
+            del networks["VPC"]
+        elif "VPC" not in networks:
+            networks["VPC"] = {"CidrBlock": DEFAULT_CIDR_BLOCK}
 
     def set_classic_netWorks(self) -> None:  # noqa: N802 (the official name)
         """Use the classic network (drops the default VPC)."""
         self.set_networks_type(True)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if not isinstance(value, str):
+        raise TypeError("a disk's type and mount point are strings, not %s" % type(value).__name__)
+    return value
 
 
 def _no_more(kwargs: Dict[str, Any]) -> None:

@@ -64,7 +64,7 @@ class AutoCluster(Jsonizable):
     SpotPriceLimit = Number()
     ImageId = String()
     ECSImageId = String(default="")
-    Configs = Child("Configs")
+    Configs = Child("Configs", settle=False)
     UserData = Dict_(default=dict)
     ReserveOnFail = Boolean(default=False)
     ClusterId = String()

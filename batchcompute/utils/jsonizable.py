@@ -8,11 +8,14 @@ A description class lists its properties as class attributes::
 and this module does the rest for all of them: type checks and coercion on assignment, defaults
 at construction, children created on first read, copying, validation and JSON (de)serialisation.
 
-Copies follow the service SDK's rule: a copy (assignment of a description, ``copy.copy``,
-``Cls(other)``) is the object *rebuilt from its JSON*, so defaults come back and partial values
-are completed. Rebuilding is done structurally, without a JSON round trip, except for the
-objects whose JSON would not rebuild to themselves (made partial on purpose, or with a key
-removed); those are marked dirty and rebuilt from their data.
+Copies follow the official SDK's rule: a copy (assignment of a description, ``copy.copy``,
+``Cls(other)``) is the object *rebuilt from its JSON*, so removed defaults come back and partial
+values are completed. Rebuilding is done structurally, without a JSON round trip, except for
+objects whose JSON would not rebuild to themselves; those carry a state saying why:
+
+- ``RAW``: a partial value stored on purpose (Configs' default VPC, the disk helpers' disks;
+  plain dicts in the official SDK). It is dumped as is, not validated, and completed by a copy.
+- ``EDITED``: a key was removed; deeper in a dump it appears as its copy would.
 """
 from __future__ import annotations
 
@@ -30,6 +33,13 @@ __all__ = [
 
 _MISSING: Any = object()
 Required = Union[str, Tuple[str, ...]]
+CLEAN, RAW, EDITED = 0, 1, 2
+
+# How a description appears in a dump, by where it sits (the official SDK's encoding): the dumped
+# object (TOP) and its children (CHILD) as they are; deeper objects (DEEP) as their copies would be
+# (COPY), except partial RAW values, which are plain dicts there and stay as they are.
+TOP, CHILD, DEEP, COPY = 0, 1, 2, 3
+_INNER = {TOP: CHILD, CHILD: DEEP, DEEP: DEEP, COPY: COPY}
 
 
 class BatchEncoder(json.JSONEncoder):
@@ -119,6 +129,10 @@ class Prop:
         """The value as a rebuilt-from-JSON copy of its owner would hold it."""
         return value
 
+    def data(self, value: Any, mode: int) -> Any:
+        """The value as JSON-ready data, for an owner dumped in ``mode`` (TOP ... COPY)."""
+        return value
+
 
 class Value(Prop):
     """A scalar of the given types, stored as is (None included)."""
@@ -127,9 +141,13 @@ class Value(Prop):
         super().__init__(**options)
         self.accepted = tuple(types)
 
+    def data(self, value: Any, mode: int) -> Any:
+        return _plain(value, _INNER[mode])
+
 
 class String(Prop):
-    """str, bytes (decoded) or None. ``''`` or None removes a value that is set."""
+    """str, bytes (decoded) or None. ``''`` or None removes a value that is set (and is ignored
+    altogether where ``blank_ignored``)."""
 
     accepted = (str, bytes, type(None))
 
@@ -139,10 +157,13 @@ class String(Prop):
         elif not isinstance(value, str) and value is not None:
             raise _type_error(self.name, self.accepted)
         values = obj._values
-        if not value and (value is None or self.blank_ignored or self.name in values):
-            if values.pop(self.name, _MISSING) is not _MISSING:
-                obj._dirty = True
-            return
+        if not value:  # '' or None: ignored, or removes a value that is set, or is stored
+            if self.blank_ignored:
+                return
+            if self.name in values:
+                del values[self.name]
+                obj._state = obj._state or EDITED
+                return
         if self.check is not None:
             self.check(obj, value)
         values[self.name] = value
@@ -195,6 +216,11 @@ class Dict_(Prop):
     def rebuild(self, value: Any) -> Any:
         return self.coerce(_copy_plain(value))
 
+    def data(self, value: Any, mode: int) -> Any:
+        if self.str_values and mode == COPY:  # a copy coerces again
+            return self.coerce(value)
+        return _plain(value, _INNER[mode])
+
 
 class List_(Prop):
     """A plain list."""
@@ -210,13 +236,18 @@ class List_(Prop):
     def rebuild(self, value: Any) -> Any:
         return _copy_plain(value)
 
+    def data(self, value: Any, mode: int) -> Any:
+        return _plain(value, _INNER[mode])
+
 
 class Child(Prop):
     """A nested description. A dict or an instance is stored as a copy rebuilt from its JSON."""
 
-    def __init__(self, cls: Union[Type["Jsonizable"], str], default: Any = _MISSING, **options: Any) -> None:
+    def __init__(self, cls: Union[Type["Jsonizable"], str], default: Any = _MISSING, *, settle: bool = True,
+                 **options: Any) -> None:
         super().__init__(default, **options)
         self._cls = cls
+        self.settle = settle  # False: a dict is stored as built, partial defaults left partial
 
     @property
     def cls(self) -> Type["Jsonizable"]:
@@ -224,19 +255,25 @@ class Child(Prop):
             self._cls = Jsonizable._registry[self._cls]
         return self._cls
 
-    def item(self, value: Any) -> "Jsonizable":
-        """One nested description rebuilt from ``value`` (an instance or a dict)."""
+    def one(self, value: Any) -> "Jsonizable":
+        """The stored copy of ``value``: an instance of the class (rebuilt) or a dict."""
         cls = self.cls
         if type(value) is cls:
             return value._rebuild()
-        if isinstance(value, Jsonizable):
-            value = value.to_data()
-        elif not isinstance(value, dict):
+        if not isinstance(value, dict):
             raise _type_error(self.name, (cls, dict))
-        return cls(value)
+        return cls(value)._settle() if self.settle else cls(value)
 
-    coerce = item
-    rebuild = item
+    coerce = rebuild = one
+
+    def item(self, value: Any) -> "Jsonizable":
+        """One entry of a map or list (or a helper's argument): also accepts a JSON text."""
+        if isinstance(value, (str, bytes)):
+            return self.cls(value)._settle()
+        return self.one(value)
+
+    def data(self, value: Any, mode: int) -> Any:
+        return _plain(value, _INNER[mode])
 
     def make_default(self) -> Any:
         return self.default() if callable(self.default) else self.cls()
@@ -256,6 +293,10 @@ class MapOf(Child):
 
     rebuild = coerce
 
+    def data(self, value: Any, mode: int) -> Any:
+        inner = _INNER[mode]
+        return {key: _plain(entry, inner) for key, entry in value.items()}
+
     def make_default(self) -> Any:
         return {}
 
@@ -273,6 +314,10 @@ class ListOf(Child):
 
     rebuild = coerce
 
+    def data(self, value: Any, mode: int) -> Any:
+        inner = _INNER[mode]
+        return [_plain(entry, inner) for entry in value]
+
     def make_default(self) -> Any:
         return []
 
@@ -281,11 +326,9 @@ class ListOf(Child):
 
 
 class _Schema(type):
-    """Collects a class's declared properties; instances get no ``__dict__``, so a misspelt
-    property assignment fails instead of silently missing from the JSON."""
+    """Collects a class's declared properties into ``_fields``."""
 
     def __new__(mcs, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any]) -> "_Schema":
-        namespace.setdefault("__slots__", ())
         cls = super().__new__(mcs, name, bases, namespace)
         fields: Dict[str, Prop] = {}
         for klass in reversed(cls.__mro__):
@@ -305,18 +348,20 @@ class Jsonizable(metaclass=_Schema):
     Construct from nothing, a dict, a JSON string or another instance of the same class (a
     copy). Properties read and write as attributes or items; unknown keys in input are dropped.
     ``required`` lists the names :meth:`validate` insists on; a tuple entry means exactly one
-    of those names must be set.
+    of those names must be set. ``invariants`` are called with the object after it was built
+    from data (a dict or JSON text), and raise on inconsistent input.
     """
 
-    __slots__ = ("_values", "_dirty")
+    __slots__ = ("_values", "_state", "__dict__")
     required: ClassVar[Sequence[Required]] = ()
+    invariants: ClassVar[Sequence[Callable[[Any], None]]] = ()
     _fields: ClassVar[Dict[str, Prop]]
     _defaults: ClassVar[List[Prop]]
     _registry: ClassVar[Dict[str, type]] = Jsonizable_registry
 
     def __init__(self, dct: Any = None) -> None:
         self._values: Dict[str, Any] = {}
-        self._dirty = False
+        self._state = CLEAN
         if dct is None:
             pass
         elif isinstance(dct, dict):
@@ -332,6 +377,9 @@ class Jsonizable(metaclass=_Schema):
         for field in self._defaults:
             if field.name not in values:
                 values[field.name] = field.make_default()
+        if dct is not None:
+            for invariant in self.invariants:
+                invariant(self)
 
     @classmethod
     def raw(cls, **values: Any) -> Any:
@@ -339,7 +387,7 @@ class Jsonizable(metaclass=_Schema):
         values the service expects in a partial form, such as Configs' default VPC."""
         obj = cls.__new__(cls)
         obj._values = dict(values)
-        obj._dirty = True
+        obj._state = RAW
         return obj
 
     def put_raw(self, name: str, value: Any) -> None:
@@ -356,13 +404,24 @@ class Jsonizable(metaclass=_Schema):
     def _rebuild(self) -> Any:
         """A copy equal to this object rebuilt from its JSON."""
         cls = type(self)
-        if self._dirty:
-            return cls(_copy_plain(self.to_data()))
+        if self._state:
+            return cls(_copy_plain(self.to_data()))._settle()
         obj = cls.__new__(cls)
         fields = self._fields
         obj._values = {name: fields[name].rebuild(value) for name, value in self._values.items()}
-        obj._dirty = False
+        obj._state = CLEAN
+        for invariant in cls.invariants:
+            invariant(obj)
         return obj
+
+    def _settle(self) -> Any:
+        """Complete, in place, the partial values a fresh object holds (what an assignment, which
+        stores a copy, does to them); returns the object."""
+        values = self._values
+        for name, value in values.items():
+            if isinstance(value, Jsonizable) and value._state:
+                values[name] = value._rebuild()
+        return self
 
     # -- item access and the dict-like API ------------------------------------------------
     def __getitem__(self, name: str) -> Any:
@@ -376,8 +435,8 @@ class Jsonizable(metaclass=_Schema):
         self._field(name).__set__(self, value)
 
     def __delitem__(self, name: str) -> None:
-        if self._values.pop(name, _MISSING) is not _MISSING:
-            self._dirty = True
+        if self._values.pop(name, _MISSING) is not _MISSING and self._state == CLEAN:
+            self._state = EDITED
 
     def __contains__(self, name: object) -> bool:
         return name in self._values
@@ -428,8 +487,16 @@ class Jsonizable(metaclass=_Schema):
         self.update(data)
 
     def to_data(self) -> Dict[str, Any]:
-        """The properties as plain JSON-ready data (shares containers with the object)."""
-        return {name: _plain(value) for name, value in self._values.items()}
+        """The properties as plain JSON-ready data (may share containers with the object)."""
+        return self._data(TOP)
+
+    def _data(self, mode: int) -> Dict[str, Any]:
+        if mode == DEEP and self._state != RAW:
+            mode = COPY
+        if mode == COPY and self._state:
+            return self._rebuild()._data(COPY)
+        fields = self._fields
+        return {name: fields[name].data(value, mode) for name, value in self._values.items()}
 
     def detail(self) -> Dict[str, Any]:
         """A deep copy of the properties as a dict."""
@@ -455,7 +522,8 @@ class Jsonizable(metaclass=_Schema):
 
     # -- validation -----------------------------------------------------------------------
     def validate(self) -> None:
-        """Raise ValidationError unless every required property is set (recursively)."""
+        """Raise ValidationError unless every required property is set; required descriptions
+        are validated in turn (partial values stored by helpers are not)."""
         values = self._values
         for rule in self.required:
             if isinstance(rule, tuple):
@@ -464,20 +532,23 @@ class Jsonizable(metaclass=_Schema):
                     raise ValidationError("Only one property in %s should be assigned." % list(rule))
                 if not present:
                     raise ValidationError("One of the property in %s should be assigned." % list(rule))
-            elif rule not in values:
+                continue
+            if rule not in values:
                 raise ValidationError(rule)
-        for value in values.values():
-            if isinstance(value, Jsonizable):
+            value = values[rule]
+            if isinstance(value, Jsonizable) and value._state != RAW:
                 value.validate()
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, mode: int = CHILD) -> Any:
     if isinstance(value, Jsonizable):
-        return value.to_data()
+        return value._data(mode)
     if type(value) is dict:
-        return {key: _plain(item) for key, item in value.items()} if value and _has_objects(value) else value
+        if value and _has_objects(value):
+            return {key: _plain(item, mode) for key, item in value.items()}
+        return value
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [_plain(item, mode) for item in value]
     return value
 
 
