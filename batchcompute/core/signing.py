@@ -37,9 +37,9 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 def string_to_sign(method: str, path_and_query: str, headers: Mapping[str, str]) -> str:
     """The text that is signed: verb, Accept, Content-MD5, Content-Type, Date, x-acs-*, resource."""
-    acs = sorted(
-        (key.strip().lower(), str(value))
-        for key, value in headers.items() if key.strip().lower().startswith("x-acs-"))
+    # Sorted by the names as sent, written lower-cased (so 'X-Acs-Zone' sorts before 'x-acs-...').
+    acs = [(key.strip().lower(), str(headers[key]))
+           for key in sorted(headers) if key.strip().lower().startswith("x-acs-")]
     lines = [method, _header(headers, "Accept"), _header(headers, "Content-MD5"),
              _header(headers, "Content-Type"), _header(headers, "Date")]
     return "\n".join(lines) + "\n" + "".join("%s:%s\n" % kv for kv in acs) + path_and_query
@@ -63,7 +63,8 @@ def _quote(value: object) -> str:
 
 
 def encode_query(query: Union[None, str, Mapping[str, object]]) -> str:
-    """Query text after ``?`` as the official SDK builds it (sorted, ``_`` -> ``-``, bare keys)."""
+    """Query text after ``?`` as the official SDK builds it: sorted, ``_`` -> ``-`` in keys, every
+    part percent-encoded, an empty value sent as the bare key."""
     if not query:
         return ""
     if isinstance(query, str):
@@ -73,5 +74,5 @@ def encode_query(query: Union[None, str, Mapping[str, object]]) -> str:
         value = query[key]
         name = _quote(str(key).replace("_", "-"))
         text = "" if value is None else (value.decode("utf-8") if isinstance(value, bytes) else str(value))
-        parts.append(name if not text.strip() else name + "=" + _quote(text))
+        parts.append(name + "=" + _quote(text) if text else name)
     return "&".join(parts)
