@@ -1,0 +1,346 @@
+"""State changes of jobs, tasks and instances, each made inside a store transaction.
+
+Waiting -> Running -> Finished | Failed | Stopped for all three. Functions that end running
+instances of other tasks return their keys, for the scheduler to kill the processes after commit.
+An instance's ``run_seq`` names its current attempt: a result for an older attempt is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from .descriptions import ParsedJob
+from .executor import RunResult
+from .store import dumps, loads
+
+__all__ = [
+    "Key",
+    "insert_job",
+    "claim",
+    "record_pid",
+    "instance_ended",
+    "requeue",
+    "stop_job",
+    "start_job",
+    "delete_job",
+    "running_instances",
+    "candidates",
+]
+
+Key = Tuple[str, str, int]
+log = logging.getLogger("batchcompute.local")
+ACTIVE = ("Waiting", "Running")
+
+
+def _log_name(kind: str, job_id: str, task: str, iid: int) -> str:
+    return "%s.%s.%s.%d" % (kind, job_id, task, iid)
+
+
+def insert_job(conn: sqlite3.Connection, job_id: str, job: ParsedJob, now: float) -> None:
+    """Store a new Waiting job with its tasks and instances."""
+    conn.execute(
+        "INSERT INTO jobs (id, name, type, description, summary, topic, priority, state, "
+        "fail_on_instance_fail, auto_release, creation_time) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'Waiting', ?, ?, ?)",
+        (
+            job_id,
+            job.name,
+            job.type,
+            dumps(job.description),
+            str(job.description.get("Description") or ""),
+            dumps(_topic(job.description)) if _topic(job.description) else "",
+            job.priority,
+            int(job.fail_on_instance_fail),
+            int(job.auto_release),
+            now,
+        ),
+    )
+    for task in job.tasks:
+        conn.execute(
+            "INSERT INTO tasks (job_id, name, spec, upstream, cluster_id, instance_count, max_retry, "
+            "timeout, state, runnable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'Waiting', ?)",
+            (
+                job_id,
+                task.name,
+                dumps(task.spec),
+                dumps(task.upstream),
+                task.cluster_id,
+                task.instance_count,
+                task.max_retry,
+                task.timeout,
+                int(not task.upstream),
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) "
+            "VALUES (?, ?, ?, 'Waiting', ?, ?)",
+            [
+                (
+                    job_id,
+                    task.name,
+                    iid,
+                    task.spec["StdoutPrefix"] + _log_name("stdout", job_id, task.name, iid),
+                    task.spec["StderrPrefix"] + _log_name("stderr", job_id, task.name, iid),
+                )
+                for iid in range(task.instance_count)
+            ],
+        )
+    _notify(conn, job_id, "OnJobWaiting")
+
+
+def candidates(conn: sqlite3.Connection, limit: int, full_clusters: Sequence[str] = ()) -> List[sqlite3.Row]:
+    """Up to ``limit`` Waiting instances that may start now (none on ``full_clusters``): highest
+    job Priority first, then oldest job; within a job by task and instance id."""
+    marks = ", ".join("?" * len(full_clusters))
+    skip = "AND (t.cluster_id IS NULL OR t.cluster_id NOT IN (%s)) " % marks if full_clusters else ""
+    sql = (
+        "SELECT i.job_id, i.task, i.iid, i.stdout_path, i.stderr_path, t.cluster_id, t.spec, t.timeout "
+        "FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task "
+        "WHERE i.job_id = ? AND i.state = 'Waiting' AND t.runnable = 1 AND t.state IN ('Waiting', 'Running') "
+        + skip
+        + "ORDER BY i.task, i.iid LIMIT ?"
+    )
+    found: List[sqlite3.Row] = []
+    jobs = conn.execute(
+        "SELECT id FROM jobs WHERE state IN ('Waiting', 'Running') ORDER BY priority DESC, seq"
+    )
+    for (job_id,) in jobs.fetchall():
+        found += conn.execute(sql, (job_id, *full_clusters, limit - len(found))).fetchall()
+        if len(found) >= limit:
+            break
+    return found
+
+
+def claim(conn: sqlite3.Connection, key: Key, worker_id: str, node_ip: str, now: float) -> int:
+    """Mark a Waiting instance (and its task and job) Running; return the attempt's run_seq."""
+    job_id, task, iid = key
+    conn.execute(
+        "UPDATE instances SET state = 'Running', run_seq = run_seq + 1, start_time = ?, end_time = NULL, "
+        "exit_code = NULL, error_code = '', error_message = '', worker_id = ?, node_ip = ?, pid = NULL, "
+        "pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
+        (now, worker_id, node_ip, job_id, task, iid),
+    )
+    conn.execute(
+        "UPDATE tasks SET state = 'Running', start_time = COALESCE(start_time, ?) "
+        "WHERE job_id = ? AND name = ? AND state = 'Waiting'",
+        (now, job_id, task),
+    )
+    started = conn.execute(
+        "UPDATE jobs SET state = 'Running', start_time = COALESCE(start_time, ?) "
+        "WHERE id = ? AND state = 'Waiting'",
+        (now, job_id),
+    ).rowcount
+    if started:
+        _notify(conn, job_id, "OnJobRunning")
+    return conn.execute(
+        "SELECT run_seq FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key
+    ).fetchone()[0]
+
+
+def record_pid(conn: sqlite3.Connection, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:
+    conn.execute(
+        "UPDATE instances SET pid = ?, pid_start = ? WHERE job_id = ? AND task = ? AND iid = ? "
+        "AND run_seq = ? AND state = 'Running'",
+        (pid, pid_start, *key, run_seq),
+    )
+
+
+def requeue(conn: sqlite3.Connection, key: Key, run_seq: int) -> None:
+    """Put an attempt interrupted by a server shutdown back in the queue (not a retry)."""
+    conn.execute(
+        "UPDATE instances SET state = 'Waiting', pid = NULL, pid_start = NULL, start_time = NULL "
+        "WHERE job_id = ? AND task = ? AND iid = ? AND run_seq = ? AND state = 'Running'",
+        (*key, run_seq),
+    )
+
+
+def _instance(conn: sqlite3.Connection, key: Key) -> Optional[sqlite3.Row]:
+    return conn.execute("SELECT * FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key).fetchone()
+
+
+def _end_instance(conn: sqlite3.Connection, key: Key, state: str, result: RunResult, now: float) -> None:
+    conn.execute(
+        "UPDATE instances SET state = ?, end_time = ?, exit_code = ?, error_code = ?, error_message = ?, "
+        "pid = NULL, pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
+        (state, now, result.exit_code, result.error_code, result.error_message, *key),
+    )
+
+
+def instance_ended(
+    conn: sqlite3.Connection, key: Key, run_seq: int, result: RunResult, now: float
+) -> List[Key]:
+    """Record how an attempt ended: Finished, retried (Waiting again) or Failed, and settle the
+    task and job. Returns the keys of instances to kill (a job failed by this instance)."""
+    row = _instance(conn, key)
+    if row is None or row["state"] != "Running" or row["run_seq"] != run_seq:
+        return []  # stopped, deleted or a stale attempt
+    job_id, task_name, _ = key
+    task = conn.execute(
+        "SELECT max_retry FROM tasks WHERE job_id = ? AND name = ?", (job_id, task_name)
+    ).fetchone()
+    if result.ok:
+        _end_instance(conn, key, "Finished", result, now)
+    elif row["retry_count"] < task["max_retry"]:
+        conn.execute(
+            "UPDATE instances SET state = 'Waiting', retry_count = retry_count + 1, exit_code = ?, "
+            "error_code = ?, error_message = ?, pid = NULL, pid_start = NULL "
+            "WHERE job_id = ? AND task = ? AND iid = ?",
+            (result.exit_code, result.error_code, result.error_message, *key),
+        )
+        return []
+    else:
+        _end_instance(conn, key, "Failed", result, now)
+        job = conn.execute("SELECT fail_on_instance_fail FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if job["fail_on_instance_fail"]:
+            message = "Task %s instance %d failed: %s" % (
+                task_name,
+                key[2],
+                result.error_message or result.error_code,
+            )
+            return _fail_job(conn, job_id, task_name, message, now)
+    _settle_task(conn, job_id, task_name, now)
+    return []
+
+
+def _settle_task(conn: sqlite3.Connection, job_id: str, task_name: str, now: float) -> None:
+    """Finish a task whose instances all ended; release its successors; finish the job."""
+    busy = conn.execute(
+        "SELECT 1 FROM instances WHERE job_id = ? AND task = ? AND state IN ('Waiting', 'Running') LIMIT 1",
+        (job_id, task_name),
+    ).fetchone()
+    if busy:
+        return
+    conn.execute(
+        "UPDATE tasks SET state = 'Finished', end_time = ? WHERE job_id = ? AND name = ? "
+        "AND state IN ('Waiting', 'Running')",
+        (now, job_id, task_name),
+    )
+    _release_successors(conn, job_id)
+    unfinished = conn.execute(
+        "SELECT 1 FROM tasks WHERE job_id = ? AND state != 'Finished' LIMIT 1", (job_id,)
+    ).fetchone()
+    if not unfinished:
+        _finish_job(conn, job_id, now)
+
+
+def _release_successors(conn: sqlite3.Connection, job_id: str) -> None:
+    rows = conn.execute(
+        "SELECT name, state, upstream, runnable FROM tasks WHERE job_id = ?", (job_id,)
+    ).fetchall()
+    finished = {row["name"] for row in rows if row["state"] == "Finished"}
+    for row in rows:
+        if row["state"] == "Waiting" and not row["runnable"] and set(loads(row["upstream"])) <= finished:
+            conn.execute("UPDATE tasks SET runnable = 1 WHERE job_id = ? AND name = ?", (job_id, row["name"]))
+
+
+def _finish_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
+    conn.execute("UPDATE jobs SET state = 'Finished', end_time = ?, message = '' WHERE id = ?", (now, job_id))
+    _notify(conn, job_id, "OnJobFinished")
+    row = conn.execute("SELECT auto_release FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row["auto_release"]:
+        delete_job(conn, job_id)
+        log.info("job %s finished and was released (AutoRelease)", job_id)
+
+
+def _stop_rest(conn: sqlite3.Connection, job_id: str, now: float) -> List[Key]:
+    """Stop every Waiting or Running instance and task of a job; the running ones' keys."""
+    running = [
+        (r["job_id"], r["task"], r["iid"])
+        for r in conn.execute(
+            "SELECT job_id, task, iid FROM instances WHERE job_id = ? AND state = 'Running'", (job_id,)
+        )
+    ]
+    conn.execute(
+        "UPDATE instances SET state = 'Stopped', end_time = ?, pid = NULL, pid_start = NULL "
+        "WHERE job_id = ? AND state IN ('Waiting', 'Running')",
+        (now, job_id),
+    )
+    conn.execute(
+        "UPDATE tasks SET state = 'Stopped', end_time = ? WHERE job_id = ? "
+        "AND state IN ('Waiting', 'Running')",
+        (now, job_id),
+    )
+    return running
+
+
+def _fail_job(conn: sqlite3.Connection, job_id: str, task_name: str, message: str, now: float) -> List[Key]:
+    conn.execute(
+        "UPDATE tasks SET state = 'Failed', end_time = ? WHERE job_id = ? AND name = ?",
+        (now, job_id, task_name),
+    )
+    running = _stop_rest(conn, job_id, now)
+    conn.execute(
+        "UPDATE jobs SET state = 'Failed', end_time = ?, message = ? WHERE id = ?", (now, message, job_id)
+    )
+    _notify(conn, job_id, "OnJobFailed")
+    return running
+
+
+def stop_job(conn: sqlite3.Connection, job_id: str, now: float) -> List[Key]:
+    """Stop a Waiting or Running job: its running instances' keys are returned for killing."""
+    running = _stop_rest(conn, job_id, now)
+    conn.execute(
+        "UPDATE jobs SET state = 'Stopped', end_time = ?, message = 'Stopped by the user' WHERE id = ?",
+        (now, job_id),
+    )
+    _notify(conn, job_id, "OnJobStopped")
+    return running
+
+
+def start_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
+    """Requeue what did not finish in a Stopped or Failed job."""
+    conn.execute(
+        "UPDATE instances SET state = 'Waiting', start_time = NULL, end_time = NULL, retry_count = 0, "
+        "exit_code = NULL, error_code = '', error_message = '' "
+        "WHERE job_id = ? AND state != 'Finished'",
+        (job_id,),
+    )
+    conn.execute(
+        "UPDATE tasks SET state = 'Waiting', end_time = NULL, runnable = 0 "
+        "WHERE job_id = ? AND state != 'Finished'",
+        (job_id,),
+    )
+    conn.execute("UPDATE jobs SET state = 'Waiting', end_time = NULL, message = '' WHERE id = ?", (job_id,))
+    _release_successors(conn, job_id)
+    if not conn.execute(
+        "SELECT 1 FROM tasks WHERE job_id = ? AND state != 'Finished' LIMIT 1", (job_id,)
+    ).fetchone():
+        _finish_job(conn, job_id, now)
+
+
+def delete_job(conn: sqlite3.Connection, job_id: str) -> None:
+    conn.execute("DELETE FROM instances WHERE job_id = ?", (job_id,))
+    conn.execute("DELETE FROM tasks WHERE job_id = ?", (job_id,))
+    conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+
+def running_instances(conn: sqlite3.Connection) -> List[sqlite3.Row]:
+    """Instances recorded as Running (after a restart: attempts of a process that died)."""
+    return conn.execute(
+        "SELECT job_id, task, iid, run_seq, pid, pid_start FROM instances WHERE state = 'Running'"
+    ).fetchall()
+
+
+def _topic(description: Dict[str, Any]) -> Dict[str, Any]:
+    """The notification Topic of a job description (empty when it names none)."""
+    notification = description.get("Notification")
+    topic = notification.get("Topic") if isinstance(notification, dict) else None
+    return topic if isinstance(topic, dict) and topic.get("Name") else {}
+
+
+def _notify(conn: sqlite3.Connection, job_id: str, event: str) -> None:
+    """Notification topics: the event is written to the server log."""
+    row = conn.execute("SELECT topic FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    topic: Dict[str, Any] = loads(row["topic"]) or {} if row else {}
+    if topic:
+        events = topic.get("Events") or []
+        if not events or event in events:
+            log.info(
+                "notification: topic=%s endpoint=%s event=%s job=%s",
+                topic.get("Name"),
+                topic.get("Endpoint", ""),
+                event,
+                job_id,
+            )

@@ -1,0 +1,105 @@
+"""The local object store: ``oss://bucket/key`` is the file ``<root>/bucket/key``.
+
+Paths are confined to the root: a ``..`` or ``.`` segment, an empty segment (``//``), a NUL or a
+backslash make the URL invalid, and the resolved path must stay under the root even through
+symbolic links.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import BinaryIO, List, Union
+
+__all__ = ["OssPathError", "ObjectStore", "SCHEME", "is_dir_url", "join_url"]
+
+SCHEME = "oss://"
+
+
+class OssPathError(ValueError):
+    """An ``oss://`` URL that is malformed or would leave the store's root."""
+
+
+def is_dir_url(url: str) -> bool:
+    """Whether the URL names a "directory" (ends with ``/``)."""
+    return url.endswith("/")
+
+
+def join_url(prefix: str, name: str) -> str:
+    """``prefix`` + ``name``, with a ``/`` between them when the prefix lacks one."""
+    return prefix + name if prefix.endswith("/") else prefix + "/" + name
+
+
+def _segments(url: object) -> List[str]:
+    if not isinstance(url, str) or not url.startswith(SCHEME):
+        raise OssPathError("%r is not an oss:// path" % (url,))
+    rest = url[len(SCHEME) :]
+    if "\x00" in rest or "\\" in rest:
+        raise OssPathError("%r contains a forbidden character" % (url,))
+    parts = rest.split("/")
+    if parts and parts[-1] == "":
+        parts = parts[:-1]  # a trailing slash names a directory
+    if not parts or any(part in ("", ".", "..") for part in parts):
+        raise OssPathError("%r is not a valid object path (empty, '.' or '..' segment)" % (url,))
+    return parts
+
+
+class ObjectStore:
+    """Maps oss:// URLs to files under ``root`` and copies between the store and local paths."""
+
+    def __init__(self, root: Union[str, Path]) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def check(self, url: str) -> str:
+        """Validate ``url`` (OssPathError when bad) and return it."""
+        self.path(url)
+        return url
+
+    def path(self, url: str) -> Path:
+        """The local file (or directory) for ``url``."""
+        path = self.root.joinpath(*_segments(url))
+        real = Path(os.path.realpath(path))
+        if real != self.root and self.root not in real.parents:
+            raise OssPathError("%r leaves the object store" % (url,))
+        return path
+
+    def open_for_write(self, url: str) -> BinaryIO:
+        """A binary file at ``url`` opened for writing (parents created, truncated)."""
+        path = self.path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "wb")
+
+    def read_bytes(self, url: str) -> bytes:
+        return self.path(url).read_bytes()
+
+    def write_bytes(self, url: str, data: bytes) -> None:
+        with self.open_for_write(url) as handle:
+            handle.write(data)
+
+    def download(self, url: str, local: Path, into_dir: bool = False) -> None:
+        """Copy the object (or, for a ``/`` URL, the directory) at ``url`` to ``local``
+        (into it when ``into_dir`` or when it is a directory)."""
+        source = self.path(url)
+        if is_dir_url(url) or source.is_dir():
+            local.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, local, dirs_exist_ok=True)
+            return
+        if not source.is_file():
+            raise FileNotFoundError("%s does not exist" % url)
+        target = local / source.name if into_dir or local.is_dir() else local
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+    def upload(self, local: Path, url: str) -> None:
+        """Copy the local file or directory ``local`` to ``url`` (nothing when it is absent)."""
+        if local.is_dir():
+            target = self.path(url)
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(local, target, dirs_exist_ok=True)
+        elif local.is_file():
+            target = self.path(join_url(url, local.name) if is_dir_url(url) else url)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(local, target)

@@ -1,0 +1,300 @@
+"""Deciding what runs when, and starting it through an Executor.
+
+One thread dispatches: Waiting instances of runnable tasks (DAG order), highest job Priority
+first, then oldest, within the global ``workers`` cap and, for a cluster, one instance per VM
+(the sum of its groups' DesiredVMCount). Results come back on executor threads and are recorded
+by ``lifecycle``. At start, attempts that were running when a previous server process died are
+ended (retried or failed per MaxRetryCount) and their leftover processes killed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+
+from . import lifecycle
+from .executor import Execution, Executor, InstanceRun, RunResult, kill_process_group, process_start_token
+from .lifecycle import Key
+from .store import Store, loads
+
+__all__ = ["Scheduler"]
+
+log = logging.getLogger("batchcompute.local")
+LOCAL_IP = "127.0.0.1"
+
+
+@dataclass
+class _Slot:
+    """A claimed instance attempt and the worker (cluster VM) it occupies."""
+
+    run_seq: int
+    worker_id: str
+    cluster_id: Optional[str] = None
+    execution: Optional[Execution] = None
+    kill_requested: bool = False
+    shutdown: bool = False
+
+
+@dataclass
+class _Placement:
+    cluster_id: str
+    worker_id: str
+    ip: str
+    env: Dict[str, str]
+    input_mapping: Dict[str, str]
+
+
+class Scheduler:
+    """Runs the instances stored in ``store`` with ``executor``."""
+
+    def __init__(
+        self,
+        store: Store,
+        executor: Executor,
+        workers: Optional[int] = None,
+        env: Optional[Dict[str, str]] = None,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.executor = executor
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.env = dict(env or {})  # BATCH_COMPUTE_REGION, BATCH_COMPUTE_OSS_HOST, ...
+        self.poll_interval = poll_interval
+        self._slots: Dict[Key, _Slot] = {}
+        self._lock = threading.RLock()
+        self._wake = threading.Event()
+        self._dispatching = threading.Lock()
+        self._closing = False
+        self._thread: Optional[threading.Thread] = None
+
+    # -- control ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Recover from a previous run, then dispatch in a background thread."""
+        self._recover()
+        self._thread = threading.Thread(target=self._loop, name="batchcompute-scheduler", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def running(self) -> int:
+        with self._lock:
+            return len(self._slots)
+
+    def kill(self, keys: Iterable[Key]) -> None:
+        """Kill the processes of these instances (already recorded as Stopped or Failed)."""
+        with self._lock:
+            for key in keys:
+                slot = self._slots.get(tuple(key))  # type: ignore[arg-type]
+                if slot is None:
+                    continue
+                slot.kill_requested = True
+                if slot.execution is not None:
+                    slot.execution.kill()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop dispatching, kill running attempts and requeue them (they run again at restart)."""
+        with self._lock:
+            self._closing = True
+            for slot in self._slots.values():
+                slot.shutdown = True
+            self.kill(list(self._slots))
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        while self.running() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    # -- dispatching -----------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+            if self._closing:
+                return
+            self._dispatch_now(block=True)
+
+    def _dispatch_now(self, block: bool) -> None:
+        """One dispatch pass, unless one is running already (then the scheduler thread is woken)."""
+        if not self._dispatching.acquire(blocking=block):
+            self._wake.set()
+            return
+        try:
+            self._dispatch()
+        except Exception:  # keep scheduling whatever one pass ran into
+            log.exception("scheduler pass failed")
+        finally:
+            self._dispatching.release()
+
+    def _dispatch(self) -> None:
+        with self._lock:
+            free = self.workers - len(self._slots)
+            if free <= 0 or self._closing:
+                return
+        launches: List[Tuple[Key, _Slot, InstanceRun]] = []
+        with self.store.transaction() as conn:
+            with self._lock:
+                busy = {slot.worker_id for slot in self._slots.values()}
+                clusters: Dict[str, Any] = {}
+                full = self._full_clusters(conn, clusters, busy)
+                for row in lifecycle.candidates(conn, free + len(self._slots) + 16, full):
+                    key: Key = (row["job_id"], row["task"], row["iid"])
+                    place = None if key in self._slots else self._place(conn, row, clusters, busy)
+                    if place is None:
+                        continue
+                    run_seq = lifecycle.claim(conn, key, place.worker_id, place.ip, time.time())
+                    slot = _Slot(run_seq, place.worker_id, row["cluster_id"])
+                    self._slots[key] = slot
+                    busy.add(place.worker_id)
+                    launches.append((key, slot, self._run(key, row, place)))
+                    free -= 1
+                    if not free:
+                        break
+        for key, slot, run in launches:
+            self._launch(key, slot, run)
+
+    def _full_clusters(self, conn: sqlite3.Connection, clusters: Dict[str, Any], busy: Set[str]) -> List[str]:
+        """Clusters whose every VM runs an instance now."""
+        used = {slot.cluster_id for slot in self._slots.values() if slot.cluster_id}
+        full = []
+        for cluster_id in used:
+            clusters[cluster_id] = info = _cluster_info(conn, cluster_id)
+            if info is None or all(vm_id in busy for vm_id, _ in info[0]):
+                full.append(cluster_id)
+        return full
+
+    def _place(
+        self, conn: sqlite3.Connection, row: sqlite3.Row, clusters: Dict[str, Any], busy: Set[str]
+    ) -> Optional[_Placement]:
+        """Where the instance runs: a free VM of its cluster (None when all are busy) or its own
+        AutoCluster worker."""
+        cluster_id = row["cluster_id"]
+        if cluster_id is None:
+            job_id, task, iid = row["job_id"], row["task"], row["iid"]
+            return _Placement(
+                "cls-auto-" + job_id[4:].lower(),
+                "i-auto-%s-%s-%d" % (job_id[4:].lower(), task, iid),
+                LOCAL_IP,
+                {},
+                {},
+            )
+        if cluster_id not in clusters:
+            clusters[cluster_id] = _cluster_info(conn, cluster_id)
+        info = clusters[cluster_id]
+        if info is None:
+            return None
+        vms, env, mapping = info
+        for vm_id, ip in vms:
+            if vm_id not in busy:
+                return _Placement(cluster_id, vm_id, ip, env, mapping)
+        return None
+
+    def _run(self, key: Key, row: sqlite3.Row, place: _Placement) -> InstanceRun:
+        spec = loads(row["spec"])
+        env = dict(place.env)
+        env.update(spec["EnvVars"])
+        env.update(self.env)
+        env.update(
+            {
+                "BATCH_COMPUTE_DAG_JOB_ID": key[0],
+                "BATCH_COMPUTE_DAG_TASK_ID": key[1],
+                "BATCH_COMPUTE_DAG_INSTANCE_ID": str(key[2]),
+                "BATCH_COMPUTE_CLUSTER_ID": place.cluster_id,
+                "BATCH_COMPUTE_WORKER_ID": place.worker_id,
+            }
+        )
+        inputs = dict(place.input_mapping)
+        inputs.update(spec["InputMapping"])
+        return InstanceRun(
+            key=key,
+            command_line=spec["CommandLine"],
+            env=env,
+            stdout_url=row["stdout_path"],
+            stderr_url=row["stderr_path"],
+            timeout=row["timeout"],
+            package_path=spec["PackagePath"],
+            docker_image=spec["DockerImage"],
+            input_mapping=inputs,
+            output_mapping=spec["OutputMapping"],
+        )
+
+    def _launch(self, key: Key, slot: _Slot, run: InstanceRun) -> None:
+        done = partial(self._on_done, key, slot.run_seq)
+        with self._lock:  # (a result arriving at once waits until the handle is stored)
+            if not slot.kill_requested:
+                slot.execution = self.executor.start(run, partial(self._on_started, key, slot.run_seq), done)
+                return
+        done(RunResult(None, "Stopped", "stopped before it started"))
+
+    # -- results ---------------------------------------------------------------------------------
+
+    def _on_started(self, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:
+        try:
+            with self.store.transaction() as conn:
+                lifecycle.record_pid(conn, key, run_seq, pid, pid_start)
+        except Exception:
+            log.exception("recording pid %s of %s failed", pid, key)
+
+    def _on_done(self, key: Key, run_seq: int, result: RunResult) -> None:
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is not None and slot.run_seq == run_seq:
+                del self._slots[key]
+            shutdown = slot is not None and slot.shutdown
+        try:
+            with self.store.transaction() as conn:
+                if shutdown:
+                    lifecycle.requeue(conn, key, run_seq)
+                    kills: List[Key] = []
+                else:
+                    kills = lifecycle.instance_ended(conn, key, run_seq, result, time.time())
+        except Exception:
+            log.exception("recording the end of %s failed", key)
+            return
+        self.kill(kills)
+        if not self._closing:
+            self._dispatch_now(block=False)  # the freed slot is reused at once, from this thread
+
+    def _recover(self) -> None:
+        """End the attempts a dead server process left Running, killing their leftover processes."""
+        with self.store.transaction() as conn:
+            rows = lifecycle.running_instances(conn)
+            for row in rows:
+                if row["pid"] and row["pid_start"] and process_start_token(row["pid"]) == row["pid_start"]:
+                    kill_process_group(row["pid"])
+            result = RunResult(None, "ServerRestarted", "the server stopped while the instance was running")
+            for row in rows:
+                lifecycle.instance_ended(
+                    conn, (row["job_id"], row["task"], row["iid"]), row["run_seq"], result, time.time()
+                )
+        if rows:
+            log.info("recovered %d instance(s) left running by a previous server process", len(rows))
+
+
+ClusterInfo = Tuple[List[Tuple[str, str]], Dict[str, str], Dict[str, str]]
+
+
+def _cluster_info(conn: sqlite3.Connection, cluster_id: str) -> Optional[ClusterInfo]:
+    """(VMs as [(id, ip)], cluster EnvVars, cluster InputMapping) or None when the cluster is gone."""
+    row = conn.execute("SELECT description FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+    if row is None:
+        return None
+    desc = loads(row["description"])
+    vms = [
+        (vm["id"], vm["ip"])
+        for vm in conn.execute(
+            "SELECT id, ip FROM vms WHERE cluster_id = ? AND state = 'Running' ORDER BY grp, slot",
+            (cluster_id,),
+        )
+    ]
+    env = {key: str(value) for key, value in (desc.get("EnvVars") or {}).items()}
+    return vms, env, dict(desc.get("InputMapping") or {})

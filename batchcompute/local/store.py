@@ -1,0 +1,175 @@
+"""SQLite state of the server: one connection, a lock, WAL, explicit transactions.
+
+Every change is made inside ``transaction()``, which commits before it returns, so an answer is
+only sent for a change that is on disk. ``Store(None)`` keeps everything in memory (tests).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Optional, Union
+
+__all__ = ["Store", "dumps", "loads"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    description TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    topic TEXT NOT NULL DEFAULT '',
+    priority INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    fail_on_instance_fail INTEGER NOT NULL,
+    auto_release INTEGER NOT NULL,
+    creation_time REAL NOT NULL,
+    start_time REAL,
+    end_time REAL
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+CREATE TABLE IF NOT EXISTS tasks (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    upstream TEXT NOT NULL,
+    cluster_id TEXT,
+    instance_count INTEGER NOT NULL,
+    max_retry INTEGER NOT NULL,
+    timeout REAL NOT NULL,
+    state TEXT NOT NULL,
+    runnable INTEGER NOT NULL DEFAULT 0,
+    start_time REAL,
+    end_time REAL,
+    PRIMARY KEY (job_id, name)
+);
+CREATE INDEX IF NOT EXISTS tasks_cluster ON tasks (cluster_id);
+CREATE TABLE IF NOT EXISTS instances (
+    job_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    iid INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    run_seq INTEGER NOT NULL DEFAULT 0,
+    retry_count INTEGER NOT NULL DEFAULT 0,
+    start_time REAL,
+    end_time REAL,
+    exit_code INTEGER,
+    error_code TEXT NOT NULL DEFAULT '',
+    error_message TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    node_ip TEXT NOT NULL DEFAULT '',
+    worker_id TEXT NOT NULL DEFAULT '',
+    pid INTEGER,
+    pid_start TEXT,
+    stdout_path TEXT NOT NULL DEFAULT '',
+    stderr_path TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (job_id, task, iid),
+    FOREIGN KEY (job_id, task) REFERENCES tasks (job_id, name) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS instances_state ON instances (state);
+CREATE TABLE IF NOT EXISTS clusters (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    state TEXT NOT NULL,
+    creation_time REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vms (
+    cluster_id TEXT NOT NULL REFERENCES clusters (id) ON DELETE CASCADE,
+    grp TEXT NOT NULL,
+    id TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    host_name TEXT NOT NULL,
+    creation_time REAL NOT NULL,
+    PRIMARY KEY (cluster_id, grp, id)
+);
+CREATE TABLE IF NOT EXISTS images (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    creation_time REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS apps (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    creation_time REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS app_revisions (
+    name TEXT NOT NULL REFERENCES apps (name) ON DELETE CASCADE,
+    revision INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    update_time REAL NOT NULL,
+    PRIMARY KEY (name, revision)
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    kind TEXT NOT NULL,
+    token TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    PRIMARY KEY (kind, token)
+);
+"""
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text for a column."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def loads(text: Optional[str]) -> Any:
+    return json.loads(text) if text else None
+
+
+class Store:
+    """The database; ``path`` None -> in memory."""
+
+    def __init__(self, path: Union[None, str, Path] = None) -> None:
+        self.path = None if path is None else Path(path)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            str(self.path) if self.path else ":memory:", check_same_thread=False, isolation_level=None
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._configure()
+
+    def _configure(self) -> None:
+        conn = self._conn
+        if self.path is not None:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # durable across a crash of this process
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.executescript(SCHEMA)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, committed when the block ends (rolled back on an exception)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for queries only (a consistent snapshot while the block runs)."""
+        with self._lock:
+            yield self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

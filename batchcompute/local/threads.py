@@ -1,0 +1,87 @@
+"""Threads shared by all instance attempts: a pool of reusable workers and a deadline watchdog."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+import threading
+import time
+from typing import Any, Callable, List, Optional, Tuple
+
+__all__ = ["ThreadPool", "Deadline", "Watchdog"]
+
+log = logging.getLogger("batchcompute.local")
+
+
+class ThreadPool:
+    """Daemon threads that are reused: an attempt starts without waiting for a new thread."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._queue: "queue.SimpleQueue[Tuple[Callable[..., Any], tuple]]" = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> None:
+        with self._lock:
+            spawn = self._idle == 0
+            if not spawn:
+                self._idle -= 1
+        self._queue.put((function, args))
+        if spawn:
+            threading.Thread(target=self._work, name=self.name, daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            function, args = self._queue.get()
+            try:
+                function(*args)
+            except Exception:  # the function reports its own errors; never lose the thread
+                log.exception("%s thread failed", self.name)
+            with self._lock:
+                self._idle += 1
+
+
+class Deadline:
+    """A call scheduled by the Watchdog; ``cancel()`` before it is due and it never happens."""
+
+    def __init__(self, function: Callable[[], None]) -> None:
+        self.function: Optional[Callable[[], None]] = function
+
+    def cancel(self) -> None:
+        self.function = None
+
+
+class Watchdog:
+    """One thread that makes the calls due at deadlines (timeouts, pid reports) for all attempts."""
+
+    def __init__(self) -> None:
+        self._heap: List[Tuple[float, int, Deadline]] = []
+        self._count = itertools.count()
+        self._wake = threading.Condition()
+        self._thread: Optional[threading.Thread] = None
+
+    def after(self, seconds: float, function: Callable[[], None]) -> Deadline:
+        """Call ``function`` in ``seconds`` (from the watchdog thread)."""
+        deadline = Deadline(function)
+        with self._wake:
+            heapq.heappush(self._heap, (time.monotonic() + seconds, next(self._count), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="watchdog", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+        return deadline
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._wake.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+                function = heapq.heappop(self._heap)[2].function
+            if function is not None:
+                try:
+                    function()
+                except Exception:  # a failed call must not stop the others
+                    log.exception("watchdog call failed")

@@ -1,0 +1,115 @@
+"""Helpers for the local server tests: descriptions as plain dicts and waiting for states."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Dict, Iterable, List, Optional
+
+FINAL = ("Finished", "Failed", "Stopped")
+LOGS = "oss://test-bucket/logs/"
+
+
+def task(
+    command: str,
+    instances: int = 1,
+    cluster_id: Optional[str] = None,
+    *,
+    env: Optional[Dict[str, str]] = None,
+    timeout: float = 60,
+    retries: int = 0,
+    package: str = "",
+    **extra: Any,
+) -> Dict[str, Any]:
+    """A TaskDescription dict with every key the SDK's validate() wants."""
+    desc: Dict[str, Any] = {
+        "Parameters": {
+            "Command": {
+                "CommandLine": command,
+                "PackagePath": package,
+                "EnvVars": env or {},
+                "Docker": {"Image": ""},
+            },
+            "InputMappingConfig": {"Locale": "GBK", "Lock": False},
+            "StdoutRedirectPath": LOGS,
+            "StderrRedirectPath": LOGS,
+        },
+        "InstanceCount": instances,
+        "Timeout": timeout,
+        "MaxRetryCount": retries,
+        "InputMapping": {},
+        "OutputMapping": {},
+        "LogMapping": {},
+    }
+    if cluster_id:
+        desc["ClusterId"] = cluster_id
+    else:
+        desc["AutoCluster"] = {
+            "InstanceType": "ecs.sn1.medium",
+            "ImageId": "img-ubuntu",
+            "ECSImageId": "",
+            "UserData": {},
+            "ReserveOnFail": False,
+            "DependencyIsvService": "",
+        }
+    desc.update(extra)
+    return desc
+
+
+def job(
+    tasks: Dict[str, Dict[str, Any]],
+    deps: Optional[Dict[str, List[str]]] = None,
+    name: str = "test-job",
+    priority: int = 0,
+    fail_fast: bool = True,
+    auto_release: bool = False,
+) -> Dict[str, Any]:
+    """A JobDescription dict (Type DAG)."""
+    return {
+        "Name": name,
+        "Description": "local server test",
+        "Priority": priority,
+        "Type": "DAG",
+        "JobFailOnInstanceFail": fail_fast,
+        "AutoRelease": auto_release,
+        "DAG": {"Tasks": tasks, "Dependencies": deps or {}},
+    }
+
+
+def cluster(vms: int = 2, name: str = "test-cluster") -> Dict[str, Any]:
+    """A ClusterDescription dict with one group of ``vms`` VMs."""
+    return {
+        "Name": name,
+        "ImageId": "img-ubuntu",
+        "Description": "",
+        "UserData": {},
+        "DependencyIsvService": "",
+        "Groups": {
+            "group1": {"DesiredVMCount": vms, "InstanceType": "ecs.sn1.medium", "ResourceType": "OnDemand"}
+        },
+    }
+
+
+def wait_state(get, ident: str, states: Iterable[str] = FINAL, timeout: float = 20.0) -> Any:
+    """Poll ``get(ident)`` until its State is one of ``states``."""
+    wanted = tuple(states)
+    deadline = time.monotonic() + timeout
+    while True:
+        status = get(ident)
+        if status.State in wanted:
+            return status
+        if time.monotonic() > deadline:
+            raise AssertionError("%s still %s after %ss" % (ident, status.State, timeout))
+        time.sleep(0.02)
+
+
+def wait_until(predicate, timeout: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for %s" % what)
+        time.sleep(0.02)
+
+
+def wait_all(api: Any, job_ids: Iterable[str], timeout: float = 30.0) -> List[str]:
+    """Wait until every job has ended (unlike poll, which stops at the first failure); their states."""
+    return [wait_state(api.get_job, ident, FINAL, timeout).State for ident in job_ids]

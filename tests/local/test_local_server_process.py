@@ -1,0 +1,91 @@
+"""Starting and stopping the server: clean shutdown and resume, command line, notifications, Docker."""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import batchcompute
+from batchcompute.local.executor import container_engine
+from batchcompute.local.server import DataDirLocked, LocalServer
+from batchcompute.local.testing import SignedRequester, local_server
+from local_helpers import job, task, wait_state, wait_until
+
+
+def test_clean_shutdown_requeues_running_instances_and_restart_resumes(tmp_path):
+    data, flag = tmp_path / "data", tmp_path / "second-run"
+    command = 'if [ -e "%s" ]; then echo resumed; else touch "%s"; sleep 30; fi' % (flag, flag)
+    with local_server(data, workers=2, poll_interval=0.05) as server:
+        job_id = server.request("POST", "/jobs", body=job({"t": task(command)})).json()["Id"]
+        wait_until(flag.exists, 10, "the instance to start")
+    with local_server(data, workers=2, poll_interval=0.05) as server:
+        with pytest.raises(DataDirLocked):
+            LocalServer(data, port=0)
+        get = server.request
+        wait_until(lambda: get("GET", "/jobs/" + job_id).json()["State"] == "Finished", 10, "the job to finish")
+        instance = get("GET", "/jobs/%s/tasks/t/instances/0" % job_id).json()
+        assert instance["RetryCount"] == 0 and server.read_object(instance["StdoutRedirectPath"]) == "resumed\n"
+
+
+def _start(args):
+    env = dict(os.environ, PYTHONPATH=str(Path(batchcompute.__file__).resolve().parent.parent))
+    env.pop("BATCH_COMPUTE_LOCAL_ACCESS_KEYS", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "batchcompute.local", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    return proc, proc.stdout.readline()
+
+
+def test_command_line_keys_banner_and_sigint(tmp_path):
+    proc, banner = _start(["--data-dir", str(tmp_path / "d"), "--access-key", "team:s3cret", "--access-key", "ci:x"])
+    try:
+        port = int(re.search(r"127\.0\.0\.1:(\d+)", banner).group(1))
+        assert "register_region('local', '127.0.0.1', %d)" % port in banner and "s3cret" not in banner
+        endpoint = "http://127.0.0.1:%d" % port
+        assert SignedRequester(endpoint, "team", "s3cret").request("GET", "/quotas").status_code == 200
+        assert SignedRequester(endpoint, "ci", "x").request("GET", "/quotas").status_code == 200
+        refused = SignedRequester(endpoint).request("GET", "/quotas")
+        assert refused.status_code == 403 and refused.json()["Code"] == "Forbidden"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_notification_events_are_logged(local_server, caplog):
+    desc = job({"t": task("true")})
+    desc["Notification"] = {
+        "Topic": {"Name": "my-topic", "Endpoint": "http://mns", "Events": ["OnJobFinished"], "UserData": ""}
+    }
+    with caplog.at_level(logging.INFO, logger="batchcompute.local"):
+        job_id = local_server.request("POST", "/jobs", body=desc).json()["Id"]
+        wait_state(lambda i: _Status(local_server.request("GET", "/jobs/" + i).json()), job_id)
+    events = [r.getMessage() for r in caplog.records if "notification" in r.getMessage()]
+    assert events == ["notification: topic=my-topic endpoint=http://mns event=OnJobFinished job=%s" % job_id]
+
+
+class _Status:
+    def __init__(self, data):
+        self.State = data["State"]
+
+
+def test_docker_without_engine_fails_clearly(local_server):
+    if container_engine() is not None:
+        pytest.skip("a container engine answers on this machine")
+    desc = task("true")
+    desc["Parameters"]["Command"]["Docker"] = {"Image": "ubuntu:22.04"}
+    job_id = local_server.request("POST", "/jobs", body=job({"t": desc})).json()["Id"]
+    wait_state(lambda i: _Status(local_server.request("GET", "/jobs/" + i).json()), job_id)
+    result = local_server.request("GET", "/jobs/%s/tasks/t/instances/0" % job_id).json()["Result"]
+    assert result["ErrorCode"] == "DockerUnavailable" and "ubuntu:22.04" in result["ErrorMessage"]

@@ -1,0 +1,118 @@
+"""Unit tests of the local server's parts: object store paths, DAG checks, signatures, store."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from local_helpers import job, task
+
+from batchcompute.local.auth import Authenticator
+from batchcompute.local.descriptions import parse_job
+from batchcompute.local.errors import ApiError
+from batchcompute.local.ids import format_time, job_id
+from batchcompute.local.oss import ObjectStore, OssPathError
+from batchcompute.local.store import Store
+from batchcompute.local.testing import signed_headers
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "oss://b/../x",
+        "oss://b/a/../../x",
+        "oss://../x",
+        "oss://b//x",
+        "oss:///x",
+        "oss://b/./x",
+        "oss://b/x\x00y",
+        "oss://b\\..\\x",
+        "s3://b/x",
+        "/etc/passwd",
+        "",
+        None,
+        3,
+        "oss://",
+        "oss:///",
+    ],
+)
+def test_object_store_rejects_escaping_paths(tmp_path, url):
+    store = ObjectStore(tmp_path)
+    with pytest.raises(OssPathError):
+        store.path(url)
+
+
+def test_object_store_maps_and_confines_symlinks(tmp_path):
+    store = ObjectStore(tmp_path / "oss")
+    assert store.path("oss://bucket/a/b.txt") == tmp_path / "oss" / "bucket" / "a" / "b.txt"
+    assert store.path("oss://bucket/dir/") == tmp_path / "oss" / "bucket" / "dir"
+    (tmp_path / "oss" / "bucket").mkdir(parents=True)
+    os.symlink("/etc", tmp_path / "oss" / "bucket" / "link")
+    with pytest.raises(OssPathError):
+        store.path("oss://bucket/link/passwd")
+
+
+def _parse(body, root):
+    return parse_job(body, ObjectStore(root), lambda cid: cid == "cls-ok", lambda name: None)
+
+
+def test_dependencies_direction_and_cycles(tmp_path):
+    tasks = {"a": task("true"), "b": task("true"), "c": task("true")}
+    parsed = _parse(job(tasks, {"a": ["b", "c"], "b": ["c"]}), tmp_path)
+    upstream = {t.name: sorted(t.upstream) for t in parsed.tasks}
+    assert upstream == {"a": [], "b": ["a"], "c": ["a", "b"]}
+    with pytest.raises(ApiError) as err:
+        _parse(job({"a": task("true"), "b": task("true")}, {"a": ["b"], "b": ["a"]}), tmp_path)
+    assert err.value.code == "BadDAG" and err.value.status == 400
+
+
+def test_job_ids_and_times():
+    ident = job_id()
+    assert (
+        len(ident) == 36
+        and ident.startswith("job-")
+        and int(ident[4:], 16) >= 0
+        and ident[4:] == ident[4:].upper()
+    )
+    assert format_time(0) == "1970-01-01T00:00:00.000000Z" and format_time(None) == ""
+
+
+def _headers(**extra):
+    return list(signed_headers("GET", "/jobs?Marker&MaxItemCount=1", b"", "id", "secret", extra).items())
+
+
+def test_authenticator_accepts_sdk_requests_once():
+    auth = Authenticator({"id": "secret"})
+    headers = _headers()
+    assert auth.verify("GET", "/jobs?Marker&MaxItemCount=1", headers, b"") == "id"
+    with pytest.raises(ApiError) as err:
+        auth.verify("GET", "/jobs?Marker&MaxItemCount=1", headers, b"")
+    assert err.value.code == "Forbidden" and "nonce" in err.value.message
+
+
+def test_authenticator_checks_the_raw_target_and_clock():
+    auth = Authenticator({"id": "secret"})
+    with pytest.raises(ApiError) as err:
+        auth.verify("GET", "/jobs?Marker=&MaxItemCount=1", _headers(), b"")
+    assert err.value.code == "SignatureDoesNotMatch"
+    late = Authenticator({"id": "secret"}, clock=lambda: time.time() + 16 * 60)
+    with pytest.raises(ApiError) as err:
+        late.verify("GET", "/jobs?Marker&MaxItemCount=1", _headers(), b"")
+    assert err.value.code == "Forbidden" and "15 minutes" in err.value.message
+
+
+def test_store_commits_and_survives_reopen(tmp_path):
+    store = Store(tmp_path / "db.sqlite")
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO apps (name, creation_time) VALUES ('x', 1)")
+    with pytest.raises(RuntimeError):
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO apps (name, creation_time) VALUES ('y', 1)")
+            raise RuntimeError("rolled back")
+    store.close()
+    reopened = Store(tmp_path / "db.sqlite")
+    with reopened.read() as conn:
+        assert [row[0] for row in conn.execute("SELECT name FROM apps")] == ["x"]
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    reopened.close()

@@ -1,0 +1,178 @@
+"""Benchmark of the local server (run by hand, not a test).
+
+    python tests/perf/bench_local_server.py [--instances 500] [--workers N] [--requests 3000]
+
+1. One job of ``--instances`` instances of ``true`` run by the server, against a plain pool of the
+   same width running the same number of ``/bin/sh -c true`` processes: wall times side by side
+   and the server's overhead per instance.
+2. get_job requests per second from one keep-alive client: the SDK's Client (when it can be
+   imported) and a bare keep-alive connection (http.client, signed headers), to separate the
+   server's cost from the client's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from batchcompute.local.testing import SignedRequester, local_server, signed_headers
+
+FINAL = ("Finished", "Failed", "Stopped")
+
+
+def job_of(instances: int) -> dict:
+    task = {
+        "Parameters": {
+            "Command": {"CommandLine": "true", "PackagePath": "", "EnvVars": {}},
+            "InputMappingConfig": {"Locale": "GBK", "Lock": False},
+            "StdoutRedirectPath": "oss://bench/logs/",
+            "StderrRedirectPath": "oss://bench/logs/",
+        },
+        "InstanceCount": instances,
+        "Timeout": 600,
+        "MaxRetryCount": 0,
+        "AutoCluster": {"InstanceType": "ecs.sn1.medium", "ImageId": "img-ubuntu"},
+    }
+    return {
+        "Name": "bench",
+        "Priority": 0,
+        "Type": "DAG",
+        "JobFailOnInstanceFail": True,
+        "AutoRelease": False,
+        "DAG": {"Tasks": {"t": task}, "Dependencies": {}},
+    }
+
+
+def run_job(server, instances: int) -> float:
+    started = time.perf_counter()
+    job_id = server.request("POST", "/jobs", body=job_of(instances)).json()["Id"]
+    while True:
+        status = server.request("GET", "/jobs/" + job_id).json()
+        if status["State"] in FINAL:
+            break
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    assert status["State"] == "Finished", status
+    assert status["InstanceMetrics"]["FinishedCount"] == instances
+    return elapsed
+
+
+def run_pool(instances: int, width: int) -> float:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(width) as pool:
+        codes = list(
+            pool.map(lambda _: subprocess.run(["/bin/sh", "-c", "true"]).returncode, range(instances))
+        )
+    assert not any(codes)
+    return time.perf_counter() - started
+
+
+def run_pool_with_files(instances: int, width: int, root: Path) -> float:
+    """The same pool, plus what the server does on disk per instance: a fresh working directory and
+    stdout/stderr files in the object store."""
+    logs = root / "logs"
+    logs.mkdir(parents=True)
+
+    def one(n: int) -> int:
+        workdir = root / ("work.%d" % n)
+        workdir.mkdir()
+        with open(logs / ("stdout.%d" % n), "wb") as out, open(logs / ("stderr.%d" % n), "wb") as err:
+            code = subprocess.run(
+                ["/bin/sh", "-c", "true"], cwd=str(workdir), stdout=out, stderr=err, start_new_session=True
+            ).returncode
+        shutil.rmtree(workdir)
+        return code
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(width) as pool:
+        assert not any(pool.map(one, range(instances)))
+    return time.perf_counter() - started
+
+
+def sdk_rate(server, job_id: str, count: int):
+    try:
+        client = server.client()
+    except (ImportError, AttributeError):
+        return None
+    client.get_job(job_id)
+    started = time.perf_counter()
+    for _ in range(count):
+        client.get_job(job_id)
+    return count / (time.perf_counter() - started)
+
+
+def session_rate(server, job_id: str, count: int) -> float:
+    """requests.Session with signed headers: what an SDK built on requests pays at least."""
+    requester = SignedRequester(server.endpoint, server.access_key_id, server.access_key_secret)
+    requester.request("GET", "/jobs/" + job_id)
+    started = time.perf_counter()
+    for _ in range(count):
+        assert requester.request("GET", "/jobs/" + job_id).status_code == 200
+    rate = count / (time.perf_counter() - started)
+    requester.close()
+    return rate
+
+
+def raw_rate(server, job_id: str, count: int) -> float:
+    connection = http.client.HTTPConnection(server.host, server.port)
+    path = "/jobs/" + job_id
+    started = time.perf_counter()
+    for _ in range(count):
+        headers = signed_headers("GET", path, b"", server.access_key_id, server.access_key_secret)
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200
+    rate = count / (time.perf_counter() - started)
+    connection.close()
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instances", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--requests", type=int, default=3000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, local_server(
+        Path(tmp) / "data", workers=args.workers, poll_interval=0.05
+    ) as server:
+        run_job(server, 10)  # warm up
+        server_time = run_job(server, args.instances)
+        pool_time = run_pool(args.instances, args.workers)
+        files_time = run_pool_with_files(args.instances, args.workers, Path(tmp) / "pool")
+        per = 1000.0 / args.instances
+        print(
+            "%d instances of `true`, width %d (on %d CPUs)" % (args.instances, args.workers, os.cpu_count())
+        )
+        print(
+            "  local server job            : %6.2f s  (%5.2f ms/instance)" % (server_time, server_time * per)
+        )
+        print(
+            "  plain pool                  : %6.2f s  (%5.2f ms/instance)  server x%.2f"
+            % (pool_time, pool_time * per, server_time / pool_time)
+        )
+        print(
+            "  pool + workdir + log files  : %6.2f s  (%5.2f ms/instance)  server x%.2f"
+            % (files_time, files_time * per, server_time / files_time)
+        )
+        job_id = server.request("GET", "/jobs", {"Marker": "", "MaxItemCount": 1}).json()["Items"][0]["Id"]
+        rate = sdk_rate(server, job_id, args.requests)
+        print("get_job from one keep-alive client (%d requests)" % args.requests)
+        print("  batchcompute.Client       : %s" % ("%7.0f req/s" % rate if rate else "not importable"))
+        print("  requests.Session, signed  : %7.0f req/s" % session_rate(server, job_id, args.requests))
+        print("  http.client, signed, raw  : %7.0f req/s" % raw_rate(server, job_id, args.requests))
+
+
+if __name__ == "__main__":
+    main()
