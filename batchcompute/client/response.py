@@ -239,7 +239,7 @@ class _Response:
 
     def __init__(self, raw: RawResponse) -> None:
         self.StatusCode = raw.status
-        self.RequestId = _request_id(raw.headers)
+        self.RequestId = _request_id(raw.headers) or ""
         self.Date = _header(raw.headers, "Date")
 
     def __repr__(self) -> str:

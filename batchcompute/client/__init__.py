@@ -1,0 +1,21 @@
+"""The BatchCompute client: ``from batchcompute.client import Client``.
+
+``Client`` (and ``requests`` behind it) is imported on first use, so that importing the response
+classes alone stays light.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import Client
+
+__all__ = ["Client"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Client":
+        from .client import Client
+
+        return Client
+    raise AttributeError("module 'batchcompute.client' has no attribute %r" % name)

@@ -1,0 +1,781 @@
+"""``Client``: every call of the BatchCompute API, with the official SDK's names and arguments.
+
+Each public method maps its arguments to a route of :mod:`batchcompute.core.routes`, a query and
+a body; the table ``_OPERATIONS`` says which route it uses and what kind of response it returns,
+and one generic path (:meth:`Client._invoke`) signs, sends, checks and wraps every call.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+import uuid
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
+
+import requests
+
+from .. import __version__
+from ..core.exceptions import ClientError, ConfigError, FieldError
+from ..core.regions import ENDPOINTS, add_region, get_all_region, get_region, http_port
+from ..core.routes import RETRY_TOKEN, ROUTES_BY_NAME, Route
+from ..core.signing import authorization, encode_query, gmt_date
+from ..core.transport import DEFAULT_TIMEOUT, Retry, TimeoutSpec, Transport
+from ..resources import (
+    AppDescription,
+    AppJobDescription,
+    ClusterDescription,
+    ImageDescription,
+    JobDescription,
+    ModifyClusterDescription,
+)
+from ..utils import CamelCasedClass
+from ..utils.functions import get_api_version, set_api_version
+from ..utils.jsonizable import Jsonizable
+from .response import (
+    ActionResponse,
+    App,
+    AppRevision,
+    AvailableResource,
+    Cluster,
+    ClusterInstance,
+    CreateResponse,
+    GetResponse,
+    Image,
+    Instance,
+    Job,
+    ListResponse,
+    Quota,
+    RawResponse,
+    SynchronousInstance,
+    Task,
+    client_error,
+)
+
+__all__ = ["Client"]
+
+logger = logging.getLogger("batchcompute")
+
+USER_AGENT = "batchcompute-python/%s requests/%s" % (__version__, requests.__version__)
+
+# Response kinds
+_CREATE, _GET, _LIST, _ACTION = "create", "get", "list", "action"
+
+
+def _job_description_class(raw: RawResponse) -> type:
+    """get_job_description answers with a DAG or an App job description."""
+    try:
+        data = json.loads(raw.body) if raw.body.strip() else {}
+    except ValueError:
+        data = {}
+    return AppJobDescription if isinstance(data, dict) and data.get("Type") == "App" else JobDescription
+
+
+class _Operation(NamedTuple):
+    route: Route
+    kind: str
+    item: Any = None  # item class of Get/List answers, or a function of the answer choosing it
+
+
+def _operations(table: Mapping[str, Tuple[str, str, Any]]) -> Dict[str, _Operation]:
+    return {name: _Operation(ROUTES_BY_NAME[route], kind, item) for name, (route, kind, item) in table.items()}
+
+
+# client method -> (route, response kind, item class)
+_OPERATIONS: Dict[str, _Operation] = _operations({
+    "create_job": ("create_job", _CREATE, None),
+    "create_job_sync": ("create_job_sync", _GET, SynchronousInstance),
+    "get_job": ("get_job", _GET, Job),
+    "get_job_description": ("get_job_description", _GET, _job_description_class),
+    "list_jobs": ("list_jobs", _LIST, Job),
+    "start_job": ("start_job", _ACTION, None),
+    "stop_job": ("stop_job", _ACTION, None),
+    "delete_job": ("delete_job", _ACTION, None),
+    "update_job": ("update_job", _ACTION, None),
+    "get_task": ("get_task", _GET, Task),
+    "list_tasks": ("list_tasks", _LIST, Task),
+    "get_instance": ("get_instance", _GET, Instance),
+    "list_instances": ("list_instances", _LIST, Instance),
+    "create_cluster": ("create_cluster", _CREATE, None),
+    "get_cluster": ("get_cluster", _GET, Cluster),
+    "list_clusters": ("list_clusters", _LIST, Cluster),
+    "delete_cluster": ("delete_cluster", _ACTION, None),
+    "modify_cluster": ("modify_cluster", _ACTION, None),
+    "get_cluster_instance": ("get_cluster_instance", _GET, ClusterInstance),
+    "list_cluster_instances": ("list_cluster_instances", _LIST, ClusterInstance),
+    "recreate_cluster_instance": ("recreate_cluster_instance", _ACTION, None),
+    "delete_cluster_instance": ("delete_cluster_instance", _ACTION, None),
+    "create_image": ("create_image", _CREATE, None),
+    "get_image": ("get_image", _GET, Image),
+    "list_images": ("list_images", _LIST, Image),
+    "delete_image": ("delete_image", _ACTION, None),
+    "create_app": ("create_app", _CREATE, None),
+    "get_app": ("get_app", _GET, App),
+    "get_app_detail": ("get_app_detail", _GET, AppDescription),
+    "get_app_revisions": ("get_app_revisions", _LIST, AppRevision),
+    "list_apps": ("list_apps", _LIST, App),
+    "modify_app": ("modify_app", _ACTION, None),
+    "delete_app": ("delete_app", _ACTION, None),
+    "get_quotas": ("get_quotas", _GET, Quota),
+    "get_available_resource": ("get_available_resource", _GET, AvailableResource),
+})
+
+# easy_list: resource type -> (list method, first marker)
+_EASY_LIST: Dict[str, Tuple[str, Any]] = {
+    "jobs": ("list_jobs", ""),
+    "clusters": ("list_clusters", ""),
+    "images": ("list_images", ""),
+    "tasks": ("list_tasks", ""),
+    "instances": ("list_instances", 0),
+}
+EASY_LIST_PAGE = 100
+
+_STABLE_STATES = ("Finished", "Failed", "Stopped")
+
+# The headers the client writes itself, by lower-cased name (a user header of the same name
+# replaces them).
+_STANDARD_HEADERS = {name.lower(): name for name in (
+    "Date", "x-acs-region-id", "x-acs-access-key-id", "x-acs-security-token", "x-acs-signature-method",
+    "x-acs-signature-version", "x-acs-version", "x-acs-signature-nonce", "Accept", "Content-Type",
+    "User-Agent", "contentMd5", "Content-Length")}
+
+ResourceRef = Any  # an id string, or any object with an ``Id`` attribute (a CreateResponse ...)
+Description = Union[Jsonizable, Dict[str, Any], str]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == ""
+
+
+def _filters(query: Dict[str, Any], named: Sequence[Tuple[str, Any]], extra: Mapping[str, Any]) -> Dict[str, Any]:
+    """Add the list filters that are not blank: a named argument (``state=``) wins over the
+    keyword form (``State=``)."""
+    for key, value in named:
+        if _blank(value):
+            value = extra.get(key)
+        if not _blank(value):
+            query[key] = value
+    for key, value in extra.items():
+        if key not in query and not _blank(value):
+            query[key] = value
+    return query
+
+
+def _as(cls: Type[Jsonizable], value: Any) -> Any:
+    """``value`` as a ``cls`` description (dicts and JSON text are converted)."""
+    return value if isinstance(value, cls) else cls(value)
+
+
+def _job_description(job_desc: Any) -> Jsonizable:
+    """A JobDescription, or for anything that is not clearly a DAG job, an AppJobDescription."""
+    if isinstance(job_desc, (JobDescription, AppJobDescription)):
+        return job_desc
+    data = job_desc
+    if isinstance(job_desc, (str, bytes)):
+        try:
+            data = json.loads(job_desc)
+        except ValueError:
+            data = None
+    if isinstance(data, dict) and data.get("Type") == "DAG":
+        required = JobDescription.required
+        if all(any(key in data for key in rule) if isinstance(rule, tuple) else rule in data for rule in required):
+            return JobDescription(data)
+    return AppJobDescription(data if isinstance(data, dict) else job_desc)
+
+
+def _check_dict(data: Any) -> Dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise TypeError("Invalid data type, must be a dict")
+    return data
+
+
+def _matcher(wanted: Any) -> Callable[[Any], Any]:
+    """An easy_list filter as a predicate: membership for a list or tuple, the callable itself,
+    or equality."""
+    if isinstance(wanted, (list, tuple)):
+        return lambda value: value in wanted
+    if callable(wanted):
+        return wanted
+    return lambda value: value == wanted
+
+
+def _instance_metrics(job: Any) -> Tuple[int, int]:
+    metrics = getattr(job, "InstanceMetrics", None) or {}
+    try:
+        counts = {key: int(value or 0) for key, value in metrics.items() if key.endswith("Count")}
+    except (AttributeError, TypeError, ValueError):
+        return 0, 0
+    return counts.get("FinishedCount", 0), sum(counts.values())
+
+
+class Client(metaclass=CamelCasedClass):
+    """A client of the BatchCompute service at one regional endpoint.
+
+    ``region`` is the endpoint's host name (``batchcompute.CN_QINGDAO`` ...; a region id such
+    as ``'cn-qingdao'`` works as well), looked up in the region table for the region id that is
+    sent. ``security_token`` is an STS token. ``security_conn=True`` uses HTTPS on port 443,
+    otherwise plain HTTP on the port registered with :meth:`register_region` (80 by default).
+    Every other keyword argument is an HTTP header added to every request as is.
+
+    Options that the official SDK did not have are keyword-only:
+
+    - ``timeout``: seconds to connect and to read the answer, one number or a
+      ``(connect, read)`` pair (default ``(10, 60)``; None waits forever).
+    - ``retries``: how many times a failed call is retried (default 3, 0 turns retries off), or
+      a :class:`batchcompute.core.transport.Retry` policy. Connection errors, timeouts, 5xx
+      answers, 503 and ``Throttling`` are retried with exponential backoff and jitter. Creates
+      carry an ``IdempotentToken`` (yours or one made for the call), so a retried create never
+      makes two resources; start, stop and recreate are retried only when the request surely
+      did not take effect.
+    - ``verify``: HTTPS certificate verification, ``True`` (honours ``REQUESTS_CA_BUNDLE`` and
+      ``SSL_CERT_FILE``), ``False`` or the path of a CA bundle.
+    - ``session``: a ``requests.Session`` to send with (its adapters, proxies, certificate and
+      cookies are used); by default the client makes its own.
+    - ``port``: the TCP port, instead of 443 or the registered plain-HTTP port.
+
+    One client keeps one pool of keep-alive connections and may be shared by threads. Use it
+    as a context manager, or call :meth:`close`, to release the connections.
+    """
+
+    def __init__(self, region: str, access_key_id: str, access_key_secret: str, security_token: str = "",
+                 security_conn: bool = False, human_readable: bool = False, *,
+                 timeout: TimeoutSpec = DEFAULT_TIMEOUT, retries: Union[int, Retry, None] = 3,
+                 verify: Union[bool, str, None] = None, session: Optional[requests.Session] = None,
+                 port: Optional[int] = None, **headers: Any) -> None:
+        host = region
+        if isinstance(region, str) and region in ENDPOINTS and region not in ENDPOINTS.values():
+            host = ENDPOINTS[region]  # a region id
+        self._host = host
+        try:
+            self._region_id: Optional[str] = get_region(host)
+        except ConfigError:
+            # As with the official SDK, an unknown endpoint fails at the first call (it may be
+            # registered in between).
+            self._region_id = None
+        self._key_id = str(access_key_id)
+        self._secret = str(access_key_secret)
+        self._security_token = (security_token or "").strip()
+        self.security_conn = bool(security_conn)
+        self.human_readable = human_readable
+        self._extra_headers: List[Tuple[str, str, Optional[str]]] = [
+            (str(name), str(value), _STANDARD_HEADERS.get(str(name).lower())) for name, value in headers.items()]
+        if port is None:
+            port = 443 if self.security_conn else http_port()
+        self._retry = Retry.from_option(retries)
+        self._transport = Transport(host, port, secure=self.security_conn, timeout=timeout, retry=self._retry,
+                                    verify=verify, session=session)
+
+    @classmethod
+    def from_env(cls, region: str, **options: Any) -> "Client":
+        """A client with the credentials of the environment: ``ALIBABA_CLOUD_ACCESS_KEY_ID``,
+        ``ALIBABA_CLOUD_ACCESS_KEY_SECRET`` and, if set, ``ALIBABA_CLOUD_SECURITY_TOKEN``.
+        ``options`` are passed on to the constructor."""
+        key_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID", "").strip()
+        secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "").strip()
+        if not key_id or not secret:
+            raise ConfigError("ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET must be set")
+        options.setdefault("security_token", os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN", ""))
+        return cls(region, key_id, secret, **options)
+
+    # -- settings ---------------------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        """The API version sent in ``x-acs-version`` (``2015-11-11``). As in the official SDK it
+        is process-wide: setting it on one client changes it for all."""
+        return get_api_version()
+
+    @version.setter
+    def version(self, value: str) -> None:
+        set_api_version(value)
+
+    def get_version(self) -> str:
+        """The API version (see :attr:`version`)."""
+        return get_api_version()
+
+    def set_version(self, value: str) -> None:
+        """Set the API version (see :attr:`version`)."""
+        set_api_version(value)
+
+    @staticmethod
+    def register_region(region_name: str, url: str, port: int = 80) -> None:
+        """Add region ``region_name`` served at host ``url``; plain HTTP goes to ``port`` from now on."""
+        add_region(region_name, url, port)
+
+    @staticmethod
+    def get_regions() -> Dict[str, str]:
+        """The region table: region id -> host name."""
+        return get_all_region()
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests are sent to."""
+        return self._transport.base_url
+
+    @property
+    def region(self) -> Optional[str]:
+        """The region id sent in ``x-acs-region-id`` (None while the endpoint is not in the table)."""
+        return self._region_id
+
+    def close(self) -> None:
+        """Close the client's pooled connections."""
+        self._transport.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "Client(%r, region=%r, access_key_id=%r)" % (self.endpoint, self._region_id, self._key_id)
+
+    # -- the generic call path ----------------------------------------------------------------
+
+    def _sign(self, method: str, target: str, body: bytes) -> Dict[str, str]:
+        """The headers of one attempt: fresh Date and nonce, signed over exactly ``target``."""
+        headers = {
+            "Date": gmt_date(),
+            "x-acs-region-id": self._region_id,
+            "x-acs-access-key-id": self._key_id,
+        }
+        if self._security_token:
+            headers["x-acs-security-token"] = self._security_token
+        headers["x-acs-signature-method"] = "HMAC-SHA1"
+        headers["x-acs-signature-version"] = "1.0"
+        headers["x-acs-version"] = get_api_version()
+        headers["x-acs-signature-nonce"] = str(uuid.uuid4())
+        headers["Accept"] = "application/json"
+        headers["Content-Type"] = "application/json"
+        headers["User-Agent"] = USER_AGENT
+        if body:
+            headers["contentMd5"] = hashlib.md5(body).hexdigest()
+        headers["Content-Length"] = str(len(body))
+        for name, value, standard in self._extra_headers:
+            if standard is not None and standard != name:
+                headers.pop(standard, None)
+            headers[name] = value
+        headers["Authorization"] = authorization(self._key_id, self._secret, method, target, headers)
+        return headers
+
+    def _invoke(self, operation: str, params: Optional[Mapping[str, Any]] = None,
+                query: Union[None, str, Mapping[str, Any]] = None, body: Optional[Jsonizable] = None,
+                data: Any = None) -> Any:
+        """Make the call ``operation`` of ``_OPERATIONS``: path ``params``, ``query`` (a dict or
+        a string sent as is), a description ``body`` (dumped as the official SDK dumps it) or
+        plain ``data`` (compact JSON)."""
+        if self._region_id is None:
+            self._region_id = get_region(self._host)  # ConfigError for an unknown endpoint
+        op = _OPERATIONS[operation]
+        route = op.route
+        target = route.format(**params) if params else route.path
+        if query:
+            target = target + "?" + encode_query(query)
+        if body is not None:
+            payload = body.dump().encode("utf-8")
+        elif data is not None:
+            payload = json.dumps(data).encode("utf-8")
+        else:
+            payload = b""
+        raw = self._transport.request(route.method, target, payload, self._sign, route.retry)
+        if not 200 <= raw.status < 300:
+            raise client_error(raw)
+        kind = op.kind
+        if kind == _GET:
+            item = op.item if isinstance(op.item, type) else op.item(raw)
+            return GetResponse(raw, item)
+        if kind == _LIST:
+            return ListResponse(raw, op.item)
+        if kind == _CREATE:
+            return CreateResponse(raw)
+        return ActionResponse(raw)
+
+    def _create(self, operation: str, description: Jsonizable, token: Any, query: Optional[Dict[str, Any]] = None
+                ) -> Any:
+        description.validate()
+        query = dict(query or {})
+        if not token and self._retry.total > 0 and _OPERATIONS[operation].route.retry == RETRY_TOKEN:
+            token = str(uuid.uuid4())  # one per call, the same for every attempt: retries cannot duplicate
+        if token:
+            query["IdempotentToken"] = token
+        return self._invoke(operation, query=query, body=description)
+
+    @staticmethod
+    def _get_id(resource: ResourceRef) -> str:
+        """The id of ``resource``: an id string or an object with an ``Id`` (TypeError when empty)."""
+        value = resource if isinstance(resource, str) else getattr(resource, "Id", resource)
+        if value is None or not str(value).strip():
+            raise TypeError("Id can't be empty")
+        return str(value).strip()
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def create_job(self, job_desc: Description, token: str = "", sync: bool = False) -> Any:
+        """Create a job: ``POST /jobs``.
+
+        ``job_desc`` is a :class:`~batchcompute.resources.JobDescription` or
+        :class:`~batchcompute.resources.AppJobDescription`, or a dict / JSON text: one with
+        ``"Type": "DAG"`` and every required JobDescription key is a DAG job, anything else an App
+        job. It is validated before anything is sent. ``token`` is sent as ``IdempotentToken``.
+        With ``sync=True`` an App job runs synchronously (``POST /jobs?sync``) and the answer is
+        its :class:`~batchcompute.client.response.SynchronousInstance`.
+
+        :returns: a CreateResponse (``.Id``), or a GetResponse for a synchronous App job.
+        """
+        description = _job_description(job_desc)
+        if sync and isinstance(description, AppJobDescription):
+            return self._create("create_job_sync", description, token, {"sync": ""})
+        return self._create("create_job", description, token)
+
+    def get_job(self, job: ResourceRef) -> Any:
+        """A job's state and metrics: ``GET /jobs/{id}`` -> GetResponse of Job."""
+        return self._invoke("get_job", {"job": self._get_id(job)})
+
+    def get_job_description(self, job: ResourceRef) -> Any:
+        """The description a job was created with: ``GET /jobs/{id}?description`` -> GetResponse
+        of JobDescription (AppJobDescription for App jobs)."""
+        return self._invoke("get_job_description", {"job": self._get_id(job)}, "description")
+
+    def list_jobs(self, marker: Any, max_item_count: Any, state: str = "", cluster_id: str = "",
+                  project_id: str = "", **filters: Any) -> Any:
+        """A page of jobs: ``GET /jobs?Marker&MaxItemCount`` -> ListResponse of Job.
+
+        Filters (``state``, ``cluster_id``, ``project_id``, or the keywords ``State``,
+        ``ClusterId``, ``ProjectId``, ``OrderBy``, ``IsReverse``) are sent when not blank.
+        ``NextMarker`` of the answer is the ``marker`` of the next page.
+        """
+        query = _filters({"Marker": marker, "MaxItemCount": max_item_count},
+                         (("State", state), ("ClusterId", cluster_id), ("ProjectId", project_id)), filters)
+        return self._invoke("list_jobs", query=query)
+
+    def start_job(self, job: ResourceRef) -> Any:
+        """Start (or restart) a stopped job: ``POST /jobs/{id}/start`` -> ActionResponse."""
+        return self._invoke("start_job", {"job": self._get_id(job)})
+
+    def stop_job(self, job: ResourceRef) -> Any:
+        """Stop a job: ``POST /jobs/{id}/stop`` -> ActionResponse."""
+        return self._invoke("stop_job", {"job": self._get_id(job)})
+
+    def delete_job(self, job: ResourceRef) -> Any:
+        """Delete a job: ``DELETE /jobs/{id}`` -> ActionResponse."""
+        return self._invoke("delete_job", {"job": self._get_id(job)})
+
+    def change_job_priority(self, job: ResourceRef, priority: int) -> Any:
+        """Change a job's priority: ``PUT /jobs/{id}`` ``{"Priority": n}`` -> ActionResponse.
+
+        :raises TypeError: ``priority`` is not an int.
+        """
+        if not isinstance(priority, int):
+            raise TypeError("Priority must be type of int")
+        return self._invoke("update_job", {"job": self._get_id(job)}, data={"Priority": priority})
+
+    def get_task(self, job: ResourceRef, task_name: str) -> Any:
+        """A task of a job: ``GET /jobs/{id}/tasks/{task}`` -> GetResponse of Task."""
+        return self._invoke("get_task", {"job": self._get_id(job), "task": task_name})
+
+    def list_tasks(self, job: ResourceRef, marker: Any, max_item_count: Any, state: str = "", cluster_id: str = "",
+                   **filters: Any) -> Any:
+        """A page of a job's tasks: ``GET /jobs/{id}/tasks?Marker&MaxItemCount[&State][&ClusterId]``
+        -> ListResponse of Task."""
+        query = _filters({"Marker": marker, "MaxItemCount": max_item_count},
+                         (("State", state), ("ClusterId", cluster_id)), filters)
+        return self._invoke("list_tasks", {"job": self._get_id(job)}, query)
+
+    def get_instance(self, job: ResourceRef, task_name: str, instance_id: Any) -> Any:
+        """An instance of a task: ``GET /jobs/{id}/tasks/{task}/instances/{n}`` -> GetResponse of
+        Instance."""
+        return self._invoke("get_instance", {"job": self._get_id(job), "task": task_name, "instance": instance_id})
+
+    def list_instances(self, job: ResourceRef, task_name: str, marker: Any, max_item_count: Any, state: str = "",
+                       **filters: Any) -> Any:
+        """A page of a task's instances: ``GET /jobs/{id}/tasks/{task}/instances?Marker&MaxItemCount[&State]``
+        -> ListResponse of Instance (instance markers are numbers: start at 0)."""
+        query = _filters({"Marker": marker, "MaxItemCount": max_item_count}, (("State", state),), filters)
+        return self._invoke("list_instances", {"job": self._get_id(job), "task": task_name}, query)
+
+    # -- clusters -----------------------------------------------------------------------------
+
+    def create_cluster(self, cluster_desc: Description, token: str = "") -> Any:
+        """Create a cluster: ``POST /clusters`` with a
+        :class:`~batchcompute.resources.ClusterDescription` (or its dict / JSON), validated
+        first -> CreateResponse."""
+        return self._create("create_cluster", _as(ClusterDescription, cluster_desc), token)
+
+    def get_cluster(self, cluster: ResourceRef) -> Any:
+        """A cluster: ``GET /clusters/{id}`` -> GetResponse of Cluster."""
+        return self._invoke("get_cluster", {"cluster": self._get_id(cluster)})
+
+    def list_clusters(self, marker: Any, max_item_count: Any) -> Any:
+        """A page of clusters: ``GET /clusters?Marker&MaxItemCount`` -> ListResponse of Cluster."""
+        return self._invoke("list_clusters", query={"Marker": marker, "MaxItemCount": max_item_count})
+
+    def delete_cluster(self, cluster: ResourceRef) -> Any:
+        """Delete a cluster: ``DELETE /clusters/{id}`` -> ActionResponse."""
+        return self._invoke("delete_cluster", {"cluster": self._get_id(cluster)})
+
+    def modify_cluster(self, cluster: ResourceRef, modify_cluster_desc: Description) -> Any:
+        """Change a cluster: ``PUT /clusters/{id}`` with a
+        :class:`~batchcompute.resources.ModifyClusterDescription` (or its dict / JSON) -> ActionResponse."""
+        description = _as(ModifyClusterDescription, modify_cluster_desc)
+        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)}, body=description)
+
+    def change_cluster_desired_vm_count(self, cluster: ResourceRef, **groups: int) -> Any:
+        """Resize groups: ``change_cluster_desired_vm_count(cluster, group1=3)`` sends
+        ``PUT /clusters/{id}`` ``{"Groups": {"group1": {"DesiredVMCount": 3}}}`` -> ActionResponse.
+
+        :raises TypeError: a count is not an int.
+        """
+        body = {}
+        for group_name, count in groups.items():
+            if not isinstance(count, int):
+                raise TypeError("VM count must be type of int")
+            body[group_name] = {"DesiredVMCount": count}
+        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)}, data={"Groups": body})
+
+    def change_cluster_spot_config(self, cluster: ResourceRef, group_name: str, strategy: str = "",
+                                   price_limit: float = 0.0) -> Any:
+        """Change a group's spot settings: ``PUT /clusters/{id}``
+        ``{"Groups": {group: {"SpotStrategy": ..., "SpotPriceLimit": ...}}}`` (each only when
+        given) -> ActionResponse.
+
+        :raises FieldError: ``group_name`` is empty.
+        """
+        if not group_name:
+            raise FieldError("group name can not be empty")
+        group: Dict[str, Any] = {}
+        if strategy:
+            group["SpotStrategy"] = strategy
+        if price_limit:
+            group["SpotPriceLimit"] = price_limit
+        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)},
+                            data={"Groups": {group_name: group}})
+
+    def change_cluster_user_data(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
+        """Replace a cluster's user data: ``PUT /clusters/{id}`` ``{"UserData": data}`` -> ActionResponse.
+
+        :raises TypeError: ``data`` is not a dict.
+        """
+        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)},
+                            data={"UserData": _check_dict(data)})
+
+    def change_cluster_input_mapping(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
+        """Replace a cluster's input mapping: ``PUT /clusters/{id}`` ``{"InputMapping": data}`` -> ActionResponse.
+
+        :raises TypeError: ``data`` is not a dict.
+        """
+        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)},
+                            data={"InputMapping": _check_dict(data)})
+
+    def change_cluster_env_vars(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
+        """Replace a cluster's environment variables: ``PUT /clusters/{id}`` ``{"EnvVars": data}`` -> ActionResponse.
+
+        :raises TypeError: ``data`` is not a dict.
+        """
+        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)},
+                            data={"EnvVars": _check_dict(data)})
+
+    def get_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
+        """A VM of a cluster group: ``GET /clusters/{id}/groups/{group}/instances/{instance}``
+        -> GetResponse of ClusterInstance."""
+        return self._invoke("get_cluster_instance", {"cluster": self._get_id(cluster_id), "group": group_name,
+                                                     "instance": instance_id})
+
+    def list_cluster_instances(self, cluster_id: ResourceRef, group_name: str, marker: Any,
+                               max_item_count: Any) -> Any:
+        """A page of a group's VMs: ``GET /clusters/{id}/groups/{group}/instances?Marker&MaxItemCount``
+        -> ListResponse of ClusterInstance."""
+        return self._invoke("list_cluster_instances", {"cluster": self._get_id(cluster_id), "group": group_name},
+                            {"Marker": marker, "MaxItemCount": max_item_count})
+
+    def recreate_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
+        """Replace a VM: ``POST /clusters/{id}/groups/{group}/instances/{instance}/recreate`` -> ActionResponse."""
+        return self._invoke("recreate_cluster_instance", {"cluster": self._get_id(cluster_id), "group": group_name,
+                                                          "instance": instance_id})
+
+    def delete_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
+        """Remove a VM: ``DELETE /clusters/{id}/groups/{group}/instances/{instance}`` -> ActionResponse."""
+        return self._invoke("delete_cluster_instance", {"cluster": self._get_id(cluster_id), "group": group_name,
+                                                        "instance": instance_id})
+
+    # -- images -------------------------------------------------------------------------------
+
+    def create_image(self, image_desc: Description, token: str = "") -> Any:
+        """Register an image: ``POST /images`` with an
+        :class:`~batchcompute.resources.ImageDescription` (or its dict / JSON), validated first
+        -> CreateResponse."""
+        return self._create("create_image", _as(ImageDescription, image_desc), token)
+
+    def get_image(self, image: ResourceRef) -> Any:
+        """An image: ``GET /images/{id}`` -> GetResponse of Image."""
+        return self._invoke("get_image", {"image": self._get_id(image)})
+
+    def list_images(self, marker: Any, max_item_count: Any, type_: str = "") -> Any:
+        """A page of images: ``GET /images?Marker&MaxItemCount`` -> ListResponse of Image.
+        ``type_='System'`` lists the system images (any other value lists your own)."""
+        query: Dict[str, Any] = {"Marker": marker, "MaxItemCount": max_item_count}
+        if type_ == "System":
+            query["Type"] = type_
+        return self._invoke("list_images", query=query)
+
+    def delete_image(self, image: ResourceRef) -> Any:
+        """Delete an image: ``DELETE /images/{id}`` -> ActionResponse."""
+        return self._invoke("delete_image", {"image": self._get_id(image)})
+
+    # -- apps ---------------------------------------------------------------------------------
+
+    def create_app(self, app_desc: Description, token: str = "") -> Any:
+        """Create an App: ``POST /apps`` with an :class:`~batchcompute.resources.AppDescription`
+        (or its dict / JSON), validated first -> CreateResponse (``.Id`` is the App's name)."""
+        return self._create("create_app", _as(AppDescription, app_desc), token)
+
+    def get_app(self, app_name: str, scope: str = "Private") -> Any:
+        """An App: ``GET /apps/{name}?Scope=<scope>`` -> GetResponse of App.
+
+        :raises FieldError: ``scope`` is neither ``'Private'`` nor ``'Public'``.
+        """
+        if scope not in ("Private", "Public"):
+            raise FieldError("scope must be Private or Public")
+        return self._invoke("get_app", {"app": app_name}, {"Scope": scope})
+
+    def get_app_detail(self, app: str, qualifier: str = "") -> Any:
+        """An App's full description: ``GET /apps/{name}?Detail=True&Qualifier[=revision]``
+        -> GetResponse of AppDescription."""
+        return self._invoke("get_app_detail", {"app": app}, {"Detail": "True", "Qualifier": qualifier})
+
+    def get_app_revisions(self, app_name: str) -> Any:
+        """An App's revisions: ``GET /apps/{name}?Revisions=True`` -> ListResponse of AppRevision."""
+        return self._invoke("get_app_revisions", {"app": app_name}, {"Revisions": "True"})
+
+    def list_apps(self, scope: str = "Private", marker: Any = "", max_item_count: Any = 50) -> Any:
+        """A page of Apps: ``GET /apps?Marker&MaxItemCount=50&Scope=Private`` -> ListResponse of App."""
+        return self._invoke("list_apps", query={"Marker": marker, "MaxItemCount": max_item_count, "Scope": scope})
+
+    def modify_app(self, app_name: str, app_desc: Description) -> Any:
+        """Change an App: ``PUT /apps/{name}`` with an AppDescription (or its dict / JSON) -> ActionResponse."""
+        return self._invoke("modify_app", {"app": app_name}, body=_as(AppDescription, app_desc))
+
+    def delete_app(self, app_name: str, qualifier: str = "") -> Any:
+        """Delete an App or one revision: ``DELETE /apps/{name}?Qualifier[=revision]`` -> ActionResponse."""
+        return self._invoke("delete_app", {"app": app_name}, {"Qualifier": qualifier})
+
+    # -- account ------------------------------------------------------------------------------
+
+    def get_quotas(self) -> Any:
+        """The account's quotas: ``GET /quotas`` -> GetResponse of Quota."""
+        return self._invoke("get_quotas")
+
+    def get_available_resource(self) -> Any:
+        """Instance, resource and disk types available in the region: ``GET /available``
+        -> GetResponse of AvailableResource."""
+        return self._invoke("get_available_resource")
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def easy_list(self, resource_type: str, *resource_info: Any, **filters: Any) -> Iterator[Any]:
+        """Every item of a listing, page after page (100 a page).
+
+        ``resource_type`` is ``'jobs'``, ``'clusters'``, ``'images'``, ``'tasks'`` (give the
+        job) or ``'instances'`` (give the job and the task name). Each filter keyword names an
+        attribute of the items; its value is a value to equal, a list or tuple of accepted values,
+        or a predicate. Items without the attribute are skipped::
+
+            client.easy_list('tasks', job_id, State=['Running', 'Waiting'])
+
+        :raises FieldError: an unknown ``resource_type`` (raised at the call, not at iteration).
+        """
+        try:
+            method_name, marker = _EASY_LIST[resource_type]
+        except (KeyError, TypeError):
+            raise FieldError(resource_type) from None
+        return self._easy_list(getattr(self, method_name), resource_info, marker, filters)
+
+    @staticmethod
+    def _easy_list(list_page: Callable[..., Any], resource_info: Tuple[Any, ...], marker: Any,
+                   filters: Dict[str, Any]) -> Iterator[Any]:
+        tests = [(name, _matcher(wanted)) for name, wanted in filters.items()]
+        missing = object()
+        while True:
+            page = list_page(*(resource_info + (marker, EASY_LIST_PAGE)))
+            for item in page.Items:
+                for name, test in tests:
+                    value = getattr(item, name, missing)
+                    if value is missing or not test(value):
+                        break
+                else:
+                    yield item
+            marker = page.NextMarker
+            if not marker:
+                return
+
+    def poll(self, job_ids: Union[str, Sequence[str]], timeout: float = 86400, interval: float = 3, *,
+             progress: Optional[Callable[[int, int], Any]] = None) -> List[str]:
+        """Wait for jobs: every ``interval`` seconds, until all are Finished, one is Failed or
+        Stopped, or ``timeout`` seconds passed.
+
+        Returns the problems as strings (``'Job <id> failed.'``, ``'Job <id> stopped.'``,
+        ``'Timeout(<timeout>).'``); an empty list means every job finished. Before returning
+        with a problem it stops the jobs that are still running or waiting. ``job_ids`` is one
+        id or a list of ids (or of objects with an ``Id``); anything else gives
+        ``['Invalid job ids: <job_ids>.']``.
+
+        ``progress(finished_instances, total_instances)`` is called after each look at the jobs
+        (the counts are summed over them); progress is also logged at INFO level.
+        """
+        if isinstance(job_ids, str):
+            ids = [job_ids]
+        elif isinstance(job_ids, (list, tuple)):
+            ids = [self._get_id(job_id) for job_id in job_ids]
+        else:
+            return ["Invalid job ids: %s." % (job_ids,)]
+        deadline = time.monotonic() + timeout
+        last_progress: Optional[Tuple[int, int]] = None
+        while True:
+            states: Dict[str, str] = {}
+            finished = total = 0
+            for job_id in ids:
+                job = self.get_job(job_id)
+                states[job_id] = job.State
+                done, count = _instance_metrics(job)
+                finished += done
+                total += count
+            if (finished, total) != last_progress:
+                last_progress = (finished, total)
+                logger.info("poll: %d of %d instances finished (%s)", finished, total,
+                            ", ".join("%s %s" % item for item in states.items()))
+            if progress is not None:
+                progress(finished, total)
+            errors = ["Job %s %s." % (job_id, "failed" if state == "Failed" else "stopped")
+                      for job_id, state in states.items() if state in ("Failed", "Stopped")]
+            if not errors and all(state == "Finished" for state in states.values()):
+                return []
+            remaining = deadline - time.monotonic()
+            if not errors and remaining <= 0:
+                errors = ["Timeout(%s)." % (timeout,)]
+            if errors:
+                self._stop_unstable(states)
+                return errors
+            time.sleep(max(0.0, min(interval, remaining)))
+
+    def _stop_unstable(self, states: Mapping[str, str]) -> None:
+        for job_id, state in states.items():
+            if state not in _STABLE_STATES:
+                try:
+                    self.stop_job(job_id)
+                except ClientError as err:
+                    logger.warning("poll: could not stop job %s: %s", job_id, err)
