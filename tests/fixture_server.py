@@ -247,7 +247,6 @@ def canned_answer(request: Request) -> Answer:
     if not parts:
         return error_answer(400, "InvalidUrlPattern", "The url pattern is invalid")
     kind = parts[0]
-    ok: Answer
 
     if kind == "jobs":
         if n == 1 and method == "POST":
@@ -346,7 +345,8 @@ def replay_responder(exchanges: List[Dict[str, Any]]) -> Responder:
                     return copy.deepcopy(exchange["response"])
             if same:
                 return copy.deepcopy(same[-1]["response"])
-        return error_answer(599, "NoRecordedAnswer", "nothing recorded for %s %s" % (request["method"], request["path"]))
+        what = "%s %s" % (request["method"], request["path"])
+        return error_answer(599, "NoRecordedAnswer", "nothing recorded for " + what)
 
     return respond
 

@@ -118,7 +118,8 @@ IMAGE = {"Name": "ubuntu-python", "Description": "Ubuntu with python", "Platform
 
 APP = {
     "Name": fx.APP_NAME, "Description": "echo an input file", "CommandLine": "cat ${inputFile}",
-    "InputParameters": {"inputFile": {"Type": "String", "Default": "oss://my-bucket/in.txt", "LocalPath": "/home/input"}},
+    "InputParameters": {
+        "inputFile": {"Type": "String", "Default": "oss://my-bucket/in.txt", "LocalPath": "/home/input"}},
     "OutputParameters": {"outputFile": {"Type": "String", "LocalPath": "/home/output"}},
     "VM": {"ECSImageId": "m-28sq8qx5xg0"}, "EnvVars": {"A": "1"}, "Daemonize": False,
     "Config": {"InstanceType": {"Default": "ecs.sn1.medium", "Description": "type", "Overwritable": True},
