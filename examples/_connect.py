@@ -1,0 +1,41 @@
+"""How the examples get a Client.
+
+With ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET set, the examples talk to the
+real service in BATCHCOMPUTE_REGION (default cn-qingdao). Otherwise they start the local
+BatchCompute server in-process, with a temporary data directory, and talk to it.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Iterator, Optional, Tuple
+
+from batchcompute import Client
+from batchcompute.core.regions import ENDPOINTS
+
+
+@contextmanager
+def connect() -> Iterator[Tuple[Client, Optional[object]]]:
+    """Yield ``(client, local_server)``; ``local_server`` is None against the real service."""
+    if os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"):
+        region = os.environ.get("BATCHCOMPUTE_REGION", "cn-qingdao")
+        yield Client.from_env(ENDPOINTS[region]), None
+        return
+    from batchcompute.local.testing import local_server
+
+    with local_server() as server:
+        yield server.client(), server
+
+
+def log_path(server: Optional[object]) -> str:
+    """Where the examples' jobs write stdout/stderr: the local store, or BATCHCOMPUTE_LOG_PATH."""
+    if server is None:
+        return os.environ.get("BATCHCOMPUTE_LOG_PATH", "oss://your-bucket/batchcompute/logs/")
+    return "oss://examples/logs/"
+
+
+def read_log(server: Optional[object], path: str) -> str:
+    """The text of a log object (only the local store can be read here)."""
+    if server is None:
+        return "(see %s)" % path
+    return server.read_object(path)

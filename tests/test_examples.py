@@ -1,0 +1,37 @@
+"""Every example runs, against the local server started in-process (no credentials set)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run(name, *args):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ALIBABA_CLOUD_")}
+    return subprocess.run([sys.executable, str(EXAMPLES / name)] + list(args), cwd=str(EXAMPLES), env=env,
+                          capture_output=True, text=True, timeout=240)
+
+
+def test_quickstart_prints_finished_and_three_stdout_lines():
+    result = run("quickstart.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Finished" in result.stdout
+    lines = [line for line in result.stdout.splitlines() if "stdout: hello from instance" in line]
+    assert len(lines) == 3, result.stdout
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("create_cluster.py", "group group1: 1 x ecs.t1.small"),
+    ("create_job.py", "Finished"),
+    ("dag_wordcount.py", "words counted: 13 (expected 13)"),
+    ("autocluster_job.py", "auto-cluster instance 1"),
+    ("easy_list.py", "finished among them: 3"),
+    ("error_handling.py", "InvalidResource.NotFound"),
+])
+def test_example_runs(name, expected):
+    result = run(name)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert expected in result.stdout, result.stdout + result.stderr
