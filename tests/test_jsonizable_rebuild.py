@@ -5,8 +5,15 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchcompute.resources import (ClusterDescription, Configs, DAG, GroupDescription, JobDescription, Mounts,
-                                    TaskDescription)
+from batchcompute.resources import (
+    DAG,
+    ClusterDescription,
+    Configs,
+    GroupDescription,
+    JobDescription,
+    Mounts,
+    TaskDescription,
+)
 from batchcompute.resources.job import Docker
 
 texts = st.sampled_from(["", "x", "oss://bucket/dir/", "echo hi"])

@@ -5,8 +5,18 @@ import json
 import pytest
 
 from batchcompute import ClientError
-from batchcompute.client.response import (ActionResponse, Cluster, CreateResponse, GetResponse, Instance, Job,
-                                          ListResponse, RawResponse, Task, client_error)
+from batchcompute.client.response import (
+    ActionResponse,
+    Cluster,
+    CreateResponse,
+    GetResponse,
+    Instance,
+    Job,
+    ListResponse,
+    RawResponse,
+    Task,
+    client_error,
+)
 from batchcompute.resources import JobDescription
 from batchcompute.utils.functions import utc2local
 

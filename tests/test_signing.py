@@ -18,7 +18,14 @@ except ImportError:  # running from a checkout that is not installed
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from batchcompute.core import signing
-from batchcompute.core.signing import authorization, body_md5, encode_query, gmt_date, signature, string_to_sign
+from batchcompute.core.signing import (
+    authorization,
+    body_md5,
+    encode_query,
+    gmt_date,
+    signature,
+    string_to_sign,
+)
 
 
 def reference_signature(secret: str, text: str) -> str:

@@ -1,13 +1,56 @@
 """Description classes: what the service's JSON bodies look like, declared once per class."""
-from .app import (AppDescription, DataDiskMountPoint, DataDiskType, DiskType, Docker, InputParameter,
-                  InstanceCount, InstanceType, MaxRetryCount, MinDataDiskSize, MinDiskSize, OutputParameter,
-                  Parameter, ResourceType, Timeout, VM)
-from .cluster import (VPC, Classic, ClusterDescription, Configs, DataDisk, Disks, GroupDescription,
-                      ModifyClusterDescription, ModifyConfigs, ModifyGroupDescription, MountEntry, Mounts, NAS,
-                      Networks, Notification, OSS, SystemDisk, Topic)
+from .app import (
+                  VM,
+                  AppDescription,
+                  DataDiskMountPoint,
+                  DataDiskType,
+                  DiskType,
+                  Docker,
+                  InputParameter,
+                  InstanceCount,
+                  InstanceType,
+                  MaxRetryCount,
+                  MinDataDiskSize,
+                  MinDiskSize,
+                  OutputParameter,
+                  Parameter,
+                  ResourceType,
+                  Timeout,
+)
+from .cluster import (
+                  NAS,
+                  OSS,
+                  VPC,
+                  Classic,
+                  ClusterDescription,
+                  Configs,
+                  DataDisk,
+                  Disks,
+                  GroupDescription,
+                  ModifyClusterDescription,
+                  ModifyConfigs,
+                  ModifyGroupDescription,
+                  MountEntry,
+                  Mounts,
+                  Networks,
+                  Notification,
+                  SystemDisk,
+                  Topic,
+)
 from .image import ImageDescription
-from .job import (App, AppJobDescription, AutoCluster, Command, Config, DAG, InputMappingConfig, JobDescription, Logging,
-                  Parameters, TaskDescription)
+from .job import (
+                  DAG,
+                  App,
+                  AppJobDescription,
+                  AutoCluster,
+                  Command,
+                  Config,
+                  InputMappingConfig,
+                  JobDescription,
+                  Logging,
+                  Parameters,
+                  TaskDescription,
+)
 
 __all__ = [
     "App", "AppDescription", "AppJobDescription", "AutoCluster", "Classic", "ClusterDescription", "Command",

@@ -5,8 +5,19 @@ import re
 from typing import Any, Dict, Tuple
 
 from ..core.regions import ENDPOINTS, REGION_IDS
-from .functions import (ConfigError, add_region, get_all_region, get_api_version, get_region, gmt_time, iget,
-                        set_api_version, str2datetime, str_md5, utf8)
+from .functions import (
+    ConfigError,
+    add_region,
+    get_all_region,
+    get_api_version,
+    get_region,
+    gmt_time,
+    iget,
+    set_api_version,
+    str2datetime,
+    str_md5,
+    utf8,
+)
 from .log import get_logger, set_log_level
 
 __all__ = [

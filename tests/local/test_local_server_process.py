@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from local_helpers import job, task, wait_state, wait_until
 
 import batchcompute
 from batchcompute.local.executor import container_engine
 from batchcompute.local.server import DataDirLocked, LocalServer
 from batchcompute.local.testing import SignedRequester, local_server
-from local_helpers import job, task, wait_state, wait_until
 
 
 def test_clean_shutdown_requeues_running_instances_and_restart_resumes(tmp_path):
