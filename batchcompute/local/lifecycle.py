@@ -34,6 +34,11 @@ log = logging.getLogger("batchcompute.local")
 ACTIVE = ("Waiting", "Running")
 
 
+def _job_changed(job_id: str, state: str, detail: str = "") -> None:
+    """Each job state change is logged, so the server's log shows what happens."""
+    log.info("job %s %s%s", job_id, state, ": " + detail if detail else "")
+
+
 def _log_name(kind: str, job_id: str, task: str, iid: int) -> str:
     return "%s.%s.%s.%d" % (kind, job_id, task, iid)
 
@@ -57,6 +62,7 @@ def insert_job(conn: sqlite3.Connection, job_id: str, job: ParsedJob, now: float
             now,
         ),
     )
+    _job_changed(job_id, "Waiting", "created (%s, %d tasks)" % (job.name, len(job.tasks)))
     for task in job.tasks:
         conn.execute(
             "INSERT INTO tasks (job_id, name, spec, upstream, cluster_id, instance_count, max_retry, "
@@ -133,6 +139,7 @@ def claim(conn: sqlite3.Connection, key: Key, worker_id: str, node_ip: str, now:
         (now, job_id),
     ).rowcount
     if started:
+        _job_changed(job_id, "Running")
         _notify(conn, job_id, "OnJobRunning")
     return conn.execute(
         "SELECT run_seq FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key
@@ -237,6 +244,7 @@ def _release_successors(conn: sqlite3.Connection, job_id: str) -> None:
 
 def _finish_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
     conn.execute("UPDATE jobs SET state = 'Finished', end_time = ?, message = '' WHERE id = ?", (now, job_id))
+    _job_changed(job_id, "Finished")
     _notify(conn, job_id, "OnJobFinished")
     row = conn.execute("SELECT auto_release FROM jobs WHERE id = ?", (job_id,)).fetchone()
     if row["auto_release"]:
@@ -274,6 +282,7 @@ def _fail_job(conn: sqlite3.Connection, job_id: str, task_name: str, message: st
     conn.execute(
         "UPDATE jobs SET state = 'Failed', end_time = ?, message = ? WHERE id = ?", (now, message, job_id)
     )
+    _job_changed(job_id, "Failed", message)
     _notify(conn, job_id, "OnJobFailed")
     return running
 
@@ -285,6 +294,7 @@ def stop_job(conn: sqlite3.Connection, job_id: str, now: float) -> List[Key]:
         "UPDATE jobs SET state = 'Stopped', end_time = ?, message = 'Stopped by the user' WHERE id = ?",
         (now, job_id),
     )
+    _job_changed(job_id, "Stopped", "by the user")
     _notify(conn, job_id, "OnJobStopped")
     return running
 
@@ -303,6 +313,7 @@ def start_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
         (job_id,),
     )
     conn.execute("UPDATE jobs SET state = 'Waiting', end_time = NULL, message = '' WHERE id = ?", (job_id,))
+    _job_changed(job_id, "Waiting", "started again")
     _release_successors(conn, job_id)
     if not conn.execute(
         "SELECT 1 FROM tasks WHERE job_id = ? AND state != 'Finished' LIMIT 1", (job_id,)
@@ -311,6 +322,7 @@ def start_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
 
 
 def delete_job(conn: sqlite3.Connection, job_id: str) -> None:
+    _job_changed(job_id, "deleted")
     conn.execute("DELETE FROM instances WHERE job_id = ?", (job_id,))
     conn.execute("DELETE FROM tasks WHERE job_id = ?", (job_id,))
     conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))

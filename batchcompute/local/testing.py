@@ -120,6 +120,7 @@ class RunningServer(SignedRequester):
         from .. import Client
 
         Client.register_region(REGION, self.host, self.port)
+        kwargs.setdefault("port", self.port)  # several servers may share the host
         return Client(self.host, self.access_key_id, self.access_key_secret, **kwargs)
 
     def oss_path(self, url: str) -> Path:

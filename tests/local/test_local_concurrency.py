@@ -18,14 +18,8 @@ from batchcompute.local.testing import SignedRequester
 
 
 def _client_for(host, port, requester):
-    try:
-        client_class = batchcompute.Client
-    except (ImportError, AttributeError):
-        from raw_client import RawClient
-
-        return RawClient(requester)
-    client_class.register_region("local", host, port)
-    return client_class(host, requester.access_key_id, requester.access_key_secret)
+    batchcompute.Client.register_region("local", host, port)
+    return batchcompute.Client(host, requester.access_key_id, requester.access_key_secret, port=port)
 
 
 def test_eight_threads_create_two_hundred_jobs(local_server):

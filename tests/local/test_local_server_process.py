@@ -63,6 +63,34 @@ def test_command_line_keys_banner_and_sigint(tmp_path):
             proc.kill()
 
 
+def test_standalone_server_logs_each_job_state_change(tmp_path):
+    proc, banner = _start(["--data-dir", str(tmp_path / "d")])
+    try:
+        port = int(re.search(r"127\.0\.0\.1:(\d+)", banner).group(1))
+        batchcompute.Client.register_region("local", "127.0.0.1", port)
+        client = batchcompute.Client("127.0.0.1", "LocalAccessKeyId", "LocalAccessKeySecret", port=port)
+        good = client.create_job(job({"t": task("true")}, name="good")).Id
+        bad = client.create_job(job({"t": task("exit 3", retries=0)}, name="bad")).Id
+        assert client.poll([good], timeout=20, interval=0.05) == []
+        wait_state(client.get_job, bad)
+        client.delete_job(good)
+        client.close()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log = proc.stderr.read()
+    changes = [line.split(": ", 1)[1] for line in log.splitlines() if " INFO batchcompute.local: job " in line]
+    assert [c for c in changes if good in c] == [
+        "job %s Waiting: created (good, 1 tasks)" % good,
+        "job %s Running" % good,
+        "job %s Finished" % good,
+        "job %s deleted" % good,
+    ]
+    assert "job %s Failed: Task t instance 0 failed" % bad in log
+
+
 def test_notification_events_are_logged(local_server, caplog):
     desc = job({"t": task("true")})
     desc["Notification"] = {
