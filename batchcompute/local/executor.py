@@ -136,6 +136,7 @@ class LocalProcessExecutor(Executor):
     ) -> None:
         self.oss = store
         self.work_root = Path(work_root)
+        self.work_root.mkdir(parents=True, exist_ok=True)
         self.extra_env = dict(extra_env or {})
         self._threads = ThreadPool("instance")
         self._watchdog = Watchdog()
@@ -154,7 +155,7 @@ class LocalProcessExecutor(Executor):
         except Exception as exc:  # a broken attempt must still be reported
             result = RunResult(None, "LaunchFailed", "%s: %s" % (type(exc).__name__, exc))
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            _remove_dir(workdir)
         if result.exit_code is None and result.error_code != "Stopped":
             self._note(run.stderr_url, result.error_message)
         on_done(result)
@@ -172,8 +173,11 @@ class LocalProcessExecutor(Executor):
     def _attempt(
         self, run: InstanceRun, execution: Execution, workdir: Path, on_started: Started
     ) -> RunResult:
-        shutil.rmtree(workdir, ignore_errors=True)
-        workdir.mkdir(parents=True)
+        try:
+            os.mkdir(workdir)
+        except FileExistsError:  # left over by a server that died
+            shutil.rmtree(workdir, ignore_errors=True)
+            os.mkdir(workdir)
         self._unpack(run.package_path, workdir)
         self._map_inputs(run.input_mapping, workdir)
         with self.oss.open_for_write(run.stdout_url) as out, self.oss.open_for_write(run.stderr_url) as err:
@@ -295,6 +299,13 @@ class LocalProcessExecutor(Executor):
                 raise _Failure(
                     "OutputMappingFailed", "OutputMapping %s -> %s failed: %s" % (local, url, exc)
                 ) from exc
+
+
+def _remove_dir(path: Path) -> None:
+    try:
+        os.rmdir(path)  # most commands leave their working directory empty
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:

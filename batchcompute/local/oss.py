@@ -51,6 +51,7 @@ class ObjectStore:
     def __init__(self, root: Union[str, Path]) -> None:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self._root_text = str(self.root)
 
     def check(self, url: str) -> str:
         """Validate ``url`` (OssPathError when bad) and return it."""
@@ -59,17 +60,24 @@ class ObjectStore:
 
     def path(self, url: str) -> Path:
         """The local file (or directory) for ``url``."""
-        path = self.root.joinpath(*_segments(url))
-        real = Path(os.path.realpath(path))
-        if real != self.root and self.root not in real.parents:
+        return Path(self._file(url))
+
+    def _file(self, url: str) -> str:
+        root = self._root_text
+        path = os.path.join(root, *_segments(url))
+        real = os.path.realpath(path)
+        if real != root and not real.startswith(root + os.sep):
             raise OssPathError("%r leaves the object store" % (url,))
         return path
 
     def open_for_write(self, url: str) -> BinaryIO:
         """A binary file at ``url`` opened for writing (parents created, truncated)."""
-        path = self.path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "wb")
+        path = self._file(url)
+        try:
+            return open(path, "wb")
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            return open(path, "wb")
 
     def read_bytes(self, url: str) -> bytes:
         return self.path(url).read_bytes()

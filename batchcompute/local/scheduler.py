@@ -137,30 +137,45 @@ class Scheduler:
 
     def _dispatch(self) -> None:
         with self._lock:
-            free = self.workers - len(self._slots)
-            if free <= 0 or self._closing:
+            if self.workers <= len(self._slots) or self._closing:
                 return
-        launches: List[Tuple[Key, _Slot, InstanceRun]] = []
         with self.store.transaction() as conn:
-            with self._lock:
+            launches = self._claim(conn)
+        self._launch_all(launches)
+
+    def _launch_all(self, launches: List[Tuple[Key, _Slot, InstanceRun]]) -> None:
+        for key, slot, run in launches:
+            self._launch(key, slot, run)
+
+    def _claim(self, conn: sqlite3.Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
+        """Claim Waiting instances for the free slots; they are launched after the commit."""
+        launches: List[Tuple[Key, _Slot, InstanceRun]] = []
+        with self._lock:
+            free = self.workers - len(self._slots)
+            if free > 0 and not self._closing:
                 busy = {slot.worker_id for slot in self._slots.values()}
                 clusters: Dict[str, Any] = {}
                 full = self._full_clusters(conn, clusters, busy)
-                for row in lifecycle.candidates(conn, free + len(self._slots) + 16, full):
-                    key: Key = (row["job_id"], row["task"], row["iid"])
-                    place = None if key in self._slots else self._place(conn, row, clusters, busy)
-                    if place is None:
-                        continue
-                    run_seq = lifecycle.claim(conn, key, place.worker_id, place.ip, time.time())
-                    slot = _Slot(run_seq, place.worker_id, row["cluster_id"])
-                    self._slots[key] = slot
-                    busy.add(place.worker_id)
-                    launches.append((key, slot, self._run(key, row, place)))
-                    free -= 1
-                    if not free:
-                        break
-        for key, slot, run in launches:
-            self._launch(key, slot, run)
+                try:
+                    for row in lifecycle.candidates(conn, free + len(self._slots) + 16, full):
+                        key: Key = (row["job_id"], row["task"], row["iid"])
+                        place = None if key in self._slots else self._place(conn, row, clusters, busy)
+                        if place is None:
+                            continue
+                        run = self._run(key, row, place)
+                        run_seq = lifecycle.claim(conn, key, place.worker_id, place.ip, time.time())
+                        slot = _Slot(run_seq, place.worker_id, row["cluster_id"])
+                        self._slots[key] = slot
+                        busy.add(place.worker_id)
+                        launches.append((key, slot, run))
+                        free -= 1
+                        if not free:
+                            break
+                except BaseException:  # the claims are rolled back: so are their slots
+                    for key, _, _ in launches:
+                        del self._slots[key]
+                    raise
+        return launches
 
     def _full_clusters(self, conn: sqlite3.Connection, clusters: Dict[str, Any], busy: Set[str]) -> List[str]:
         """Clusters whose every VM runs an instance now."""
@@ -250,6 +265,7 @@ class Scheduler:
             if slot is not None and slot.run_seq == run_seq:
                 del self._slots[key]
             shutdown = slot is not None and slot.shutdown
+        launches: List[Tuple[Key, _Slot, InstanceRun]] = []
         try:
             with self.store.transaction() as conn:
                 if shutdown:
@@ -257,12 +273,34 @@ class Scheduler:
                     kills: List[Key] = []
                 else:
                     kills = lifecycle.instance_ended(conn, key, run_seq, result, time.time())
+                    launches = self._claim_next(conn)
         except Exception:
             log.exception("recording the end of %s failed", key)
+            self._wake.set()
             return
         self.kill(kills)
-        if not self._closing:
-            self._dispatch_now(block=False)  # the freed slot is reused at once, from this thread
+        self._launch_all(launches)
+
+    def _claim_next(self, conn: sqlite3.Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
+        """The freed slot is reused at once, in the transaction that recorded the end (or by the
+        scheduler thread when it is dispatching already)."""
+        if self._closing:
+            return []
+        if not self._dispatching.acquire(blocking=False):
+            self._wake.set()
+            return []
+        conn.execute("SAVEPOINT claim_next")
+        try:
+            launches = self._claim(conn)
+        except Exception:  # the end is recorded all the same; the scheduler thread tries again
+            conn.execute("ROLLBACK TO claim_next")
+            log.exception("claiming the next instance failed")
+            self._wake.set()
+            launches = []
+        finally:
+            conn.execute("RELEASE claim_next")
+            self._dispatching.release()
+        return launches
 
     def _recover(self) -> None:
         """End the attempts a dead server process left Running, killing their leftover processes."""

@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS instances (
     FOREIGN KEY (job_id, task) REFERENCES tasks (job_id, name) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS instances_state ON instances (state);
+CREATE INDEX IF NOT EXISTS instances_queue ON instances (job_id, state, task, iid);
 CREATE TABLE IF NOT EXISTS clusters (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,

@@ -66,12 +66,14 @@ class Watchdog:
     def after(self, seconds: float, function: Callable[[], None]) -> Deadline:
         """Call ``function`` in ``seconds`` (from the watchdog thread)."""
         deadline = Deadline(function)
+        entry = (time.monotonic() + seconds, next(self._count), deadline)
         with self._wake:
-            heapq.heappush(self._heap, (time.monotonic() + seconds, next(self._count), deadline))
+            heapq.heappush(self._heap, entry)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="watchdog", daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if self._heap[0] is entry:  # the thread sleeps until an earlier deadline otherwise
+                self._wake.notify()
         return deadline
 
     def _loop(self) -> None:
