@@ -276,3 +276,21 @@ def test_app_job_runs_the_app_with_its_inputs(local_server, api):
         == "hello world from home\n"
     )
     assert api.get_job_description(job_id).App.AppName == "greeter"
+
+
+def test_bad_signature_through_the_client(local_server):
+    client = local_server.client()
+    wrong = type(client)(local_server.host, local_server.access_key_id, "wrong-secret", port=local_server.port)
+    with pytest.raises(ClientError) as caught:
+        wrong.create_job(job({"t": task("true")}))
+    assert caught.value.get_status_code() == 403 and caught.value.get_code() == "SignatureDoesNotMatch"
+    assert caught.value.get_requestid()
+    assert len(client.list_jobs("", 100)) == 0
+
+
+def test_cyclic_dag_through_the_client(api):
+    tasks = {name: task("true") for name in "abc"}
+    with pytest.raises(ClientError) as caught:
+        api.create_job(job(tasks, {"a": ["b"], "b": ["c"], "c": ["a"]}))
+    assert caught.value.get_status_code() == 400 and caught.value.get_code() == "BadDAG"
+    assert len(api.list_jobs("", 100)) == 0
