@@ -8,6 +8,7 @@ successful command: OutputMapping copied out. Timeout and kill() end the whole p
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -135,8 +136,7 @@ class LocalProcessExecutor(Executor):
         self, store: ObjectStore, work_root: Path, extra_env: Optional[Dict[str, str]] = None
     ) -> None:
         self.oss = store
-        self.work_root = Path(work_root)
-        self.work_root.mkdir(parents=True, exist_ok=True)
+        self.workdirs = WorkDirs(Path(work_root))
         self.extra_env = dict(extra_env or {})
         self._threads = ThreadPool("instance")
         self._watchdog = Watchdog()
@@ -147,7 +147,11 @@ class LocalProcessExecutor(Executor):
         return execution
 
     def _run(self, run: InstanceRun, execution: Execution, on_started: Started, on_done: Done) -> None:
-        workdir = self.work_root / ("%s.%s.%s" % run.key)
+        try:
+            workdir = self.workdirs.take()
+        except OSError as exc:
+            on_done(RunResult(None, "LaunchFailed", "no working directory: %s" % exc))
+            return
         try:
             result = self._attempt(run, execution, workdir, on_started)
         except _Failure as failure:
@@ -155,7 +159,7 @@ class LocalProcessExecutor(Executor):
         except Exception as exc:  # a broken attempt must still be reported
             result = RunResult(None, "LaunchFailed", "%s: %s" % (type(exc).__name__, exc))
         finally:
-            _remove_dir(workdir)
+            self.workdirs.give_back(workdir)
         if result.exit_code is None and result.error_code != "Stopped":
             self._note(run.stderr_url, result.error_message)
         on_done(result)
@@ -173,11 +177,6 @@ class LocalProcessExecutor(Executor):
     def _attempt(
         self, run: InstanceRun, execution: Execution, workdir: Path, on_started: Started
     ) -> RunResult:
-        try:
-            os.mkdir(workdir)
-        except FileExistsError:  # left over by a server that died
-            shutil.rmtree(workdir, ignore_errors=True)
-            os.mkdir(workdir)
         self._unpack(run.package_path, workdir)
         self._map_inputs(run.input_mapping, workdir)
         with self.oss.open_for_write(run.stdout_url) as out, self.oss.open_for_write(run.stderr_url) as err:
@@ -301,11 +300,41 @@ class LocalProcessExecutor(Executor):
                 ) from exc
 
 
-def _remove_dir(path: Path) -> None:
-    try:
-        os.rmdir(path)  # most commands leave their working directory empty
-    except OSError:
-        shutil.rmtree(path, ignore_errors=True)
+class WorkDirs:
+    """Empty working directories under ``root``, one per running attempt.
+
+    A directory its command left empty is reused: creating and removing directories costs more
+    than running a short command on some file systems. Whatever a previous server process left
+    under ``root`` is removed at start.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True, exist_ok=True)
+        self._free: List[Path] = []
+        self._count = itertools.count()
+        self._lock = threading.Lock()
+
+    def take(self) -> Path:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        path = self.root / ("w%d" % next(self._count))
+        path.mkdir()
+        return path
+
+    def give_back(self, path: Path) -> None:
+        try:
+            with os.scandir(path) as entries:
+                empty = next(entries, None) is None
+        except OSError:
+            empty = False
+        if not empty:
+            shutil.rmtree(path, ignore_errors=True)
+            return
+        with self._lock:
+            self._free.append(path)
 
 
 def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:

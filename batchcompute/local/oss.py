@@ -7,10 +7,11 @@ symbolic links.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
-from typing import BinaryIO, List, Union
+from typing import BinaryIO, List, Set, Union
 
 __all__ = ["OssPathError", "ObjectStore", "SCHEME", "is_dir_url", "join_url"]
 
@@ -52,6 +53,7 @@ class ObjectStore:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self._root_text = str(self.root)
+        self._checked_dirs: Set[str] = set()  # directories known to resolve inside the root
 
     def check(self, url: str) -> str:
         """Validate ``url`` (OssPathError when bad) and return it."""
@@ -63,21 +65,44 @@ class ObjectStore:
         return Path(self._file(url))
 
     def _file(self, url: str) -> str:
-        root = self._root_text
-        path = os.path.join(root, *_segments(url))
-        real = os.path.realpath(path)
-        if real != root and not real.startswith(root + os.sep):
+        path = os.path.join(self._root_text, *_segments(url))
+        if not self._inside(os.path.realpath(path)):
             raise OssPathError("%r leaves the object store" % (url,))
         return path
 
+    def _inside(self, real: str) -> bool:
+        root = self._root_text
+        return real == root or real.startswith(root + os.sep)
+
     def open_for_write(self, url: str) -> BinaryIO:
-        """A binary file at ``url`` opened for writing (parents created, truncated)."""
-        path = self._file(url)
+        """A binary file at ``url`` opened for writing (parents created, truncated).
+
+        Log objects are opened for every instance, so the parent directory's check is
+        remembered and a symbolic link as the file itself is refused by the open."""
+        path = os.path.join(self._root_text, *_segments(url))
+        parent = os.path.dirname(path)
+        if parent in self._checked_dirs:
+            try:
+                return self._create(path, url)
+            except FileNotFoundError:  # the directory was removed since
+                self._checked_dirs.discard(parent)
+        if not self._inside(os.path.realpath(parent)):
+            raise OssPathError("%r leaves the object store" % (url,))
+        os.makedirs(parent, exist_ok=True)
+        if len(self._checked_dirs) > 10000:
+            self._checked_dirs.clear()
+        self._checked_dirs.add(parent)
+        return self._create(path, url)
+
+    @staticmethod
+    def _create(path: str, url: str) -> BinaryIO:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
-            return open(path, "wb")
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            return open(path, "wb")
+            return os.fdopen(os.open(path, flags, 0o644), "wb")
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise OssPathError("%r is a symbolic link" % (url,)) from exc
+            raise
 
     def read_bytes(self, url: str) -> bytes:
         return self.path(url).read_bytes()
