@@ -215,7 +215,8 @@ def resolve_verify(verify: Union[None, bool, str], session: requests.Session) ->
         for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
             path = os.environ.get(name)
             if path:
-                return path
+                verify = path
+                break
     if isinstance(verify, str) and not os.path.exists(verify):
         raise ConfigError("CA bundle %s does not exist" % verify)
     return verify
