@@ -17,7 +17,7 @@ import tarfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from .constants import ACCESS_KEYS_ENV
 from .oss import ObjectStore, OssPathError
@@ -179,8 +179,16 @@ class LocalProcessExecutor(Executor):
     ) -> RunResult:
         self._unpack(run.package_path, workdir)
         self._map_inputs(run.input_mapping, workdir)
-        with self.oss.open_for_write(run.stdout_url) as out, self.oss.open_for_write(run.stderr_url) as err:
-            returncode, timed_out = self._spawn(run, execution, workdir, out, err, on_started)
+        out = self.oss.create(run.stdout_url)
+        try:
+            err = out if run.stderr_url == run.stdout_url else self.oss.create(run.stderr_url)
+            try:
+                returncode, timed_out = self._spawn(run, execution, workdir, out, err, on_started)
+            finally:
+                if err != out:
+                    os.close(err)
+        finally:
+            os.close(out)
         if execution.killed:
             return RunResult(None, "Stopped", "the instance was stopped")
         if timed_out:
@@ -203,8 +211,8 @@ class LocalProcessExecutor(Executor):
         run: InstanceRun,
         execution: Execution,
         workdir: Path,
-        out: BinaryIO,
-        err: BinaryIO,
+        out: int,
+        err: int,
         on_started: Started,
     ) -> Tuple[int, bool]:
         argv = self._argv(run, workdir)

@@ -75,9 +75,13 @@ class ObjectStore:
         return real == root or real.startswith(root + os.sep)
 
     def open_for_write(self, url: str) -> BinaryIO:
-        """A binary file at ``url`` opened for writing (parents created, truncated).
+        """A binary file at ``url`` opened for writing (parents created, truncated)."""
+        return os.fdopen(self.create(url), "wb")
 
-        Log objects are opened for every instance, so the parent directory's check is
+    def create(self, url: str) -> int:
+        """The file descriptor of the file at ``url``, created or truncated, for writing.
+
+        Log objects are created for every instance, so the parent directory's check is
         remembered and a symbolic link as the file itself is refused by the open."""
         path = os.path.join(self._root_text, *_segments(url))
         parent = os.path.dirname(path)
@@ -95,10 +99,10 @@ class ObjectStore:
         return self._create(path, url)
 
     @staticmethod
-    def _create(path: str, url: str) -> BinaryIO:
+    def _create(path: str, url: str) -> int:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
-            return os.fdopen(os.open(path, flags, 0o644), "wb")
+            return os.open(path, flags, 0o644)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise OssPathError("%r is a symbolic link" % (url,)) from exc

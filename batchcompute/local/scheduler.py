@@ -27,6 +27,8 @@ __all__ = ["Scheduler"]
 
 log = logging.getLogger("batchcompute.local")
 LOCAL_IP = "127.0.0.1"
+#: Waiting instances looked at beyond the free slots, for those that find their cluster busy.
+SPARE_CANDIDATES = 8
 
 
 @dataclass
@@ -157,7 +159,7 @@ class Scheduler:
                 clusters: Dict[str, Any] = {}
                 full = self._full_clusters(conn, clusters, busy)
                 try:
-                    for row in lifecycle.candidates(conn, free + len(self._slots) + 16, full):
+                    for row in lifecycle.candidates(conn, free + SPARE_CANDIDATES, full):
                         key: Key = (row["job_id"], row["task"], row["iid"])
                         place = None if key in self._slots else self._place(conn, row, clusters, busy)
                         if place is None:
