@@ -15,6 +15,7 @@ import signal
 import subprocess
 import tarfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
@@ -137,7 +138,9 @@ class LocalProcessExecutor(Executor):
     ) -> None:
         self.oss = store
         self.workdirs = WorkDirs(Path(work_root))
-        self.extra_env = dict(extra_env or {})
+        # The server's environment when it started (without its keys), then ``extra_env``.
+        self._base_env = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
+        self._base_env.update(extra_env or {})
         self._threads = ThreadPool("instance")
         self._watchdog = Watchdog()
 
@@ -231,13 +234,20 @@ class LocalProcessExecutor(Executor):
             execution.pid = proc.pid
         pid = proc.pid
 
-        def report_pid() -> None:  # a process that runs on is worth recording (restart recovery)
-            if execution.pid == pid:
-                on_started(pid, process_start_token(pid))
+        started = time.monotonic()
 
-        deadlines = [self._watchdog.after(min(REPORT_PID_AFTER, run.timeout), report_pid)]
-        if run.timeout > 0:
-            deadlines.append(self._watchdog.after(run.timeout, execution.expire))
+        def checkpoint() -> None:
+            """A process that runs on is recorded (restart recovery), and its Timeout watched
+            from then on: most commands end before, at the cost of one deadline."""
+            if execution.pid != pid:
+                return
+            on_started(pid, process_start_token(pid))
+            if run.timeout > 0:
+                left = max(0.0, run.timeout - (time.monotonic() - started))
+                deadlines.append(self._watchdog.after(left, execution.expire))
+
+        first = min(REPORT_PID_AFTER, run.timeout) if run.timeout > 0 else REPORT_PID_AFTER
+        deadlines = [self._watchdog.after(first, checkpoint)]
         proc.wait()
         for deadline in deadlines:
             deadline.cancel()
@@ -247,8 +257,7 @@ class LocalProcessExecutor(Executor):
         return proc.returncode, execution.timed_out
 
     def _env(self, run: InstanceRun) -> Dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
-        env.update(self.extra_env)
+        env = dict(self._base_env)
         env.update(run.env)
         return env
 

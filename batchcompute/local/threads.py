@@ -16,15 +16,25 @@ log = logging.getLogger("batchcompute.local")
 
 
 class ThreadPool:
-    """Daemon threads that are reused: an attempt starts without waiting for a new thread."""
+    """Daemon threads that are reused: an attempt starts without waiting for a new thread.
+
+    A call submitted from one of the pool's own threads runs on that thread right after its
+    current call returns (the end of one attempt launches the next): no hand-over to another
+    thread, no new thread.
+    """
 
     def __init__(self, name: str) -> None:
         self.name = name
         self._queue: "queue.SimpleQueue[Tuple[Callable[..., Any], tuple]]" = queue.SimpleQueue()
         self._idle = 0
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     def submit(self, function: Callable[..., Any], *args: Any) -> None:
+        local = self._local
+        if getattr(local, "follow_up", False) is None:
+            local.follow_up = (function, args)
+            return
         with self._lock:
             spawn = self._idle == 0
             if not spawn:
@@ -34,12 +44,16 @@ class ThreadPool:
             threading.Thread(target=self._work, name=self.name, daemon=True).start()
 
     def _work(self) -> None:
+        local = self._local
         while True:
-            function, args = self._queue.get()
-            try:
-                function(*args)
-            except Exception:  # the function reports its own errors; never lose the thread
-                log.exception("%s thread failed", self.name)
+            call: Optional[Tuple[Callable[..., Any], tuple]] = self._queue.get()
+            while call is not None:
+                local.follow_up = None
+                try:
+                    call[0](*call[1])
+                except Exception:  # the function reports its own errors; never lose the thread
+                    log.exception("%s thread failed", self.name)
+                call, local.follow_up = local.follow_up, False
             with self._lock:
                 self._idle += 1
 
