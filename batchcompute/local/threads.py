@@ -13,6 +13,7 @@ from typing import Any, Callable, List, Optional, Tuple
 __all__ = ["ThreadPool", "Deadline", "Watchdog"]
 
 log = logging.getLogger("batchcompute.local")
+SLACK = 0.01  # seconds a deadline may be late
 
 
 class ThreadPool:
@@ -92,12 +93,23 @@ class Watchdog:
 
     def _loop(self) -> None:
         while True:
-            with self._wake:
-                while not self._heap or self._heap[0][0] > time.monotonic():
-                    self._wake.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
-                function = heapq.heappop(self._heap)[2].function
-            if function is not None:
+            for function in self._due():
                 try:
                     function()
                 except Exception:  # a failed call must not stop the others
                     log.exception("watchdog call failed")
+
+    def _due(self) -> List[Callable[[], None]]:
+        """Wait for the next deadline, then take every deadline due by then. The thread sleeps
+        up to ``SLACK`` longer than needed, so that the deadlines of many short commands, most
+        of them cancelled, cost one wake-up together rather than one each."""
+        with self._wake:
+            while not self._heap or self._heap[0][0] > time.monotonic():
+                self._wake.wait(self._heap[0][0] - time.monotonic() + SLACK if self._heap else None)
+            now = time.monotonic()
+            due = []
+            while self._heap and self._heap[0][0] <= now:
+                function = heapq.heappop(self._heap)[2].function
+                if function is not None:
+                    due.append(function)
+            return due

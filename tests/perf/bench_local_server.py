@@ -61,7 +61,7 @@ def run_job(server, instances: int) -> float:
         status = server.request("GET", "/jobs/" + job_id).json()
         if status["State"] in FINAL:
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     elapsed = time.perf_counter() - started
     assert status["State"] == "Finished", status
     assert status["InstanceMetrics"]["FinishedCount"] == instances
