@@ -226,7 +226,7 @@ class LocalProcessExecutor(Executor):
                 argv,
                 cwd=str(workdir),
                 env=self._env(run),
-                stdin=subprocess.DEVNULL,
+                stdin=_devnull(),
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
@@ -370,6 +370,16 @@ def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
         ):
             raise tarfile.TarError("unsafe member %r" % member.name)
     archive.extractall(target)
+
+
+_null: List[int] = []
+
+
+def _devnull() -> int:
+    """One read-only /dev/null descriptor for every command's stdin (not one open per process)."""
+    if not _null:
+        _null.append(os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC))
+    return _null[0]
 
 
 _engine: List[Optional[str]] = []

@@ -102,7 +102,8 @@ def candidates(conn: sqlite3.Connection, limit: int, full_clusters: Sequence[str
     marks = ", ".join("?" * len(full_clusters))
     skip = "AND (t.cluster_id IS NULL OR t.cluster_id NOT IN (%s)) " % marks if full_clusters else ""
     sql = (
-        "SELECT i.job_id, i.task, i.iid, i.stdout_path, i.stderr_path, t.cluster_id, t.spec, t.timeout "
+        "SELECT i.job_id, i.task, i.iid, i.run_seq, i.stdout_path, i.stderr_path, t.cluster_id, t.spec, "
+        "t.timeout, t.state AS task_state, ? AS job_state "
         "FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task "
         "WHERE i.job_id = ? AND i.state = 'Waiting' AND t.runnable = 1 AND t.state IN ('Waiting', 'Running') "
         + skip
@@ -110,40 +111,42 @@ def candidates(conn: sqlite3.Connection, limit: int, full_clusters: Sequence[str
     )
     found: List[sqlite3.Row] = []
     jobs = conn.execute(
-        "SELECT id FROM jobs WHERE state IN ('Waiting', 'Running') ORDER BY priority DESC, seq"
+        "SELECT id, state FROM jobs WHERE state IN ('Waiting', 'Running') ORDER BY priority DESC, seq"
     )
-    for (job_id,) in jobs.fetchall():
-        found += conn.execute(sql, (job_id, *full_clusters, limit - len(found))).fetchall()
+    for job_id, job_state in jobs.fetchall():
+        found += conn.execute(sql, (job_state, job_id, *full_clusters, limit - len(found))).fetchall()
         if len(found) >= limit:
             break
     return found
 
 
-def claim(conn: sqlite3.Connection, key: Key, worker_id: str, node_ip: str, now: float) -> int:
-    """Mark a Waiting instance (and its task and job) Running; return the attempt's run_seq."""
-    job_id, task, iid = key
+def claim(conn: sqlite3.Connection, candidate: sqlite3.Row, worker_id: str, node_ip: str, now: float) -> int:
+    """Mark a Waiting instance of ``candidates`` (and its task and job) Running; return the
+    attempt's run_seq."""
+    job_id, task, iid = candidate["job_id"], candidate["task"], candidate["iid"]
+    run_seq = candidate["run_seq"] + 1
     conn.execute(
-        "UPDATE instances SET state = 'Running', run_seq = run_seq + 1, start_time = ?, end_time = NULL, "
+        "UPDATE instances SET state = 'Running', run_seq = ?, start_time = ?, end_time = NULL, "
         "exit_code = NULL, error_code = '', error_message = '', worker_id = ?, node_ip = ?, pid = NULL, "
         "pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
-        (now, worker_id, node_ip, job_id, task, iid),
+        (run_seq, now, worker_id, node_ip, job_id, task, iid),
     )
-    conn.execute(
-        "UPDATE tasks SET state = 'Running', start_time = COALESCE(start_time, ?) "
-        "WHERE job_id = ? AND name = ? AND state = 'Waiting'",
-        (now, job_id, task),
-    )
-    started = conn.execute(
-        "UPDATE jobs SET state = 'Running', start_time = COALESCE(start_time, ?) "
-        "WHERE id = ? AND state = 'Waiting'",
-        (now, job_id),
-    ).rowcount
-    if started:
-        _job_changed(job_id, "Running")
-        _notify(conn, job_id, "OnJobRunning")
-    return conn.execute(
-        "SELECT run_seq FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key
-    ).fetchone()[0]
+    if candidate["task_state"] == "Waiting":
+        conn.execute(
+            "UPDATE tasks SET state = 'Running', start_time = COALESCE(start_time, ?) "
+            "WHERE job_id = ? AND name = ? AND state = 'Waiting'",
+            (now, job_id, task),
+        )
+    if candidate["job_state"] == "Waiting":
+        started = conn.execute(
+            "UPDATE jobs SET state = 'Running', start_time = COALESCE(start_time, ?) "
+            "WHERE id = ? AND state = 'Waiting'",
+            (now, job_id),
+        ).rowcount
+        if started:
+            _job_changed(job_id, "Running")
+            _notify(conn, job_id, "OnJobRunning")
+    return run_seq
 
 
 def record_pid(conn: sqlite3.Connection, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:

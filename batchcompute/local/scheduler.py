@@ -165,7 +165,7 @@ class Scheduler:
                         if place is None:
                             continue
                         run = self._run(key, row, place)
-                        run_seq = lifecycle.claim(conn, key, place.worker_id, place.ip, time.time())
+                        run_seq = lifecycle.claim(conn, row, place.worker_id, place.ip, time.time())
                         slot = _Slot(run_seq, place.worker_id, row["cluster_id"])
                         self._slots[key] = slot
                         busy.add(place.worker_id)
