@@ -37,6 +37,18 @@ Answer = Dict[str, Any]        # {"status": int, "headers": [[name, value], ...]
 Request = Dict[str, Any]       # {"method": str, "path": str, "headers": [[name, value], ...], "body": str}
 Responder = Callable[[Request], Answer]
 
+# Every method client.md documents (get_regions is a static helper of the Client).
+DOCUMENTED_METHODS = frozenset({
+    "create_job", "get_job", "get_job_description", "list_jobs", "start_job", "stop_job", "delete_job",
+    "change_job_priority", "get_task", "list_tasks", "get_instance", "list_instances", "create_cluster",
+    "get_cluster", "list_clusters", "delete_cluster", "modify_cluster", "change_cluster_desired_vm_count",
+    "change_cluster_spot_config", "change_cluster_user_data", "change_cluster_input_mapping",
+    "change_cluster_env_vars", "get_cluster_instance", "list_cluster_instances", "recreate_cluster_instance",
+    "delete_cluster_instance", "create_image", "get_image", "list_images", "delete_image", "create_app",
+    "get_app", "get_app_detail", "get_app_revisions", "list_apps", "modify_app", "delete_app", "get_quotas",
+    "get_available_resource", "easy_list", "poll", "get_regions",
+})
+
 JOB_ID = "job-0000000058184218000008150000000D"
 JOB_ID_2 = "job-0000000058184218000008150000000E"
 RUNNING_JOB_ID = "job-000000005818421800000815000000A1"
