@@ -1,7 +1,7 @@
 """Benchmark of the local server (run by hand, not a test).
 
     python tests/perf/bench_local_server.py [--instances 500] [--workers N] [--requests 3000]
-                                            [--repeat 3] [--dir DIR]
+                                            [--repeat 3] [--dir DIR] [--in-process]
 
 1. One job of ``--instances`` instances of ``true`` run by the server, against a plain pool of the
    same width running the same number of ``/bin/sh -c true`` processes: wall times side by side
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from batchcompute.local.testing import SignedRequester, local_server, signed_headers
+
+DEFAULT_KEYS = ("LocalAccessKeyId", "LocalAccessKeySecret")
 
 FINAL = ("Finished", "Failed", "Stopped")
 
@@ -52,6 +55,40 @@ def job_of(instances: int) -> dict:
         "AutoRelease": False,
         "DAG": {"Tasks": {"t": task}, "Dependencies": {}},
     }
+
+
+class StandaloneServer(SignedRequester):
+    """``python -m batchcompute.local`` in its own process, as it is deployed: the benchmark's
+    client then does not share the server's interpreter."""
+
+    def __init__(self, data_dir: Path, workers: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "batchcompute.local", "--port", "0", "--data-dir", str(data_dir),
+             "--workers", str(workers), "--log-level", "WARNING"],
+            stdout=subprocess.PIPE, text=True,
+            env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])),
+        )
+        banner = self.process.stdout.readline()
+        found = re.search(r"http://([0-9.]+):(\d+)", banner)
+        if not found:
+            self.process.kill()
+            raise RuntimeError("the server did not start: %r" % banner)
+        self.host, self.port = found.group(1), int(found.group(2))
+        super().__init__("http://%s:%d" % (self.host, self.port), *DEFAULT_KEYS)
+
+    def client(self):
+        from batchcompute import Client
+
+        Client.register_region("local", self.host, self.port)
+        return Client(self.host, self.access_key_id, self.access_key_secret, port=self.port)
+
+    def __enter__(self) -> "StandaloneServer":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+        self.process.terminate()
+        self.process.wait(30)
 
 
 def run_job(server, instances: int) -> float:
@@ -147,9 +184,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best time of each is shown")
     parser.add_argument("--dir", default=None, help="where the data directory and pool files go "
                         "(default: the system's temporary directory)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the server in this process (as the tests do) instead of standalone")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(dir=args.dir) as tmp, local_server(
-        Path(tmp) / "data", workers=args.workers, poll_interval=0.05
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp, (
+        local_server(Path(tmp) / "data", workers=args.workers)
+        if args.in_process
+        else StandaloneServer(Path(tmp) / "data", args.workers)
     ) as server:
         run_job(server, 10)  # warm up
         times: dict = {"server": [], "pool": [], "files": []}
@@ -160,8 +201,9 @@ def main() -> None:
         server_time, pool_time, files_time = (min(times[name]) for name in ("server", "pool", "files"))
         per = 1000.0 / args.instances
         print(
-            "%d instances of `true`, width %d (on %d CPUs), best of %d, in %s"
-            % (args.instances, args.workers, os.cpu_count(), args.repeat, tmp)
+            "%d instances of `true`, width %d (on %d CPUs), best of %d, in %s, server %s"
+            % (args.instances, args.workers, os.cpu_count(), args.repeat, tmp,
+               "in this process" if args.in_process else "standalone")
         )
         print(
             "  local server job            : %6.2f s  (%5.2f ms/instance)" % (server_time, server_time * per)
