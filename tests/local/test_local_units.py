@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 import pytest
@@ -51,6 +52,25 @@ def test_object_store_maps_and_confines_symlinks(tmp_path):
     os.symlink("/etc", tmp_path / "oss" / "bucket" / "link")
     with pytest.raises(OssPathError):
         store.path("oss://bucket/link/passwd")
+
+
+def test_log_objects_are_created_inside_the_store_only(tmp_path):
+    store = ObjectStore(tmp_path / "oss")
+    fd = store.create("oss://bucket/logs/stdout.1")
+    os.write(fd, b"out")
+    os.close(fd)
+    assert store.read_bytes("oss://bucket/logs/stdout.1") == b"out"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside / "target", tmp_path / "oss" / "bucket" / "logs" / "stdout.2")
+    os.symlink(outside, tmp_path / "oss" / "bucket" / "elsewhere")
+    for url in ("oss://bucket/logs/stdout.2", "oss://bucket/elsewhere/stdout.3"):
+        with pytest.raises(OssPathError):
+            store.create(url)
+    assert list(outside.iterdir()) == []
+    shutil.rmtree(tmp_path / "oss" / "bucket" / "logs")  # a remembered directory that went away
+    os.close(store.create("oss://bucket/logs/stdout.4"))
+    assert store.read_bytes("oss://bucket/logs/stdout.4") == b""
 
 
 def _parse(body, root):
