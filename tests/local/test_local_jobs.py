@@ -294,3 +294,10 @@ def test_cyclic_dag_through_the_client(api):
         api.create_job(job(tasks, {"a": ["b"], "b": ["c"], "c": ["a"]}))
     assert caught.value.get_status_code() == 400 and caught.value.get_code() == "BadDAG"
     assert len(api.list_jobs("", 100)) == 0
+
+
+def test_every_attempt_starts_in_an_empty_working_directory(api):
+    command = 'test -z "$(ls -A)" && touch leftover && mkdir -p sub && touch sub/f'
+    job_id = api.create_job(job({"t": task(command, 6)})).Id
+    assert api.poll([job_id], timeout=20, interval=0.05) == []
+    assert api.get_task(job_id, "t").InstanceMetrics.FinishedCount == 6
