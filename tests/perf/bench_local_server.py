@@ -34,13 +34,13 @@ DEFAULT_KEYS = ("LocalAccessKeyId", "LocalAccessKeySecret")
 FINAL = ("Finished", "Failed", "Stopped")
 
 
-def job_of(instances: int) -> dict:
+def job_of(instances: int, logs: str = "oss://bench/logs/") -> dict:
     task = {
         "Parameters": {
             "Command": {"CommandLine": "true", "PackagePath": "", "EnvVars": {}},
             "InputMappingConfig": {"Locale": "GBK", "Lock": False},
-            "StdoutRedirectPath": "oss://bench/logs/",
-            "StderrRedirectPath": "oss://bench/logs/",
+            "StdoutRedirectPath": logs,
+            "StderrRedirectPath": logs,
         },
         "InstanceCount": instances,
         "Timeout": 600,
@@ -91,9 +91,9 @@ class StandaloneServer(SignedRequester):
         self.process.wait(30)
 
 
-def run_job(server, instances: int) -> float:
+def run_job(server, instances: int, logs: str = "oss://bench/logs/") -> float:
     started = time.perf_counter()
-    job_id = server.request("POST", "/jobs", body=job_of(instances)).json()["Id"]
+    job_id = server.request("POST", "/jobs", body=job_of(instances, logs)).json()["Id"]
     while True:
         status = server.request("GET", "/jobs/" + job_id).json()
         if status["State"] in FINAL:
@@ -195,7 +195,8 @@ def main() -> None:
         run_job(server, 10)  # warm up
         times: dict = {"server": [], "pool": [], "files": []}
         for round_ in range(args.repeat):  # interleaved, so that a slow moment hits all three
-            times["server"].append(run_job(server, args.instances))
+            # each round writes its logs to a fresh folder, as the pool rounds do
+            times["server"].append(run_job(server, args.instances, "oss://bench/logs%d/" % round_))
             times["pool"].append(run_pool(args.instances, args.workers))
             times["files"].append(run_pool_with_files(args.instances, args.workers, Path(tmp) / ("pool%d" % round_)))
         server_time, pool_time, files_time = (min(times[name]) for name in ("server", "pool", "files"))
