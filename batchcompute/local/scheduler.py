@@ -278,6 +278,9 @@ class Scheduler:
                     launches = self._claim_next(conn)
         except Exception:
             log.exception("recording the end of %s failed", key)
+            with self._lock:  # the claims were rolled back with it
+                for claimed, _, _ in launches:
+                    self._slots.pop(claimed, None)
             self._wake.set()
             return
         self.kill(kills)
