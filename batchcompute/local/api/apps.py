@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from typing import Optional
+from typing import Any, Optional
 
 from .. import views
 from ..descriptions import check_app
@@ -67,20 +67,22 @@ def create_app(ctx: Context, req: ApiRequest) -> ApiResponse:
     body = req.json()
     token = req.query.get("IdempotentToken", "")
     with ctx.store.transaction() as conn:
-        name = IdempotentTokens.lookup(conn, "app", token, body)
-        if name is None:
-            desc = check_app(body)
-            name = desc["Name"]
-            if conn.execute("SELECT 1 FROM apps WHERE name = ?", (name,)).fetchone():
-                raise ApiError(403, "InvalidResource.AlreadyExisting", "App %s already exists" % name)
-            now = time.time()
-            conn.execute("INSERT INTO apps (name, creation_time) VALUES (?, ?)", (name, now))
-            conn.execute(
-                "INSERT INTO app_revisions (name, revision, body, update_time) VALUES (?, 1, ?, ?)",
-                (name, dumps(desc), now),
-            )
-            IdempotentTokens.remember(conn, "app", token, body, name)
+        name = IdempotentTokens.create_once(conn, "app", token, body, lambda: _insert_app(conn, body))
     return ApiResponse(201, {"Name": name})
+
+
+def _insert_app(conn: sqlite3.Connection, body: Any) -> str:
+    desc = check_app(body)
+    name = desc["Name"]
+    if conn.execute("SELECT 1 FROM apps WHERE name = ?", (name,)).fetchone():
+        raise ApiError(403, "InvalidResource.AlreadyExisting", "App %s already exists" % name)
+    now = time.time()
+    conn.execute("INSERT INTO apps (name, creation_time) VALUES (?, ?)", (name, now))
+    conn.execute(
+        "INSERT INTO app_revisions (name, revision, body, update_time) VALUES (?, 1, ?, ?)",
+        (name, dumps(desc), now),
+    )
+    return name
 
 
 def list_apps(ctx: Context, req: ApiRequest) -> ApiResponse:

@@ -141,6 +141,19 @@ class IdempotentTokens:
         return row["resource_id"]
 
     @classmethod
+    def create_once(
+        cls, conn: sqlite3.Connection, kind: str, token: str, body: Any, create: Callable[[], str]
+    ) -> str:
+        """The id made by ``create()``, or for a token seen before with this body, the id it made
+        then (``create`` is not called)."""
+        existing = cls.lookup(conn, kind, token, body)
+        if existing is not None:
+            return existing
+        resource_id = create()
+        cls.remember(conn, kind, token, body, resource_id)
+        return resource_id
+
+    @classmethod
     def remember(cls, conn: sqlite3.Connection, kind: str, token: str, body: Any, resource_id: str) -> None:
         if token:
             conn.execute(

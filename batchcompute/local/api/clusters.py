@@ -87,20 +87,21 @@ def create_cluster(ctx: Context, req: ApiRequest) -> ApiResponse:
     body = req.json()
     token = req.query.get("IdempotentToken", "")
     with ctx.store.transaction() as conn:
-        cid = IdempotentTokens.lookup(conn, "cluster", token, body)
-        if cid is None:
-            desc = check_cluster(body)
-            cid, now = new_cluster_id(), time.time()
-            conn.execute(
-                "INSERT INTO clusters (id, name, description, state, creation_time) "
-                "VALUES (?, ?, ?, 'Active', ?)",
-                (cid, desc["Name"], dumps(desc), now),
-            )
-            for group in desc["Groups"]:
-                _resize(conn, cid, group, desc, now)
-            IdempotentTokens.remember(conn, "cluster", token, body, cid)
+        cid = IdempotentTokens.create_once(conn, "cluster", token, body, lambda: _insert_cluster(conn, body))
     ctx.scheduler.wake()
     return ApiResponse(201, {"Id": cid})
+
+
+def _insert_cluster(conn: sqlite3.Connection, body: Any) -> str:
+    desc = check_cluster(body)
+    cid, now = new_cluster_id(), time.time()
+    conn.execute(
+        "INSERT INTO clusters (id, name, description, state, creation_time) VALUES (?, ?, ?, 'Active', ?)",
+        (cid, desc["Name"], dumps(desc), now),
+    )
+    for group in desc["Groups"]:
+        _resize(conn, cid, group, desc, now)
+    return cid
 
 
 def list_clusters(ctx: Context, req: ApiRequest) -> ApiResponse:

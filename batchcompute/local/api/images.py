@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from typing import Any
 
 from .. import views
 from ..descriptions import check_image
@@ -48,16 +49,18 @@ def create_image(ctx: Context, req: ApiRequest) -> ApiResponse:
         body.get("IdempotentToken", "") if isinstance(body, dict) else ""
     )
     with ctx.store.transaction() as conn:
-        ident = IdempotentTokens.lookup(conn, "image", token, body)
-        if ident is None:
-            check_image(body)
-            ident = image_id()
-            conn.execute(
-                "INSERT INTO images (id, type, body, creation_time) VALUES (?, 'Self', ?, ?)",
-                (ident, dumps(body), time.time()),
-            )
-            IdempotentTokens.remember(conn, "image", token, body, ident)
+        ident = IdempotentTokens.create_once(conn, "image", token, body, lambda: _insert_image(conn, body))
     return ApiResponse(201, {"Id": ident})
+
+
+def _insert_image(conn: sqlite3.Connection, body: Any) -> str:
+    check_image(body)
+    ident = image_id()
+    conn.execute(
+        "INSERT INTO images (id, type, body, creation_time) VALUES (?, 'Self', ?, ?)",
+        (ident, dumps(body), time.time()),
+    )
+    return ident
 
 
 def list_images(ctx: Context, req: ApiRequest) -> ApiResponse:

@@ -70,19 +70,20 @@ def _create(ctx: Context, req: ApiRequest) -> str:
     body = req.json()
     token = req.query.get("IdempotentToken", "")
     with ctx.store.transaction() as conn:
-        existing = IdempotentTokens.lookup(conn, "job", token, body)
-        if existing:
-            return existing
-        job = parse_job(
-            body,
-            ctx.oss,
-            lambda cid: conn.execute("SELECT 1 FROM clusters WHERE id = ?", (cid,)).fetchone() is not None,
-            _app_lookup(conn),
-        )
-        job_id = new_job_id()
-        lifecycle.insert_job(conn, job_id, job, time.time())
-        IdempotentTokens.remember(conn, "job", token, body, job_id)
+        job_id = IdempotentTokens.create_once(conn, "job", token, body, lambda: _insert_job(ctx, conn, body))
     ctx.scheduler.wake()
+    return job_id
+
+
+def _insert_job(ctx: Context, conn: sqlite3.Connection, body: Any) -> str:
+    job = parse_job(
+        body,
+        ctx.oss,
+        lambda cid: conn.execute("SELECT 1 FROM clusters WHERE id = ?", (cid,)).fetchone() is not None,
+        _app_lookup(conn),
+    )
+    job_id = new_job_id()
+    lifecycle.insert_job(conn, job_id, job, time.time())
     return job_id
 
 
