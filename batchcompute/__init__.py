@@ -5,7 +5,7 @@ work as they did; ``batchcompute.local`` runs a BatchCompute-compatible server o
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, List
 
 from .core.exceptions import ClientError, ConfigError, FieldError, JsonError, ValidationError
 from .core.regions import ENDPOINTS as _ENDPOINTS
@@ -35,6 +35,10 @@ __all__ = [
     "CN_QINGDAO", "CN_HANGZHOU", "CN_SHENZHEN", "CN_BEIJING", "CN_CHENGDU", "CN_ZHANGJIAKOU", "CN_HUHEHAOTE",
     "CN_SHANGHAI", "CN_HONGKONG", "AP_SOUTHEAST_1", "AP_SOUTHEAST_2", "EU_CENTRAL_1", "US_WEST_1", "US_EAST_1",
 ]
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name: str) -> Any:

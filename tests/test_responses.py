@@ -13,10 +13,10 @@ from batchcompute.client.response import (
     Instance,
     Job,
     ListResponse,
-    RawResponse,
     Task,
     client_error,
 )
+from batchcompute.core.transport import HttpResponse
 from batchcompute.resources import JobDescription
 from batchcompute.utils.functions import utc2local
 
@@ -24,7 +24,7 @@ HEADERS = {"x-acs-request-id": "req-1", "Date": "Mon, 23 Nov 2026 07:00:00 GMT"}
 
 
 def raw(body, status=200, headers=HEADERS):
-    return RawResponse(status, headers, json.dumps(body).encode() if not isinstance(body, bytes) else body)
+    return HttpResponse(status, headers, json.dumps(body).encode() if not isinstance(body, bytes) else body)
 
 
 JOB = {"Id": "job-00000000000000000000000000000001", "Name": "demo", "State": "Running", "Priority": 1,
@@ -41,7 +41,7 @@ def test_get_response_passes_attributes_through():
 
 
 def test_time_fields_become_local_datetimes_and_blanks_none():
-    job = Job(JOB)
+    job = GetResponse(raw(JOB), Job).item
     assert job.CreationTime == utc2local(datetime.datetime(2016, 11, 1, 15, 25, 3, 20203))
     assert job.StartTime is None and job.EndTime is None
 

@@ -30,11 +30,13 @@ from typing import (
 import requests
 
 from .. import __version__
+from ..core.compat import COLLECTION, STRING, CamelCasedClass, add_metaclass, import_json, partial  # noqa: F401
 from ..core.exceptions import ClientError, ConfigError, FieldError
 from ..core.regions import ENDPOINTS, add_region, get_all_region, get_region, http_port
 from ..core.routes import RETRY_TOKEN, ROUTES_BY_NAME, Route
-from ..core.signing import authorization, encode_query, gmt_date
-from ..core.transport import DEFAULT_TIMEOUT, Retry, TimeoutSpec, Transport
+from ..core.signing import authorization, encode_query, get_api_version, gmt_date, set_api_version
+from ..core.times import remap  # noqa: F401  (a name of the official module)
+from ..core.transport import DEFAULT_TIMEOUT, HttpResponse, Retry, TimeoutSpec, Transport
 from ..resources import (
     AppDescription,
     AppJobDescription,
@@ -43,9 +45,8 @@ from ..resources import (
     JobDescription,
     ModifyClusterDescription,
 )
-from ..utils import CamelCasedClass
-from ..utils.functions import get_api_version, set_api_version
-from ..utils.jsonizable import Jsonizable
+from ..resources._schema import Jsonizable
+from ..utils.log import get_logger  # noqa: F401  (a name of the official module)
 from .response import (
     ActionResponse,
     App,
@@ -60,7 +61,7 @@ from .response import (
     Job,
     ListResponse,
     Quota,
-    RawResponse,
+    RawResponse,  # noqa: F401  (a name of the official module)
     SynchronousInstance,
     Task,
     client_error,
@@ -76,7 +77,7 @@ USER_AGENT = "batchcompute-python/%s requests/%s" % (__version__, requests.__ver
 _CREATE, _GET, _LIST, _ACTION = "create", "get", "list", "action"
 
 
-def _job_description_class(raw: RawResponse) -> type:
+def _job_description_class(raw: HttpResponse) -> type:
     """get_job_description answers with a DAG or an App job description."""
     try:
         data = json.loads(raw.body) if raw.body.strip() else {}
@@ -142,7 +143,7 @@ _EASY_LIST: Dict[str, Tuple[str, Any]] = {
     "tasks": ("list_tasks", ""),
     "instances": ("list_instances", 0),
 }
-EASY_LIST_PAGE = 100
+EASY_LIST_PAGE = DEFAULT_LIST_ITEM = 100
 
 _STABLE_STATES = ("Finished", "Failed", "Stopped")
 

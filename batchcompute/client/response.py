@@ -1,22 +1,56 @@
-"""What the client makes of the service's answers: status objects and the four response kinds.
+"""What the client makes of the service's answers: the four response kinds and the status classes.
 
-Status objects (Job, Task, Cluster, ...) are read-only views of a response body: attribute and
-item access, ``*Time`` fields as local datetimes, equal to their id string and sorted by it.
+The status classes (Job, Task, Instance, Cluster ...) are declared on the same schema as the
+description classes (:mod:`batchcompute.resources._schema`): every field is a declared property
+(so ``dir()``, ``help()`` and completion list it), nested values have classes of their own, and
+``str()`` is the indented JSON. They are read-only as attributes. ``*Time`` fields arrive as local
+datetimes.
 """
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple, Type, Union
+from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Type
 
+from ..core.compat import (  # noqa: F401  (names of the official module)
+    COLLECTION,
+    FLOAT,
+    NUMBER,
+    PY2,
+    PY3,
+    STRING,
+    TIME,
+    CamelCasedClass,
+    add_metaclass,
+    import_json,
+)
 from ..core.exceptions import ClientError
+from ..core.times import remap
 from ..resources import AppDescription, AppJobDescription, JobDescription
-from ..utils import remap
-from ..utils.jsonizable import BatchEncoder, Jsonizable
+from ..resources._schema import (  # noqa: F401  (BatchEncoder: a name of the official module)
+    BatchEncoder,
+    Boolean,
+    Child,
+    Dict_,
+    Jsonizable,
+    List_,
+    ListOf,
+    MapOf,
+    Number,
+    Status,
+    String,
+    Time,
+)
+from ..resources.cluster import Configs, Disks, Mounts
+from ..resources.job import InputMappingConfig
+from ..resources.notification import Notification
+from ..utils.log import get_logger  # noqa: F401  (a name of the official module)
 
 __all__ = [
-    "RawResponse", "Status", "Job", "Task", "Instance", "Cluster", "ClusterInstance", "Image", "App",
-    "AppRevision", "Quota", "AvailableResource", "SynchronousInstance", "CreateResponse", "GetResponse",
-    "ActionResponse", "ListResponse", "client_error", "JobDescription", "AppJobDescription", "AppDescription",
+    "RawResponse", "CreateResponse", "GetResponse", "ActionResponse", "ListResponse", "client_error",
+    "Job", "TaskMetrics", "InstanceMetrics", "Task", "Instance", "Result", "Error", "Cluster", "Group", "Metrics",
+    "Disk", "ClusterInstance", "Image", "Quota", "App", "AppRevision", "AvailableResource",
+    "AvailableInstanceDesc", "AvailableNetworkType", "SynchronousInstance", "JobDescription", "AppJobDescription",
+    "AppDescription", "Configs", "Disks", "Mounts", "Notification", "InputMappingConfig",
 ]
 
 UNKNOWN_CODE = "Unkown code"  # sic: the official texts, which scripts compare against
@@ -24,12 +58,263 @@ UNKNOWN_REASON = "Unkown reason"
 HTML_CODE = "Json Error, a HTML returned from upstream server."
 
 
-class RawResponse(NamedTuple):
-    """An HTTP answer as the transport hands it over."""
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
+# -- status classes -------------------------------------------------------------------------------
 
+class _Counts(Status):
+    WaitingCount = Number()
+    RunningCount = Number()
+    FinishedCount = Number()
+    FailedCount = Number()
+    StoppedCount = Number()
+
+
+class TaskMetrics(_Counts):
+    """How many of a job's tasks are in each state."""
+
+
+class InstanceMetrics(_Counts):
+    """How many instances (of a job or a task) are in each state."""
+
+
+class Job(Status):
+    """A job's state and metrics (get_job, list_jobs)."""
+    id_field = "Id"
+    Name = String()
+    Id = String()
+    Priority = Number()
+    Owner = String()
+    State = String()
+    Message = String()
+    CreationTime = Time()
+    StartTime = Time()
+    EndTime = Time()
+    TaskMetrics = Child(TaskMetrics)
+    InstanceMetrics = Child(InstanceMetrics)
+
+
+class Task(Status):
+    """A task's state (get_task, list_tasks)."""
+    id_field = "TaskName"
+    TaskName = String()
+    State = String()
+    StartTime = Time()
+    EndTime = Time()
+    InstanceMetrics = Child(InstanceMetrics)
+
+
+class Result(Status):
+    """How an instance's command ended."""
+    ExitCode = Number()
+    ErrorCode = String()
+    ErrorMessage = String()
+    Detail = String()
+
+
+class Error(Status):
+    """The error of an instance or a synchronous job."""
+    Code = String()
+    Message = String()
+
+
+class _Outputs:
+    __slots__ = ()
+
+    def get_output(self, name: str) -> Any:
+        """The value of output ``name`` (KeyError when absent)."""
+        return (self.Outputs or {})[name]  # type: ignore[attr-defined]
+
+
+class Instance(_Outputs, Status):
+    """An instance of a task: state, retries, result and log paths (get_instance, list_instances)."""
+    id_field = "InstanceId"
+    InstanceId = Number()
+    State = String()
+    StartTime = Time()
+    EndTime = Time()
+    RetryCount = Number()
+    Progress = Number()
+    StdoutRedirectPath = String()
+    StderrRedirectPath = String()
+    Result = Child(Result)
+    Error = Child(Error)
+    Outputs = Dict_()
+    NodeIp = String()
+
+
+class Disk(Status):
+    """A disk made from an ECS snapshot."""
+    ECSSnapshotId = String()
+
+
+class Group(Status):
+    """A group of a cluster: its VMs' type and counts."""
+    DesiredVMCount = Number()
+    ActualVMCount = Number()
+    InstanceType = String()
+    ResourceType = String()
+    SpotStrategy = String()
+    SpotPriceLimit = Number()
+    Disks = Child(Disks)
+
+
+class Metrics(Status):
+    """How many of a cluster's VMs are in each state."""
+    RunningCount = Number()
+    StartingCount = Number()
+    StoppingCount = Number()
+    StoppedCount = Number()
+
+
+class Cluster(Status):
+    """A cluster's state, groups and metrics (get_cluster, list_clusters)."""
+    id_field = "Id"
+    Name = String()
+    Id = String()
+    OwnerId = Number()
+    Description = String()
+    CreationTime = Time()
+    State = String()
+    InstanceType = String()
+    ImageId = String()
+    UserData = Dict_()
+    EnvVars = Dict_()
+    InputMapping = Dict_()
+    InputMappingConfig = Child(InputMappingConfig)
+    Notification = Child(Notification)
+    Configs = Child(Configs)
+    WriteSupport = Boolean()
+    Bootstrap = String()
+    SecurityGroup = String()
+    Groups = MapOf(Group)
+    OperationLogs = List_()
+    Metrics = Child(Metrics)
+
+    def get_group(self, group_name: str) -> Group:
+        """Group ``group_name`` (KeyError when absent)."""
+        groups = self.Groups or {}
+        if group_name not in groups:
+            raise KeyError("'%s' is not a valid group name" % group_name)
+        return groups[group_name]
+
+
+class ClusterInstance(Status):
+    """A VM of a cluster group (get_cluster_instance, list_cluster_instances)."""
+    id_field = "Id"
+    Id = String()
+    Hint = String()
+    State = String()
+    IpAddress = String()
+    HostName = String()
+    ErrorCode = Number()
+    ErrorMessage = String()
+    CreationTime = Time()
+    InstancePassword = String()
+
+
+class Image(Status):
+    """A registered image (get_image, list_images)."""
+    id_field = "Id"
+    Name = String()
+    Id = String()
+    Type = String()
+    Description = String()
+    EcsImageId = String()
+    OwnerId = Number()
+    Platform = String()
+    CreationTime = Time()
+
+
+class Quota(Status):
+    """The account's quotas (get_quotas)."""
+    AvailableClusterInstanceType = List_()
+    AvailableSpotInstanceType = List_()
+    AvailableClusterResourceType = List_()
+    AvailableClusterInstanceSystemDiskType = List_()
+    AvailableClusterInstanceDataDiskType = List_()
+
+
+class App(AppDescription):
+    """An App as the service shows it (get_app, list_apps): its description and creation time.
+
+    It is an AppDescription, so it can be changed and sent back with modify_app; it compares
+    equal to its name and sorts by it.
+    """
+    CreationTime = Time()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return self.get("Name") == other
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __lt__(self, other: object) -> bool:
+        other_name = other if isinstance(other, str) else getattr(other, "Name", None)
+        return str(self.get("Name")) < str(other_name)
+
+
+class AppRevision(Status):
+    """One revision of an App (get_app_revisions)."""
+    id_field = "Revision"
+    Revision = Number()
+    UpdateTime = Time()
+
+
+class AvailableNetworkType(Status):
+    """The networks an instance type can be used in."""
+    Classic = Boolean()
+    Vpc = Boolean()
+
+
+class AvailableInstanceDesc(Status):
+    """An instance type: its cores, memory (GB) and networks."""
+    id_field = "InstanceType"
+    CpuCore = Number()
+    InstanceType = String()
+    MemorySize = Number()
+    Network = Child(AvailableNetworkType)
+
+
+def _objects(value: List[Any], valid_type: Type[Jsonizable]) -> List[Any]:
+    return [valid_type(item) if isinstance(item, dict) else item for item in value]
+
+
+class _InstanceTypes(List_):
+    """A list whose JSON objects are instance types (AvailableInstanceDesc); other entries stay."""
+
+    def coerce(self, value: Any) -> Any:
+        return _objects(super().coerce(value), AvailableInstanceDesc)
+
+    rebuild = coerce
+
+    def type_text(self) -> str:
+        return "list[AvailableInstanceDesc]"
+
+
+class AvailableResource(Status):
+    """Instance, resource and disk types available in the region (get_available_resource)."""
+    AvailableClusterInstanceType = _InstanceTypes()
+    AvailableSpotInstanceType = _InstanceTypes()
+    AvailablePrepaidInstanceType = _InstanceTypes()
+    AvailableResourceType = List_()
+    AvailableSystemDiskType = List_()
+    AvailableDataDiskType = List_()
+
+    def handleValueArray(self, value: List[Any], valid_type: Type[Jsonizable]) -> List[Any]:  # noqa: N802
+        """``value`` with its JSON objects as ``valid_type`` objects (other entries as they are)."""
+        return _objects(value, valid_type)
+
+
+class SynchronousInstance(_Outputs, Status):
+    """The result of a synchronous App job (``create_job(..., sync=True)``)."""
+    RequestId = String()
+    StartTime = Time()
+    EndTime = Time()
+    Outputs = Dict_()
+    Error = Child(Error)
+
+
+# -- response kinds -------------------------------------------------------------------------------
 
 def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
     value = headers.get(name)
@@ -43,219 +328,94 @@ def _request_id(headers: Mapping[str, str]) -> Optional[str]:
     return _header(headers, "x-acs-request-id") or _header(headers, "request-id")
 
 
-def _json_body(raw: RawResponse) -> Any:
-    if not raw.body or not raw.body.strip():
+def _parts(response: Any) -> Tuple[int, Mapping[str, str], bytes]:
+    """Status, headers and body of an answer: the transport's, or any object with ``status``,
+    ``headers`` (or ``getheaders()``) and ``read()`` (an ``http.client`` response)."""
+    body = getattr(response, "body", None)
+    if body is None:
+        body = response.read()
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        headers = dict(response.getheaders())
+    return int(response.status), headers, body or b""
+
+
+def _json_body(body: bytes) -> Any:
+    if not body or not body.strip():
         return {}
-    return json.loads(raw.body)
+    return json.loads(body)
 
 
-def client_error(raw: RawResponse) -> ClientError:
+def client_error(response: Any) -> ClientError:
     """The ClientError for a non-2xx answer, with the official fallback texts."""
+    status, headers, body = _parts(response)
     try:
-        body = _json_body(raw)
+        data = _json_body(body)
     except ValueError:
-        text = raw.body.decode("utf-8", "replace")
-        return ClientError(raw.status, HTML_CODE, _request_id(raw.headers), "response_body: %s" % text)
-    if not isinstance(body, dict):
-        body = {}
-    request_id = _request_id(raw.headers) or body.get("RequestId")
-    return ClientError(raw.status, body.get("Code") or UNKNOWN_CODE, request_id,
-                       body.get("Message") or UNKNOWN_REASON)
+        text = body.decode("utf-8", "replace")
+        return ClientError(status, HTML_CODE, _request_id(headers), "response_body: %s" % text)
+    if not isinstance(data, dict):
+        data = {}
+    request_id = _request_id(headers) or data.get("RequestId")
+    return ClientError(status, data.get("Code") or UNKNOWN_CODE, request_id, data.get("Message") or UNKNOWN_REASON)
 
 
-def _wrap(value: Any) -> Any:
-    if isinstance(value, dict):
-        return Status(value, _converted=True)
-    if isinstance(value, list):
-        return [_wrap(item) for item in value]
-    return value
+ItemClass = Type[Jsonizable]
 
 
-class Status(Mapping[str, Any]):
-    """A read-only view of a JSON object from the service.
+class RawResponse:
+    """Base of the four response kinds: ``StatusCode``, ``RequestId`` and ``Date`` of an answer.
 
-    ``fields`` names the documented keys (they read as None when the service left them out);
-    ``id_field`` is the key that identifies the object for equality and sorting.
+    ``response`` is the answer (this SDK's transport hands over one; an ``http.client`` response
+    works too); ``human_readable`` is accepted for compatibility.
     """
 
-    fields: ClassVar[Tuple[str, ...]] = ()
-    id_field: ClassVar[Optional[str]] = "Id"
-    _data: Dict[str, Any]
+    descriptor_type: ClassVar[str] = "non data descriptor"
+    descriptor_map: ClassVar[Dict[str, Any]] = {"StatusCode": NUMBER, "RequestId": STRING, "Date": STRING}
+    #: The HTTP status of the answer.
+    StatusCode: int = 0
+    #: The id the service gave the request ('' when it sent none).
+    RequestId: str = ""
+    #: The answer's Date header.
+    Date: Optional[str] = None
 
-    def __init__(self, data: Optional[Mapping[str, Any]] = None, *, _converted: bool = False) -> None:
-        data = dict(data or {})
-        if not _converted:
-            data = remap(data)
-        object.__setattr__(self, "_data", {key: _wrap(value) for key, value in data.items()})
+    def __init__(self, response: Any, human_readable: bool = False) -> None:
+        status, headers, body = _parts(response)
+        self.StatusCode = status
+        self.RequestId = _request_id(headers) or ""
+        self.Date = _header(headers, "Date")
+        self._body = body
 
-    def __getattr__(self, name: str) -> Any:
-        data = self._data
-        if name in data:
-            return data[name]
-        if name in self.fields:
-            return None
-        raise AttributeError("%s has no attribute %r" % (type(self).__name__, name))
+    def getproperty(self, key: str) -> Any:
+        """The attribute ``key``."""
+        return getattr(self, key)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("%s is read-only" % type(self).__name__)
+    def setproperty(self, key: str, value: Any) -> None:
+        """Set the attribute ``key``."""
+        setattr(self, key, value)
 
-    __delattr__ = __setattr__  # type: ignore[assignment]
-
-    def __getitem__(self, name: str) -> Any:
-        return self._data[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    @property
-    def id(self) -> Any:
-        return self._data.get(self.id_field) if self.id_field else None
-
-    def __eq__(self, other: object) -> bool:
-        if self.id_field and isinstance(other, str):
-            return self.id == other
-        if isinstance(other, Status):
-            if self.id_field and other.id_field:
-                return type(self) is type(other) and self.id == other.id
-            return self._data == other._data
-        if isinstance(other, Mapping):
-            return self._data == dict(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.id) if self.id_field else id(self)
-
-    def __lt__(self, other: object) -> bool:
-        other_id = other if isinstance(other, str) else getattr(other, "id", None)
-        return str(self.id) < str(other_id)
-
-    def detail(self) -> Dict[str, Any]:
-        """The object as plain data (datetimes kept)."""
-        return _plain(self)
-
-    def dump(self, indent: Optional[int] = 4) -> str:
-        return json.dumps(_plain(self), indent=indent, cls=BatchEncoder)
-
-    def __repr__(self) -> str:
-        return "%s(%s)" % (type(self).__name__, self.dump(indent=None))
-
-    __str__ = __repr__
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Status):
-        return {key: _plain(item) for key, item in value._data.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
-
-class Job(Status):
-    """A job's state and metrics (get_job, list_jobs)."""
-    fields = ("Name", "Id", "Priority", "Owner", "State", "Message", "CreationTime", "StartTime", "EndTime",
-              "TaskMetrics", "InstanceMetrics")
-
-
-class Task(Status):
-    """A task's state (get_task, list_tasks)."""
-    id_field = "TaskName"
-    fields = ("TaskName", "State", "StartTime", "EndTime", "InstanceMetrics")
-
-
-class Instance(Status):
-    """An instance of a task: state, retries, result and log paths."""
-    id_field = "InstanceId"
-    fields = ("InstanceId", "State", "StartTime", "EndTime", "RetryCount", "Progress", "StdoutRedirectPath",
-              "StderrRedirectPath", "Result", "Error", "Outputs", "NodeIp")
-
-    def get_output(self, name: str) -> Any:
-        """The value of output ``name`` (KeyError when absent)."""
-        outputs = self._data.get("Outputs") or {}
-        return outputs[name]
-
-
-class Cluster(Status):
-    """A cluster's state, groups and metrics (get_cluster, list_clusters)."""
-    fields = ("Name", "Id", "OwnerId", "Description", "CreationTime", "State", "InstanceType", "ImageId",
-              "UserData", "EnvVars", "InputMapping", "InputMappingConfig", "Notification", "Configs",
-              "WriteSupport", "Bootstrap", "SecurityGroup", "Groups", "OperationLogs", "Metrics")
-
-    def get_group(self, group_name: str) -> Any:
-        """Group ``group_name`` (KeyError when absent)."""
-        groups = self._data.get("Groups") or {}
-        if group_name not in groups:
-            raise KeyError("'%s' is not a valid group name" % group_name)
-        return groups[group_name]
-
-
-class ClusterInstance(Status):
-    """A VM of a cluster group."""
-    fields = ("Id", "Hint", "State", "IpAddress", "HostName", "ErrorCode", "ErrorMessage", "CreationTime",
-              "InstancePassword")
-
-
-class Image(Status):
-    """A registered image."""
-    fields = ("Name", "Id", "Type", "Description", "EcsImageId", "OwnerId", "Platform", "CreationTime")
-
-
-class App(Status):
-    """An App as listed (get_app, list_apps)."""
-    id_field = "Name"
-    fields = ("Name", "Description", "Scope", "Revision", "CreationTime", "UpdateTime")
-
-
-class AppRevision(Status):
-    """One revision of an App."""
-    id_field = "Revision"
-    fields = ("Revision", "UpdateTime")
-
-
-class Quota(Status):
-    """The account's quotas."""
-    id_field = None
-
-
-class AvailableResource(Status):
-    """Instance types, resource types and disk types available in the region."""
-    id_field = None
-    fields = ("AvailableClusterInstanceType", "AvailableSpotInstanceType", "AvailablePrepaidInstanceType",
-              "AvailableResourceType", "AvailableSystemDiskType", "AvailableDataDiskType")
-
-
-class SynchronousInstance(Status):
-    """The result of a synchronous App job (create_job(..., sync=True))."""
-    id_field = "JobId"
-
-
-ItemClass = Union[Type[Status], Type[Jsonizable]]
-
-
-class _Response:
-    """Status code, request id and date of an answer."""
-
-    def __init__(self, raw: RawResponse) -> None:
-        self.StatusCode = raw.status
-        self.RequestId = _request_id(raw.headers) or ""
-        self.Date = _header(raw.headers, "Date")
+    def _data(self) -> Any:
+        return _json_body(self._body)
 
     def __repr__(self) -> str:
         return "%s(StatusCode=%r, RequestId=%r)" % (type(self).__name__, self.StatusCode, self.RequestId)
 
 
-class ActionResponse(_Response):
+class ActionResponse(RawResponse):
     """The answer to an action (start, stop, delete, modify ...)."""
 
 
-class CreateResponse(_Response):
+class CreateResponse(RawResponse):
     """The answer to a create call: the new resource's ``Id`` (and ``Name``)."""
 
-    def __init__(self, raw: RawResponse) -> None:
-        super().__init__(raw)
-        body = _json_body(raw)
+    #: The new resource's id (an App's name for create_app).
+    Id: Optional[str] = None
+    #: The name the service answered with, if any.
+    Name: Optional[str] = None
+
+    def __init__(self, response: Any, human_readable: bool = False) -> None:
+        super().__init__(response, human_readable)
+        body = self._data()
         body = body if isinstance(body, dict) else {}
         self.Name = body.get("Name")
         self.Id = body.get("Id") or self.Name
@@ -264,21 +424,20 @@ class CreateResponse(_Response):
         return "CreateResponse(Id=%r, StatusCode=%r, RequestId=%r)" % (self.Id, self.StatusCode, self.RequestId)
 
 
-def _item(item_class: ItemClass, data: Any) -> Any:
-    if issubclass(item_class, Jsonizable):
-        return item_class(data if isinstance(data, dict) else {})
-    return item_class(data)
+def _item(type_: ItemClass, data: Any) -> Any:
+    return type_(remap(data) if isinstance(data, dict) else {})
 
 
-class GetResponse(_Response):
-    """The answer to a get call; attribute and item access pass through to the wrapped object."""
+class GetResponse(RawResponse):
+    """The answer to a get call: a ``type_`` object, to which attribute and item access pass."""
 
-    def __init__(self, raw: RawResponse, item_class: ItemClass) -> None:
-        super().__init__(raw)
-        object.__setattr__(self, "_item", _item(item_class, _json_body(raw)))
+    def __init__(self, response: Any, type_: ItemClass, human_readable: bool = False) -> None:
+        super().__init__(response, human_readable)
+        object.__setattr__(self, "_item", _item(type_, self._data()))
 
     @property
     def item(self) -> Any:
+        """The object the answer holds."""
         return self._item
 
     def __getattr__(self, name: str) -> Any:
@@ -286,11 +445,17 @@ class GetResponse(_Response):
             raise AttributeError(name)
         return getattr(self._item, name)
 
+    def __dir__(self) -> List[str]:
+        return sorted(set(super().__dir__()) | set(dir(self._item)))
+
     def __getitem__(self, name: str) -> Any:
         return self._item[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self._item
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._item)
 
     def __eq__(self, other: object) -> bool:
         return self._item == (other._item if isinstance(other, GetResponse) else other)
@@ -301,22 +466,34 @@ class GetResponse(_Response):
     def __lt__(self, other: object) -> bool:
         return self._item < (other._item if isinstance(other, GetResponse) else other)
 
+    def detail(self) -> Dict[str, Any]:
+        return self._item.detail()
+
     def dump(self, indent: Optional[int] = 4) -> str:
         return self._item.dump(indent)
+
+    def __str__(self) -> str:
+        return str(self._item)
 
     def __repr__(self) -> str:
         return repr(self._item)
 
 
-class ListResponse(_Response):
-    """A page of a list call: ``Items`` and the ``NextMarker`` of the next page ('' at the end)."""
+class ListResponse(RawResponse):
+    """A page of a list call: ``Items`` (``type_`` objects) and the ``NextMarker`` of the next
+    page ('' at the end); iterable, indexable and sized like the list of items."""
 
-    def __init__(self, raw: RawResponse, item_class: ItemClass) -> None:
-        super().__init__(raw)
-        body = _json_body(raw)
+    #: The objects of this page.
+    Items: Sequence[Any] = ()
+    #: The marker of the next page ('' when this is the last).
+    NextMarker: str = ""
+
+    def __init__(self, response: Any, type_: ItemClass, human_readable: bool = False) -> None:
+        super().__init__(response, human_readable)
+        body = self._data()
         body = body if isinstance(body, dict) else {}
-        self.Items: List[Any] = [_item(item_class, data) for data in body.get("Items") or []]
-        self.NextMarker: str = body.get("NextMarker") or ""
+        self.Items = [_item(type_, data) for data in body.get("Items") or []]
+        self.NextMarker = body.get("NextMarker") or ""
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.Items)
@@ -328,4 +505,5 @@ class ListResponse(_Response):
         return self.Items[index]
 
     def __repr__(self) -> str:
-        return "ListResponse(%d items, NextMarker=%r)" % (len(self.Items), self.NextMarker)
+        count = len(self.Items)
+        return "ListResponse(%d item%s, NextMarker=%r)" % (count, "" if count == 1 else "s", self.NextMarker)

@@ -13,34 +13,46 @@ __all__ = ["ClientError", "FieldError", "ValidationError", "JsonError", "ConfigE
 class FieldError(Exception):
     """A property name that the description class does not know, or a bad argument value."""
 
-    def __init__(self, field: Any) -> None:
-        super().__init__(field)
-        self.field = field
+    def __init__(self, key: Any) -> None:
+        super().__init__(key)
+        self.key = key
+
+    @property
+    def field(self) -> Any:
+        return self.key
 
     def __str__(self) -> str:
-        return str(self.field)
+        return str(self.key)
 
 
 class ValidationError(Exception):
     """A required property is missing (``str(err)`` is its name) or a one-of rule is broken."""
 
-    def __init__(self, field: Any) -> None:
-        super().__init__(field)
-        self.field = field
+    def __init__(self, key: Any) -> None:
+        super().__init__(key)
+        self.key = key
+
+    @property
+    def field(self) -> Any:
+        return self.key
 
     def __str__(self) -> str:
-        return str(self.field)
+        return str(self.key)
 
 
 class JsonError(Exception):
     """A string that should hold JSON does not parse."""
 
-    def __init__(self, value: Any = "") -> None:
-        super().__init__(value)
-        self.value = value
+    def __init__(self, msg: Any = "") -> None:
+        super().__init__(msg)
+        self.msg = msg
+
+    @property
+    def value(self) -> Any:
+        return self.msg
 
     def __str__(self) -> str:
-        return "%r is not jsonizable." % (self.value,)
+        return "%r is not jsonizable." % (self.msg,)
 
 
 class ConfigError(Exception):

@@ -6,7 +6,7 @@ from typing import Dict
 
 from .exceptions import ConfigError
 
-__all__ = ["REGION_IDS", "ENDPOINTS", "add_region", "get_region", "get_all_region", "http_port"]
+__all__ = ["REGION_IDS", "ENDPOINTS", "REGION_CONSTANTS", "add_region", "get_region", "get_all_region", "http_port"]
 
 REGION_IDS = (
     "cn-qingdao", "cn-hangzhou", "cn-shenzhen", "cn-beijing", "cn-chengdu", "cn-zhangjiakou",
@@ -15,6 +15,8 @@ REGION_IDS = (
 )
 
 ENDPOINTS: Dict[str, str] = {region: "batchcompute.%s.aliyuncs.com" % region for region in REGION_IDS}
+#: The module constants of the regional endpoints: ``CN_QINGDAO`` -> its host name ...
+REGION_CONSTANTS: Dict[str, str] = {region.upper().replace("-", "_"): ENDPOINTS[region] for region in REGION_IDS}
 _ports = {"http": 80}
 _lock = threading.Lock()
 

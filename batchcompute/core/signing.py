@@ -13,9 +13,25 @@ import time
 from typing import Mapping, Optional, Union
 from urllib.parse import quote
 
-__all__ = ["string_to_sign", "signature", "authorization", "encode_query", "gmt_date", "body_md5"]
+__all__ = [
+    "string_to_sign", "signature", "authorization", "encode_query", "gmt_date", "body_md5", "API_VERSION",
+    "get_api_version", "set_api_version",
+]
 
 DATE_FORMAT = "%a, %d %b %Y %H:%M:%S GMT"
+#: The API version this SDK speaks, sent in ``x-acs-version``.
+API_VERSION = "2015-11-11"
+_api_version = {"value": API_VERSION}
+
+
+def get_api_version() -> str:
+    """The API version sent by every client (process-wide, as in the official SDK)."""
+    return _api_version["value"]
+
+
+def set_api_version(version: str) -> None:
+    """Change the API version sent by every client."""
+    _api_version["value"] = version
 
 
 def gmt_date(now: Optional[float] = None) -> str:

@@ -1,7 +1,7 @@
 """The HTTP layer: one ``requests`` session per client, timeouts, verified HTTPS and safe retries.
 
 The client hands over a method, the path-and-query exactly as it was signed, the body and a
-``sign`` callback; the transport sends it and returns a :class:`RawResponse`. Every attempt is
+``sign`` callback; the transport sends it and returns an :class:`HttpResponse`. Every attempt is
 signed afresh (new ``Date``, new nonce), because a retried request is a new request to the
 service.
 
@@ -28,18 +28,17 @@ import os
 import random
 import threading
 import time
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
-from ..client.response import RawResponse
 from .exceptions import ClientError, ConfigError
 from .routes import RETRY_REFUSED, RETRY_SAFE, RETRY_TOKEN
 
 __all__ = [
-    "Retry", "Transport", "NetworkError", "NetworkTimeout", "ConnectionRefused", "DEFAULT_TIMEOUT",
+    "HttpResponse", "Retry", "Transport", "NetworkError", "NetworkTimeout", "ConnectionRefused", "DEFAULT_TIMEOUT",
     "resolve_verify", "TimeoutSpec",
 ]
 
@@ -50,6 +49,13 @@ POOL_SIZE = 32  # connections kept per client; more threads than this still work
 
 TimeoutSpec = Union[None, float, Tuple[Optional[float], Optional[float]]]
 Sign = Callable[[str, str, bytes], Dict[str, str]]
+
+
+class HttpResponse(NamedTuple):
+    """An HTTP answer as the transport hands it over: status, headers (case-insensitive) and body."""
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -288,7 +294,7 @@ class Transport:
         return self.session.send(prepared, **self._send_options)
 
     def request(self, method: str, target: str, body: bytes, sign: Sign,
-                retry_mode: str = RETRY_SAFE) -> RawResponse:
+                retry_mode: str = RETRY_SAFE) -> HttpResponse:
         """Send ``method target`` with ``body``, retrying as ``retry_mode`` allows.
 
         Returns the last answer, whatever its status; raises :class:`NetworkError` when no
@@ -308,7 +314,7 @@ class Transport:
                 what = "%s (%s)" % (error.code, error.msg)
             else:
                 status = response.status_code
-                raw = RawResponse(status, response.headers, response.content)
+                raw = HttpResponse(status, response.headers, response.content)
                 if status < 400 or (status < 500 and status not in (400, 429)):
                     return raw
                 if status == 503:

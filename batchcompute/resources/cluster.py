@@ -3,8 +3,22 @@ from __future__ import annotations
 
 from typing import Any, Dict, Union
 
-from ..utils.jsonizable import Boolean, Child, Dict_, Float, Jsonizable, List_, ListOf, MapOf, Number, String
-from .job import Notification, Topic, _named
+from ..core.compat import FLOAT, NUMBER, STRING, TIME, CamelCasedClass, add_metaclass, partial  # noqa: F401
+from ._schema import (  # noqa: F401  (Jsonizable: an official name of this module)
+    Boolean,
+    Child,
+    Description,
+    Dict_,
+    Float,
+    Jsonizable,
+    List_,
+    ListOf,
+    MapOf,
+    Number,
+    String,
+    lookup,
+)
+from .notification import Notification, Topic
 
 __all__ = [
     "Classic", "VPC", "Networks", "SystemDisk", "DataDisk", "Disks", "MountEntry", "NAS", "OSS", "Mounts",
@@ -15,7 +29,7 @@ __all__ = [
 DEFAULT_CIDR_BLOCK = "192.168.0.0/16"
 
 
-class Classic(Jsonizable):
+class Classic(Description):
     """Classic-network security rules."""
     AllowSecurityGroup = List_()
     AllowSecurityGroupEgress = List_()
@@ -23,7 +37,7 @@ class Classic(Jsonizable):
     AllowIpAddressEgress = List_()
 
 
-class VPC(Jsonizable):
+class VPC(Description):
     """The cluster's VPC and, optionally, an express connection out of it."""
     CidrBlock = String()
     VpcId = String()
@@ -35,58 +49,58 @@ class VPC(Jsonizable):
     OppositeInterfaceId = String()
 
 
-class Networks(Jsonizable):
+class Networks(Description):
     """Classic and VPC network settings."""
     Classic = Child(Classic, default=Classic)
     VPC = Child(VPC, default=VPC)
 
 
-class SystemDisk(Jsonizable):
+class SystemDisk(Description):
     """The system disk of each VM (Size in GB)."""
     Type = String(blank_ignored=True)
     Size = Number()
 
-    required = ("Size",)
+    required = ["Size"]
 
 
-class DataDisk(Jsonizable):
+class DataDisk(Description):
     """An optional data disk of each VM, mounted at MountPoint."""
     Type = String(blank_ignored=True)
     Size = Number()
     MountPoint = String(blank_ignored=True)
 
-    required = ("Size",)
+    required = ["Size"]
 
 
-class Disks(Jsonizable):
+class Disks(Description):
     """System and data disk of each VM."""
     SystemDisk = Child(SystemDisk)
     DataDisk = Child(DataDisk)
 
-    required = ("SystemDisk", "DataDisk")
+    required = ["SystemDisk", "DataDisk"]
 
 
-class MountEntry(Jsonizable):
+class MountEntry(Description):
     """One mount: an oss:// or nas:// Source at a local Destination."""
     Source = String()
     Destination = String()
     WriteSupport = Boolean()
 
 
-class NAS(Jsonizable):
+class NAS(Description):
     """NAS access groups and file systems to mount."""
     AccessGroup = List_()
     FileSystem = List_()
 
 
-class OSS(Jsonizable):
+class OSS(Description):
     """Credentials used to mount OSS."""
     AccessKeyId = String()
     AccessKeySecret = String()
     SecurityToken = String()
 
 
-class Mounts(Jsonizable):
+class Mounts(Description):
     """File systems mounted into every VM."""
     Entries = ListOf(MountEntry)
     Locale = String()
@@ -111,13 +125,13 @@ def _default_networks() -> Networks:
     return Networks.raw(VPC=VPC.raw(CidrBlock=DEFAULT_CIDR_BLOCK))
 
 
-class Configs(Jsonizable):
+class Configs(Description):
     """Disks, networks and mounts of a cluster's VMs."""
     Disks = Child(Disks)
     Networks = Child(Networks, default=_default_networks)
     Mounts = Child(Mounts)
 
-    required = ("Disks",)
+    required = ["Disks"]
 
     def add_system_disk(self, size: Union[int, float], type_: str = "cloud", **kwargs: str) -> None:
         """Set the system disk (``type`` is accepted as an alias of ``type_``)."""
@@ -176,13 +190,13 @@ class _Groups:
         self.Groups[group_name] = type(self).Groups.item(group)  # type: ignore[attr-defined]
 
     def get_group(self, group_name: str) -> Any:
-        return _named("group", self.Groups, group_name)  # type: ignore[attr-defined]
+        return lookup("group", self.Groups, group_name)  # type: ignore[attr-defined]
 
     def delete_group(self, group_name: str) -> None:
         self.Groups.pop(group_name, None)  # type: ignore[attr-defined]
 
 
-class GroupDescription(Jsonizable):
+class GroupDescription(Description):
     """A group of identical VMs in a cluster."""
     DesiredVMCount = Number()
     InstanceType = String(blank_ignored=True)
@@ -193,11 +207,12 @@ class GroupDescription(Jsonizable):
     ImageId = String()
     Mode = String()
 
-    required = ("DesiredVMCount",)
+    required = ["DesiredVMCount"]
 
 
-class ClusterDescription(_Groups, Jsonizable):
+class ClusterDescription(_Groups, Description):
     """A cluster: the body of create_cluster."""
+    resource_name = "clusters"
     Name = String()
     Description = String()
     ImageId = String()
@@ -212,10 +227,10 @@ class ClusterDescription(_Groups, Jsonizable):
     PasswordInherit = Boolean()
     DependencyIsvService = String(default="")
 
-    required = ("Name", "ImageId", "Groups")
+    required = ["Name", "ImageId", "Groups"]
 
 
-class ModifyGroupDescription(Jsonizable):
+class ModifyGroupDescription(Description):
     """The changeable settings of a group."""
     DesiredVMCount = Number()
     InstanceType = String()
@@ -223,12 +238,14 @@ class ModifyGroupDescription(Jsonizable):
     SpotPriceLimit = Float()
 
 
-class ModifyConfigs(Jsonizable):
+class ModifyConfigs(Description):
     """The changeable configs of a cluster."""
     Mounts = Child(Mounts)
 
+    required = ["Mounts"]
 
-class ModifyClusterDescription(_Groups, Jsonizable):
+
+class ModifyClusterDescription(_Groups, Description):
     """The body of modify_cluster."""
     UserData = Dict_()
     Configs = Child(ModifyConfigs)

@@ -3,60 +3,52 @@ from __future__ import annotations
 
 from typing import Any, Dict, Union
 
-from ..utils.jsonizable import Boolean, Child, Dict_, Jsonizable, List_, MapOf, Number, String
+from ..core.compat import ANY, NUMBER, STRING, TIME, CamelCasedClass, add_metaclass, import_json, partial  # noqa: F401
+from ._schema import Boolean, Child, Description, Dict_, Jsonizable, MapOf, Number, String, lookup  # noqa: F401
+from .cluster import Configs, Mounts
+from .notification import Notification, Topic
 
 __all__ = [
     "Docker", "Command", "InputMappingConfig", "Parameters", "Topic", "Notification", "AutoCluster",
-    "TaskDescription", "DAG", "JobDescription", "Logging", "Config", "App", "AppJobDescription",
+    "TaskDescription", "DAG", "JobDescription", "Logging", "Config", "App", "AppJobDescription", "Configs",
+    "Mounts",
 ]
 
 
-class Docker(Jsonizable):
+class Docker(Description):
     """The Docker image a task's command runs in."""
     Image = String(default="")
 
+    required = ["Image"]
 
-class Command(Jsonizable):
+
+class Command(Description):
     """What an instance runs: a shell command line, an optional package and its environment."""
     CommandLine = String()
     PackagePath = String()
     EnvVars = Dict_(default=dict, str_values=True)
     Docker = Child(Docker, default=Docker)
 
-    required = ("CommandLine", "PackagePath")
+    required = ["CommandLine", "PackagePath"]
 
 
-class InputMappingConfig(Jsonizable):
+class InputMappingConfig(Description):
     """How mapped input files are presented (locale, locking)."""
     Locale = String(default="GBK")
     Lock = Boolean(default=False)
 
 
-class Parameters(Jsonizable):
+class Parameters(Description):
     """A task's command and where its standard output and error go."""
     Command = Child(Command, default=Command)
     InputMappingConfig = Child(InputMappingConfig, default=InputMappingConfig)
     StdoutRedirectPath = String()
     StderrRedirectPath = String()
 
-    required = ("Command", "InputMappingConfig", "StdoutRedirectPath", "StderrRedirectPath")
+    required = ["Command", "InputMappingConfig", "StdoutRedirectPath", "StderrRedirectPath"]
 
 
-class Topic(Jsonizable):
-    """An MNS topic that receives job events."""
-    Name = String(default="")
-    Endpoint = String(default="")
-    Events = List_(default=list)
-    UserData = String(default="")
-    UserTemplate = String(default="")
-
-
-class Notification(Jsonizable):
-    """Where job events are sent."""
-    Topic = Child(Topic, default=Topic)
-
-
-class AutoCluster(Jsonizable):
+class AutoCluster(Description):
     """A cluster created for one task and released after it."""
     InstanceType = String(default="")
     ResourceType = String()
@@ -64,14 +56,14 @@ class AutoCluster(Jsonizable):
     SpotPriceLimit = Number()
     ImageId = String()
     ECSImageId = String(default="")
-    Configs = Child("Configs", settle=False)
+    Configs = Child(Configs, settle=False)
     UserData = Dict_(default=dict)
     ReserveOnFail = Boolean(default=False)
     ClusterId = String()
     DependencyIsvService = String(default="")
 
 
-class TaskDescription(Jsonizable):
+class TaskDescription(Description):
     """One task of a job: InstanceCount instances of the same command."""
     Parameters = Child(Parameters, default=Parameters)
     InputMapping = Dict_(default=dict)
@@ -82,25 +74,18 @@ class TaskDescription(Jsonizable):
     InstanceCount = Number(default=1)
     MaxRetryCount = Number(default=0)
     ClusterId = String()
-    Mounts = Child("Mounts")
+    Mounts = Child(Mounts)
     AutoCluster = Child(AutoCluster)
 
-    required = ("Parameters", "Timeout", "InstanceCount", ("ClusterId", "AutoCluster"))
+    required = ["Parameters", "Timeout", "InstanceCount", ["ClusterId", "AutoCluster"]]
 
 
-def _named(kind: str, table: Dict[str, Any], name: str) -> Any:
-    try:
-        return table[name]
-    except KeyError:
-        raise KeyError("'%s' is not a valid %s name" % (name, kind)) from None
-
-
-class DAG(Jsonizable):
+class DAG(Description):
     """The tasks of a job and their dependencies (``{"a": ["b"]}``: b runs after a)."""
     Tasks = MapOf(TaskDescription, default=dict)
     Dependencies = Dict_(default=dict)
 
-    required = ("Tasks",)
+    required = ["Tasks"]
 
     def add_task(self, task_name: str, task: Union[TaskDescription, Dict[str, Any]]) -> None:
         """Add (a copy of) ``task`` under ``task_name``."""
@@ -110,11 +95,12 @@ class DAG(Jsonizable):
         self.Tasks.pop(task_name, None)
 
     def get_task(self, task_name: str) -> TaskDescription:
-        return _named("task", self.Tasks, task_name)
+        return lookup("task", self.Tasks, task_name)
 
 
-class JobDescription(Jsonizable):
+class JobDescription(Description):
     """A DAG job: the body of create_job."""
+    resource_name = "jobs"
     Name = String()
     Description = String(default="Batchcompute Python SDK")
     Priority = Number()
@@ -124,16 +110,16 @@ class JobDescription(Jsonizable):
     Type = String(default="DAG")
     DAG = Child(DAG)
 
-    required = ("Name", "Priority", "Type", "JobFailOnInstanceFail", "DAG")
+    required = ["Name", "Priority", "Type", "JobFailOnInstanceFail", "DAG"]
 
 
-class Logging(Jsonizable):
+class Logging(Description):
     """Where an App job's stdout and stderr go."""
     StdoutPath = String()
     StderrPath = String()
 
 
-class Config(Jsonizable):
+class Config(Description):
     """Per-job overrides of an App's configs (plain values)."""
     ResourceType = String()
     InstanceType = String()
@@ -145,9 +131,12 @@ class Config(Jsonizable):
     DataDiskMountPoint = String()
     MaxRetryCount = Number()
     Timeout = Number()
+    ClassicNetwork = Boolean()
+    ClusterId = String()
+    ReserveOnFail = Boolean()
 
 
-class App(Jsonizable):
+class App(Description):
     """The App an App job runs, with its inputs and outputs."""
     AppName = String()
     Inputs = Dict_(default=dict)
@@ -155,13 +144,13 @@ class App(Jsonizable):
     Logging = Child(Logging)
     Config = Child(Config)
 
-    required = ("AppName", "Inputs")
+    required = ["AppName", "Inputs"]
 
     def add_input(self, name: str, value: Any) -> None:
         self.Inputs[name] = value
 
     def get_input(self, name: str) -> Any:
-        return _named("input", self.Inputs, name)
+        return lookup("input", self.Inputs, name)
 
     def delete_input(self, name: str) -> None:
         self.Inputs.pop(name, None)
@@ -170,14 +159,15 @@ class App(Jsonizable):
         self.Outputs[name] = value
 
     def get_output(self, name: str) -> Any:
-        return _named("output", self.Outputs, name)
+        return lookup("output", self.Outputs, name)
 
     def delete_output(self, name: str) -> None:
         self.Outputs.pop(name, None)
 
 
-class AppJobDescription(Jsonizable):
+class AppJobDescription(Description):
     """An App job: runs a registered App with inputs (the body of create_job)."""
+    resource_name = "jobs"
     Name = String()
     Description = String()
     Priority = Number()
@@ -187,4 +177,4 @@ class AppJobDescription(Jsonizable):
     Type = String()
     App = Child(App, default=App)
 
-    required = ("Name", "Type", "App")
+    required = ["Name", "Type", "App"]

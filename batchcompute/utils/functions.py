@@ -1,35 +1,40 @@
-"""Small helpers: regions, API version, time conversion, md5, ids."""
+"""``batchcompute.utils.functions``: the official module of small helpers, as thin shims.
+
+The real code lives in :mod:`batchcompute.core` (regions, signing, times); what is left here are
+the Python 2 leftovers and three small helpers scripts used (``do_tar``, ``get_local_ip``,
+``url_safe``).
+"""
 from __future__ import annotations
 
-import calendar
-import datetime
 import hashlib
-import re
-import time
-from typing import Any, Mapping, Optional, Union
+import os
+import socket
+import tarfile
+from typing import Any, Mapping, Union
+from urllib.parse import quote
 
+from ..core.compat import PY2, PY3, PY25, STRING, add_metaclass, import_httplib, import_json, partial
 from ..core.exceptions import ConfigError
+from ..core.regions import ENDPOINTS as ENDPOINT_INFO
 from ..core.regions import add_region, get_all_region, get_region
+from ..core.signing import API_VERSION, get_api_version, set_api_version
 from ..core.signing import gmt_date as gmt_time
+from ..core.times import (
+    UTC_FORMAT,
+    datetime_timestamp,
+    local2utc,
+    str2datetime,
+    timediff,
+    timestamp_datetime,
+    utc2local,
+)
 
 __all__ = [
-    "ConfigError", "add_region", "get_region", "get_all_region", "get_api_version", "set_api_version",
-    "gmt_time", "iget", "str2datetime", "utc2local", "local2utc", "str_md5", "utf8", "UTC_FORMAT",
-    "API_VERSION", "timestamp_datetime", "datetime_timestamp",
+    "API_VERSION", "ConfigError", "ENDPOINT_INFO", "PY2", "PY25", "PY3", "STRING", "UTC_FORMAT", "add_metaclass",
+    "add_region", "datetime_timestamp", "do_tar", "get_all_region", "get_api_version", "get_local_ip",
+    "get_region", "gmt_time", "iget", "import_httplib", "import_json", "local2utc", "partial", "set_api_version",
+    "str2datetime", "str_md5", "timediff", "timestamp_datetime", "url_safe", "utc2local", "utf8",
 ]
-
-API_VERSION = "2015-11-11"
-UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-_api_version = {"value": API_VERSION}
-
-
-def get_api_version() -> str:
-    """The default API version sent by new clients."""
-    return _api_version["value"]
-
-
-def set_api_version(version: str) -> None:
-    _api_version["value"] = version
 
 
 def iget(d: Mapping[str, Any], key: str) -> Any:
@@ -41,49 +46,35 @@ def iget(d: Mapping[str, Any], key: str) -> Any:
     return None
 
 
-def utc2local(utc: datetime.datetime) -> datetime.datetime:
-    """A naive UTC datetime as a naive local datetime."""
-    return datetime.datetime.fromtimestamp(calendar.timegm(utc.timetuple()) + utc.microsecond / 1e6)
-
-
-def local2utc(local: datetime.datetime) -> datetime.datetime:
-    """A naive local datetime as a naive UTC datetime."""
-    return datetime.datetime.utcfromtimestamp(time.mktime(local.timetuple()) + local.microsecond / 1e6)
-
-
-# What strptime accepts for UTC_FORMAT or its form without a fraction, matched ten times faster.
-_UTC_TIME = re.compile(r"(\d{4})-(\d\d?)-(\d\d?)T(\d\d?):(\d\d?):(\d\d?)(?:\.(\d{1,6}))?Z\Z", re.ASCII)
-
-
-def str2datetime(utc_timestr: Any) -> Optional[datetime.datetime]:
-    """A service time string (``%Y-%m-%dT%H:%M:%S.%fZ``, UTC) as a local datetime; None if it does not parse."""
-    if isinstance(utc_timestr, datetime.datetime):
-        return utc_timestr
-    if not isinstance(utc_timestr, str):
-        return None
-    found = _UTC_TIME.match(utc_timestr)
-    if found is None:
-        return None
-    fields = [int(part) for part in found.group(1, 2, 3, 4, 5, 6)]
-    fraction = found.group(7)
-    micros = int(fraction.ljust(6, "0")) if fraction else 0
-    try:
-        return utc2local(datetime.datetime(*fields, micros))
-    except (ValueError, OverflowError):
-        return None
-
-
-def timestamp_datetime(value: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value))
-
-
-def datetime_timestamp(dt: datetime.datetime) -> float:
-    return time.mktime(dt.timetuple())
-
-
-def utf8(s: Union[str, bytes]) -> bytes:
-    return s if isinstance(s, bytes) else str(s).encode("utf-8")
+def utf8(s: Union[str, bytes]) -> str:
+    """``s`` as text (bytes decoded as UTF-8; Python 2's native string)."""
+    return s.decode("utf-8") if isinstance(s, bytes) else s
 
 
 def str_md5(s: Union[str, bytes]) -> str:
-    return hashlib.md5(utf8(s)).hexdigest()
+    """The hex md5 of ``s`` (text encoded as UTF-8)."""
+    return hashlib.md5(s if isinstance(s, bytes) else s.encode("utf-8")).hexdigest()
+
+
+def url_safe(s: Union[str, bytes]) -> str:
+    """``s`` percent-encoded with no safe characters (``/`` too)."""
+    return quote(s, safe="")
+
+
+def get_local_ip() -> str:
+    """This machine's address on its default route (127.0.0.1 without one). Nothing is sent."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))
+        return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+def do_tar(worker_dir: str, tar_file: str) -> None:
+    """Pack the contents of ``worker_dir`` into the gzipped tar ``tar_file`` (a PackagePath)."""
+    with tarfile.open(tar_file, "w:gz") as archive:
+        for name in sorted(os.listdir(worker_dir)):
+            archive.add(os.path.join(worker_dir, name), arcname="./" + name)

@@ -2,33 +2,46 @@
 from __future__ import annotations
 
 import logging
-from typing import Union
+from typing import Dict, Union
 
-__all__ = ["get_logger", "set_log_level"]
+__all__ = ["ALL_LOGS", "LOG_FORMATTER", "LOG_LEVEL", "add_handler", "get_logger", "set_log_level"]
 
 ROOT = "batchcompute"
+#: The format of the records that :func:`set_log_level` and ``get_logger(file_name=...)`` print.
+LOG_FORMATTER = "[%(asctime)s]\t[%(levelname)s]\t[%(thread)d]\t[%(pathname)s:%(lineno)d]\t%(message)s"
+LOG_LEVEL = logging.WARNING
 logging.getLogger(ROOT).addHandler(logging.NullHandler())
+#: The loggers handed out so far ('root' is the ``batchcompute`` logger).
+ALL_LOGS: Dict[str, logging.Logger] = {"root": logging.getLogger(ROOT)}
+
+
+def _handler(handler: logging.Handler) -> logging.Handler:
+    handler.setFormatter(logging.Formatter(LOG_FORMATTER))
+    return handler
 
 
 def get_logger(logname: str = ROOT, level: Union[str, int] = "", file_name: str = "") -> logging.Logger:
     """The ``batchcompute`` logger or a child of it; ``file_name`` adds a file handler."""
     name = logname if logname == ROOT or logname.startswith(ROOT + ".") else "%s.%s" % (ROOT, logname)
     logger = logging.getLogger(name)
+    if name != ROOT:
+        ALL_LOGS[name] = logger
     if level:
         logger.setLevel(level if isinstance(level, int) else level.upper())
     if file_name:
-        handler = logging.FileHandler(file_name)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
+        logger.addHandler(_handler(logging.FileHandler(file_name)))
     return logger
 
 
+def add_handler(hdlr: logging.Handler) -> None:
+    """Add a handler to every logger of :data:`ALL_LOGS`."""
+    for logger in ALL_LOGS.values():
+        logger.addHandler(hdlr)
+
+
 def set_log_level(loglevel: Union[str, int] = "WARNING") -> None:
-    """Set the level of every ``batchcompute`` logger and print its records to stderr."""
-    logger = logging.getLogger(ROOT)
+    """Set the level of the ``batchcompute`` logger and print its records to stderr."""
+    logger = ALL_LOGS["root"]
     logger.setLevel(loglevel if isinstance(loglevel, int) else loglevel.upper())
-    if not any(isinstance(h, logging.StreamHandler) and not isinstance(h, logging.NullHandler)
-               for h in logger.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
+    if not any(type(h) is logging.StreamHandler for h in logger.handlers):
+        logger.addHandler(_handler(logging.StreamHandler()))

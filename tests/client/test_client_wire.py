@@ -229,7 +229,7 @@ CASES = _cases(
     # jobs
     ("create_job", "create_job", lambda c: c.create_job(DAG_JOB), [("POST", "/jobs", DAG_JOB_BODY)], created(JOB)),
     ("create_job_sync", "create_job", lambda c: c.create_job(APP_JOB, sync=True),
-     [("POST", "/jobs?sync", APP_JOB_BODY)], got(SynchronousInstance, 201, JobId=fx.APP_JOB_ID, State="Finished")),
+     [("POST", "/jobs?sync", APP_JOB_BODY)], got(SynchronousInstance, 201, Outputs={"outputFile": "oss://my-bucket/out.txt"})),
     ("get_job", "get_job", lambda c: c.get_job(JOB), [("GET", "/jobs/" + JOB, None)], job_times),
     ("get_job_description", "get_job_description", lambda c: c.get_job_description(JOB),
      [("GET", "/jobs/%s?description" % JOB, None)], got(JobDescription, Name="log-count", Type="DAG")),
@@ -325,7 +325,7 @@ CASES = _cases(
      [("DELETE", "/apps/echo?Qualifier=3", None)], action(204)),
     # account
     ("get_quotas", "get_quotas", lambda c: c.get_quotas(), [("GET", "/quotas", None)],
-     got(Quota, AvailableResourceType=["OnDemand", "Spot"])),
+     got(Quota, AvailableClusterInstanceType=["ecs.sn1.medium", "ecs.sn2.large"])),
     ("get_available_resource", "get_available_resource", lambda c: c.get_available_resource(),
      [("GET", "/available", None)], got(AvailableResource, AvailableDataDiskType=["cloud_efficiency", "cloud_ssd"])),
     # helpers

@@ -1,0 +1,758 @@
+"""The one mechanism behind every description and status class: declared properties.
+
+A class lists its properties as class attributes::
+
+    class Docker(Description):
+        Image = String(default="")
+
+and this module does the rest for all of them: type checks and coercion on assignment, defaults
+at construction, children created on first read, copying, validation, JSON (de)serialisation,
+the official SDK's extension protocol (``descriptor_map``, ``getproperty`` ...) and the field
+table appended to each class's docstring (what ``help()`` and the API reference show).
+
+:class:`Description` is the base of request bodies (``batchcompute.resources``), :class:`Status`
+the base of what the service answers (``batchcompute.client.response``): read-only attributes,
+nothing created by a read, equality by id.
+
+Copies follow the official SDK's rule: a copy (assignment of a description, ``copy.copy``,
+``Cls(other)``) is the object *rebuilt from its JSON*, so removed defaults come back and partial
+values are completed. Rebuilding is done structurally, without a JSON round trip, except for
+objects whose JSON would not rebuild to themselves; those carry a state saying why:
+
+- ``RAW``: a partial value stored on purpose (Configs' default VPC, the disk helpers' disks;
+  plain dicts in the official SDK). It is dumped as is, not validated, and completed by a copy.
+- ``EDITED``: a key was removed; deeper in a dump it appears as its copy would.
+"""
+from __future__ import annotations
+
+import copy
+import datetime
+import difflib
+import json
+import warnings
+from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple, Type, Union
+
+from ..core.compat import FLOAT, NUMBER, STRING, TIME
+from ..core.exceptions import FieldError, JsonError, ValidationError
+
+__all__ = [
+    "Jsonizable", "Description", "Status", "BatchEncoder", "UnknownPropertyWarning", "Prop", "Value", "String",
+    "Number", "Float", "Boolean", "Time", "Dict_", "List_", "Child", "MapOf", "ListOf", "lookup",
+]
+
+_MISSING: Any = object()
+Required = Union[str, List[str], Tuple[str, ...]]
+CLEAN, RAW, EDITED = 0, 1, 2
+
+# How a description appears in a dump, by where it sits (the official SDK's encoding): the dumped
+# object (TOP) and its children (CHILD) as they are; deeper objects (DEEP) as their copies would be
+# (COPY), except partial RAW values, which are plain dicts there and stay as they are.
+TOP, CHILD, DEEP, COPY = 0, 1, 2, 3
+_INNER = {TOP: CHILD, CHILD: DEEP, DEEP: DEEP, COPY: COPY}
+
+
+class BatchEncoder(json.JSONEncoder):
+    """JSON encoder that understands description and status objects, datetimes and bytes."""
+
+    def default(self, obj: Any) -> Any:
+        if isinstance(obj, Jsonizable):
+            return obj.to_data()
+        if isinstance(obj, datetime.datetime):
+            return obj.isoformat(" ")
+        if isinstance(obj, bytes):
+            return obj.decode("utf-8")
+        return super().default(obj)
+
+
+class UnknownPropertyWarning(UserWarning):
+    """An attribute that is not a declared property was set on a description: it is kept on the
+    object, as the official SDK keeps it, but never sent. Usually a misspelt property name."""
+
+
+def _type_error(name: str, accepted: Any) -> TypeError:
+    return TypeError("Property %s must be type of %s" % (name, accepted))
+
+
+def _copy_plain(value: Any) -> Any:
+    """An independent copy of plain JSON-like data."""
+    if isinstance(value, dict):
+        return {key: _copy_plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy_plain(item) for item in value]
+    if isinstance(value, Jsonizable):
+        return value._rebuild()
+    return value
+
+
+def _type_names(accepted: Any) -> str:
+    types = accepted if isinstance(accepted, tuple) else (accepted,)
+    names = [t.__name__ for t in types if t is not type(None)]
+    return " | ".join(dict.fromkeys(names))
+
+
+class Prop:
+    """A declared property. Subclasses say which values it accepts and how they are stored.
+
+    ``default`` (a value, or a callable making one) is stored at construction when the property
+    was not given; ``on_read`` is stored and returned when the property is read unset (containers
+    always do this, with an empty value); ``blank_ignored`` drops blank strings (empty or only
+    white space) instead of storing them; ``check`` is called as ``check(obj, value)`` after
+    coercion to veto inconsistent values.
+    """
+
+    accepted: Tuple[type, ...] = (object,)
+
+    def __init__(self, default: Any = _MISSING, *, on_read: Any = _MISSING, blank_ignored: bool = False,
+                 check: Optional[Callable[[Any, Any], None]] = None, doc: str = "") -> None:
+        self.default = default
+        self.on_read = on_read
+        self.blank_ignored = blank_ignored
+        self.check = check
+        self.name = ""
+        self.doc = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.__doc__ = "%s, JSON key %r%s" % (self.type_text(), name, ". " + self.doc if self.doc else "")
+
+    def __get__(self, obj: Optional["Jsonizable"], owner: type) -> Any:
+        if obj is None:
+            return self
+        try:
+            return obj._values[self.name]
+        except KeyError:
+            empty = self.empty() if obj._fill_on_read else _MISSING
+            if empty is _MISSING:
+                return None
+            self.__set__(obj, empty)
+            return obj._values.get(self.name)
+
+    def __set__(self, obj: "Jsonizable", value: Any) -> None:
+        value = self.coerce(value)
+        if self.check is not None:
+            self.check(obj, value)
+        obj._values[self.name] = value
+
+    @property
+    def descriptor(self) -> Any:
+        """What ``descriptor_map`` says of this property: its accepted type(s)."""
+        return self.accepted if len(self.accepted) > 1 else self.accepted[0]
+
+    def type_text(self) -> str:
+        """The accepted types, for the documentation."""
+        return _type_names(self.accepted)
+
+    def default_text(self) -> str:
+        """The default, for the documentation ('' when there is none)."""
+        if self.default is _MISSING:
+            return ""
+        value = self.make_default()
+        if isinstance(value, Jsonizable):
+            return "%s()" % type(value).__name__
+        return json.dumps(value, cls=BatchEncoder)
+
+    def coerce(self, value: Any) -> Any:
+        """Check ``value`` and return what is stored (raises TypeError)."""
+        if not isinstance(value, self.accepted):
+            raise _type_error(self.name, self.accepted)
+        return value
+
+    def make_default(self) -> Any:
+        default = self.default
+        return default() if callable(default) else copy.deepcopy(default)
+
+    def empty(self) -> Any:
+        """The value a read of the unset property stores, or _MISSING (the read gives None)."""
+        return self.on_read
+
+    def rebuild(self, value: Any) -> Any:
+        """The value as a rebuilt-from-JSON copy of its owner would hold it."""
+        return value
+
+    def data(self, value: Any, mode: int) -> Any:
+        """The value as JSON-ready data, for an owner dumped in ``mode`` (TOP ... COPY)."""
+        return value
+
+
+class Value(Prop):
+    """A scalar of the given types, stored as is (None included)."""
+
+    def __init__(self, *types: type, **options: Any) -> None:
+        super().__init__(**options)
+        self.accepted = tuple(types)
+
+    def data(self, value: Any, mode: int) -> Any:
+        return _plain(value, _INNER[mode])
+
+
+def _blank(value: Any) -> bool:
+    return value is None or not value.strip()
+
+
+class String(Prop):
+    """str, bytes (decoded) or None. ``''`` or None removes a value that is set; a blank value
+    (also one of only white space) is ignored altogether where ``blank_ignored``."""
+
+    accepted = STRING
+
+    def __set__(self, obj: "Jsonizable", value: Any) -> None:
+        if isinstance(value, bytes):
+            value = value.decode("utf-8")
+        elif not isinstance(value, str) and value is not None:
+            raise _type_error(self.name, self.accepted)
+        if self.blank_ignored and _blank(value):
+            return
+        values = obj._values
+        if not value and self.name in values:  # '' or None removes a value that is set
+            del values[self.name]
+            obj._state = obj._state or EDITED
+            return
+        if self.check is not None:
+            self.check(obj, value)
+        values[self.name] = value
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, bytes):
+            return value.decode("utf-8")
+        return super().coerce(value)
+
+    def type_text(self) -> str:
+        return "str"
+
+
+class Number(Prop):
+    """int, float or None (bool counts as int)."""
+
+    accepted = NUMBER
+
+    def type_text(self) -> str:
+        return "int | float"
+
+
+class Float(Number):
+    """A number stored as float."""
+
+    accepted = FLOAT + (int,)
+
+    def coerce(self, value: Any) -> Any:
+        value = super().coerce(value)
+        return None if value is None else float(value)
+
+    @property
+    def descriptor(self) -> Any:
+        return FLOAT
+
+    def type_text(self) -> str:
+        return "float"
+
+
+class Time(Prop):
+    """A service time: a ``datetime`` (local time) once the client has read it from an answer,
+    else as given (the service's text, a timestamp or None)."""
+
+    accepted = TIME
+
+    def type_text(self) -> str:
+        return "datetime"
+
+
+class Boolean(Prop):
+    """True or False only."""
+
+    accepted = (bool,)
+
+
+class Dict_(Prop):
+    """A plain dict. ``str_values=True`` turns every non-None value into str (EnvVars)."""
+
+    accepted = (dict,)
+
+    def __init__(self, default: Any = _MISSING, *, str_values: bool = False, **options: Any) -> None:
+        super().__init__(default, **options)
+        self.str_values = str_values
+
+    def coerce(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise _type_error(self.name, self.accepted)
+        if self.str_values:
+            return {key: (item if item is None else str(item)) for key, item in value.items()}
+        return dict(value)
+
+    def empty(self) -> Any:
+        return {}
+
+    def rebuild(self, value: Any) -> Any:
+        return self.coerce(_copy_plain(value))
+
+    def data(self, value: Any, mode: int) -> Any:
+        if self.str_values and mode == COPY:  # a copy coerces again
+            return self.coerce(value)
+        return _plain(value, _INNER[mode])
+
+
+class List_(Prop):
+    """A plain list."""
+
+    accepted = (list,)
+
+    def coerce(self, value: Any) -> Any:
+        return list(super().coerce(value))
+
+    def empty(self) -> Any:
+        return []
+
+    def rebuild(self, value: Any) -> Any:
+        return _copy_plain(value)
+
+    def data(self, value: Any, mode: int) -> Any:
+        return _plain(value, _INNER[mode])
+
+
+class Child(Prop):
+    """A nested description. A dict or an instance is stored as a copy rebuilt from its JSON."""
+
+    def __init__(self, cls: Type["Jsonizable"], default: Any = _MISSING, *, settle: bool = True,
+                 **options: Any) -> None:
+        super().__init__(default, **options)
+        self.cls = cls
+        self.settle = settle  # False: a dict is stored as built, partial defaults left partial
+
+    @property
+    def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
+        return (self.cls, dict)
+
+    def type_text(self) -> str:
+        return self.cls.__name__
+
+    def one(self, value: Any) -> "Jsonizable":
+        """The stored copy of ``value``: an instance of the class (rebuilt) or a dict."""
+        cls = self.cls
+        if type(value) is cls:
+            return value._rebuild()
+        if not isinstance(value, dict):
+            raise _type_error(self.name, (cls, dict))
+        return cls(value)._settle() if self.settle else cls(value)
+
+    coerce = rebuild = one
+
+    def item(self, value: Any) -> "Jsonizable":
+        """One entry of a map or list (or a helper's argument): also accepts a JSON text."""
+        if isinstance(value, (str, bytes)):
+            return self.cls(value)._settle()
+        return self.one(value)
+
+    def data(self, value: Any, mode: int) -> Any:
+        return _plain(value, _INNER[mode])
+
+    def make_default(self) -> Any:
+        return self.default() if callable(self.default) else self.cls()
+
+    def empty(self) -> Any:
+        return self.cls()
+
+
+class MapOf(Child):
+    """A dict of name -> nested description (DAG.Tasks, ClusterDescription.Groups)."""
+
+    @property
+    def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
+        return (dict,)
+
+    def type_text(self) -> str:
+        return "dict[str, %s]" % self.cls.__name__
+
+    def coerce(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise _type_error(self.name, dict)
+        item = self.item
+        return {key: item(entry) for key, entry in value.items()}
+
+    rebuild = coerce
+
+    def data(self, value: Any, mode: int) -> Any:
+        inner = _INNER[mode]
+        return {key: _plain(entry, inner) for key, entry in value.items()}
+
+    def make_default(self) -> Any:
+        return {}
+
+    def empty(self) -> Any:
+        return {}
+
+
+class ListOf(Child):
+    """A list of nested descriptions (Mounts.Entries)."""
+
+    @property
+    def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
+        return (list,)
+
+    def type_text(self) -> str:
+        return "list[%s]" % self.cls.__name__
+
+    def coerce(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise _type_error(self.name, list)
+        return [self.item(entry) for entry in value]
+
+    rebuild = coerce
+
+    def data(self, value: Any, mode: int) -> Any:
+        inner = _INNER[mode]
+        return [_plain(entry, inner) for entry in value]
+
+    def make_default(self) -> Any:
+        return []
+
+    def empty(self) -> Any:
+        return []
+
+
+def _field_table(cls: type, fields: Dict[str, Prop]) -> str:
+    """The docstring section that lists a class's properties (generated, never written by hand)."""
+    if not fields:
+        return ""
+    header = ("property", "JSON key", "type", "default")
+    rows = [(name, name, field.type_text(), field.default_text() or "-") for name, field in fields.items()]
+    widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
+    rule = "  ".join("=" * width for width in widths)
+    line = "  ".join("%%-%ds" % width for width in widths)
+    lines = [rule, line % header, rule] + [line % row for row in rows] + [rule]
+    return "\n\nProperties:\n\n" + "\n".join("    " + text.rstrip() for text in lines)
+
+
+class _Schema(type):
+    """Collects a class's declared properties into ``_fields`` and describes them."""
+
+    def __new__(mcs, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any]) -> "_Schema":
+        doc = namespace.get("__doc__")
+        cls = super().__new__(mcs, name, bases, namespace)
+        fields: Dict[str, Prop] = {}
+        for klass in reversed(cls.__mro__):
+            fields.update((key, value) for key, value in vars(klass).items() if isinstance(value, Prop))
+        cls._fields = fields
+        cls._defaults = [field for field in fields.values() if field.default is not _MISSING]
+        cls.descriptor_map = {key: field.descriptor for key, field in fields.items()}
+        if doc is not None:
+            cls.__doc__ = doc.rstrip() + _field_table(cls, fields)
+        return cls
+
+
+class Jsonizable(metaclass=_Schema):
+    """Base of every description and status class: a typed, JSON-serialisable bag of declared
+    properties (the official SDK's name for it).
+
+    Construct from nothing, a dict, a JSON string or another instance of the same class (a
+    copy). Properties read and write as attributes or items; unknown keys in input are dropped.
+    ``required`` lists the names :meth:`validate` insists on; a list entry means exactly one
+    of those names must be set. ``invariants`` are called with the object after it was built
+    from data (a dict or JSON text), and raise on inconsistent input.
+    """
+
+    __slots__ = ("_values", "_state", "__dict__")
+    #: Property name -> the type (or tuple of types) it accepts.
+    descriptor_map: ClassVar[Dict[str, Any]] = {}
+    #: 'data descriptor' where properties may be assigned, 'non data descriptor' where they are read-only.
+    descriptor_type: ClassVar[str] = "data descriptor"
+    required: ClassVar[List[Any]] = []
+    invariants: ClassVar[Sequence[Callable[[Any], None]]] = ()
+    _fill_on_read: ClassVar[bool] = True
+    _fields: ClassVar[Dict[str, Prop]]
+    _defaults: ClassVar[List[Prop]]
+
+    def __init__(self, properties: Any = None) -> None:
+        self._init(properties)
+
+    def _init(self, dct: Any) -> None:
+        self._values: Dict[str, Any] = {}
+        self._state = CLEAN
+        if dct is None:
+            pass
+        elif isinstance(dct, dict):
+            self.update(dct)
+        elif isinstance(dct, (str, bytes)):
+            self.load(dct)
+        elif type(dct) is type(self):
+            self._values = dct._rebuild()._values
+            return
+        else:
+            raise TypeError("Invalid type '%s' for '%s'" % (type(dct), type(self).__name__))
+        values = self._values
+        for field in self._defaults:
+            if field.name not in values:
+                values[field.name] = field.make_default()
+        if dct is not None:
+            for invariant in self.invariants:
+                invariant(self)
+
+    @classmethod
+    def raw(cls, **values: Any) -> Any:
+        """An instance holding exactly ``values``: no defaults, no coercion. Used for the few
+        values the service expects in a partial form, such as Configs' default VPC."""
+        obj = cls.__new__(cls)
+        obj._values = dict(values)
+        obj._state = RAW
+        return obj
+
+    def put_raw(self, name: str, value: Any) -> None:
+        """Store ``value`` under ``name`` as is (see :meth:`raw`)."""
+        self._field(name)
+        self._values[name] = value
+
+    def _field(self, name: str) -> Prop:
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise FieldError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        field = self._fields.get(name)
+        if field is not None:
+            field.__set__(self, value)
+            return
+        if not name.startswith("_") and not hasattr(type(self), name):
+            _warn_unknown(type(self), name)
+        object.__setattr__(self, name, value)
+
+    def _rebuild(self) -> Any:
+        """A copy equal to this object rebuilt from its JSON."""
+        cls = type(self)
+        if self._state:
+            return cls(_copy_plain(self.to_data()))._settle()
+        obj = cls.__new__(cls)
+        fields = self._fields
+        obj._values = {name: fields[name].rebuild(value) for name, value in self._values.items()}
+        obj._state = CLEAN
+        for invariant in cls.invariants:
+            invariant(obj)
+        return obj
+
+    def _settle(self) -> Any:
+        """Complete, in place, the partial values a fresh object holds (what an assignment, which
+        stores a copy, does to them); returns the object."""
+        values = self._values
+        for name, value in values.items():
+            if isinstance(value, Jsonizable) and value._state:
+                values[name] = value._rebuild()
+        return self
+
+    # -- item access, the dict-like API and the official extension protocol ----------------
+    def __getitem__(self, name: str) -> Any:
+        try:
+            field = self._fields[name]
+        except KeyError:
+            raise KeyError(name) from None
+        return field.__get__(self, type(self))
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._field(name).__set__(self, value)
+
+    def __delitem__(self, name: str) -> None:
+        if self._values.pop(name, _MISSING) is not _MISSING and self._state == CLEAN:
+            self._state = EDITED
+
+    def getproperty(self, key: str) -> Any:
+        """The value of property ``key`` (``obj[key]``; KeyError for an unknown name)."""
+        return self[key]
+
+    def setproperty(self, key: str, value: Any) -> None:
+        """Set property ``key`` (type-checked as an assignment); an unknown name is ignored."""
+        field = self._fields.get(key)
+        if field is not None:
+            field.__set__(self, value)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._values))
+
+    def keys(self) -> List[str]:
+        return list(self._values)
+
+    def values(self) -> List[Any]:
+        return list(self._values.values())
+
+    def items(self) -> List[Tuple[str, Any]]:
+        return list(self._values.items())
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._values.get(name, default)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Jsonizable):
+            return type(self) is type(other) and self.to_data() == other.to_data()
+        if isinstance(other, dict):
+            return self.to_data() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    # -- bulk operations ------------------------------------------------------------------
+    def update(self, d: Dict[str, Any]) -> None:
+        """Assign every known key of ``d`` (in declaration order); unknown keys are dropped."""
+        if isinstance(d, Jsonizable):
+            d = d.to_data()
+        if not isinstance(d, dict):
+            raise TypeError("update() needs a dict, not %s" % type(d).__name__)
+        for name, field in self._fields.items():
+            if name in d:
+                field.__set__(self, d[name])
+
+    def load(self, json_str: Union[str, bytes]) -> None:
+        """Update from a JSON text (JsonError when it does not parse to an object)."""
+        try:
+            data = json.loads(json_str)
+        except (TypeError, ValueError):
+            raise JsonError("Bad json format string") from None
+        if not isinstance(data, dict):
+            raise JsonError("Bad json format string")
+        self.update(data)
+
+    def to_data(self) -> Dict[str, Any]:
+        """The properties as plain JSON-ready data (may share containers with the object)."""
+        return self._data(TOP)
+
+    def _data(self, mode: int) -> Dict[str, Any]:
+        if mode == DEEP and self._state != RAW:
+            mode = COPY
+        if mode == COPY and self._state:
+            return self._rebuild()._data(COPY)
+        fields = self._fields
+        return {name: fields[name].data(value, mode) for name, value in self._values.items()}
+
+    def detail(self) -> Dict[str, Any]:
+        """A deep copy of the properties as a dict; nested objects keep their classes."""
+        return self._rebuild()._values
+
+    def dump(self, indent: Optional[int] = 4) -> str:
+        """The JSON text of the object (what goes on the wire)."""
+        return json.dumps(self.to_data(), indent=indent, cls=BatchEncoder)
+
+    def __str__(self) -> str:
+        return self.dump()
+
+    __repr__ = __str__
+
+    def __copy__(self) -> Any:
+        return self._rebuild()
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> Any:
+        return self._rebuild()
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.to_data(),))
+
+    # -- validation -----------------------------------------------------------------------
+    def validate(self) -> None:
+        """Raise ValidationError unless every required property is set; required descriptions
+        are validated in turn (partial values stored by helpers are not)."""
+        values = self._values
+        for rule in self.required:
+            if isinstance(rule, (list, tuple)):
+                present = [name for name in rule if name in values]
+                if len(present) > 1:
+                    raise ValidationError("Only one property in %s should be assigned." % list(rule))
+                if not present:
+                    raise ValidationError("One of the property in %s should be assigned." % list(rule))
+                continue
+            if rule not in values:
+                raise ValidationError(rule)
+            value = values[rule]
+            if isinstance(value, Jsonizable) and value._state != RAW:
+                value.validate()
+
+
+def lookup(kind: str, table: Dict[str, Any], name: str) -> Any:
+    """``table[name]``, with a KeyError that says what was looked for."""
+    try:
+        return table[name]
+    except KeyError:
+        raise KeyError("'%s' is not a valid %s name" % (name, kind)) from None
+
+
+def _warn_unknown(cls: type, name: str) -> None:
+    known = list(getattr(cls, "_fields", ()))
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if not close:  # the same name in another case (StdOutRedirectPath)
+        close = [key for key in known if key.lower() == name.lower()][:1]
+    hint = "; did you mean %r?" % close[0] if close else ""
+    warnings.warn("%s has no property %r: the value is kept on the object but never sent%s"
+                  % (cls.__name__, name, hint), UnknownPropertyWarning, stacklevel=3)
+
+
+class Description(Jsonizable):
+    """Base of the description classes: the bodies sent to the service."""
+
+    __slots__ = ()
+
+    def __init__(self, dct: Any = None) -> None:
+        self._init(dct)
+
+
+class Status(Jsonizable):
+    """Base of the status classes: what the service answers, read-only as attributes.
+
+    Assigning an attribute raises AttributeError (item assignment and :meth:`setproperty` still
+    change a value, as in the official SDK); reading a property the service left out gives None
+    and stores nothing. ``id_field`` names the property that identifies the object: it then
+    compares equal to its id string, sorts and hashes by it; objects without one (metrics,
+    results) compare by their data.
+    """
+
+    __slots__ = ()
+    descriptor_type = "non data descriptor"
+    id_field: ClassVar[Optional[str]] = None
+    _fill_on_read = False
+
+    def __init__(self, dct: Any = None) -> None:
+        self._init(dct)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._fields:
+            raise AttributeError("property %r of %r object has no setter (it is the service's answer)"
+                                 % (name, type(self).__name__))
+        super().__setattr__(name, value)
+
+    @property
+    def id(self) -> Any:
+        """The value of the ``id_field`` property (None without one)."""
+        return self._values.get(self.id_field) if self.id_field else None
+
+    def __eq__(self, other: object) -> bool:
+        id_field = self.id_field
+        if id_field and isinstance(other, str):
+            return self.id == other
+        if id_field and isinstance(other, Status) and type(other) is type(self):
+            return self.id == other.id
+        return super().__eq__(other)
+
+    def __hash__(self) -> int:
+        if not self.id_field:
+            raise TypeError("unhashable type: %r" % type(self).__name__)
+        return hash(self.id)
+
+    def __lt__(self, other: object) -> bool:
+        if not self.id_field:
+            return NotImplemented
+        other_id = other if isinstance(other, str) else getattr(other, "id", None)
+        return str(self.id) < str(other_id)
+
+
+def _plain(value: Any, mode: int = CHILD) -> Any:
+    if isinstance(value, Jsonizable):
+        return value._data(mode)
+    if type(value) is dict:
+        if value and _has_objects(value):
+            return {key: _plain(item, mode) for key, item in value.items()}
+        return value
+    if isinstance(value, list):
+        return [_plain(item, mode) for item in value]
+    return value
+
+
+def _has_objects(value: Dict[str, Any]) -> bool:
+    for item in value.values():
+        if isinstance(item, (Jsonizable, dict, list)):
+            return True
+    return False
