@@ -1,16 +1,15 @@
 """``Client``: every call of the BatchCompute API, with the official SDK's names and arguments.
 
-Each public method maps its arguments to a route of :mod:`batchcompute.core.routes`, a query and
-a body; the table ``_OPERATIONS`` says which route it uses and what kind of response it returns,
-and one generic path (:meth:`Client._invoke`) signs, sends, checks and wraps every call.
+Each public method maps its arguments to a route of the route table
+(:mod:`batchcompute.core.routes`: method, path, selector, body, kind of answer, item class,
+paging, retry class), a query and a body; one generic path (:meth:`Client._invoke`) signs, sends,
+checks and wraps every call as the route says.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import time
 import uuid
 from typing import (
     Any,
@@ -19,7 +18,6 @@ from typing import (
     Iterator,
     List,
     Mapping,
-    NamedTuple,
     Optional,
     Sequence,
     Tuple,
@@ -31,12 +29,12 @@ import requests
 
 from .. import __version__
 from ..core.compat import COLLECTION, STRING, CamelCasedClass, add_metaclass, import_json, partial  # noqa: F401
-from ..core.exceptions import ClientError, ConfigError, FieldError
+from ..core.exceptions import ConfigError, FieldError
 from ..core.regions import ENDPOINTS, add_region, get_all_region, get_region, http_port
-from ..core.routes import RETRY_TOKEN, ROUTES_BY_NAME, Route
-from ..core.signing import authorization, encode_query, get_api_version, gmt_date, set_api_version
+from ..core.routes import PAGE_SIZE, RETRY_TOKEN, ROUTES_BY_NAME
+from ..core.signing import encode_query, get_api_version, set_api_version, signed_headers
 from ..core.times import remap  # noqa: F401  (a name of the official module)
-from ..core.transport import DEFAULT_TIMEOUT, HttpResponse, Retry, TimeoutSpec, Transport
+from ..core.transport import DEFAULT_TIMEOUT, Retry, TimeoutSpec, Transport
 from ..resources import (
     AppDescription,
     AppJobDescription,
@@ -47,7 +45,8 @@ from ..resources import (
 )
 from ..resources._schema import Jsonizable
 from ..utils.log import get_logger  # noqa: F401  (a name of the official module)
-from .response import (
+from .helpers import every_item, wait_for_jobs
+from .response import (  # noqa: F401  (the status and response classes: names of the official module)
     ActionResponse,
     App,
     AppRevision,
@@ -61,9 +60,10 @@ from .response import (
     Job,
     ListResponse,
     Quota,
-    RawResponse,  # noqa: F401  (a name of the official module)
+    RawResponse,
     SynchronousInstance,
     Task,
+    answer,
     client_error,
 )
 
@@ -73,86 +73,15 @@ logger = logging.getLogger("batchcompute")
 
 USER_AGENT = "batchcompute-python/%s requests/%s" % (__version__, requests.__version__)
 
-# Response kinds
-_CREATE, _GET, _LIST, _ACTION = "create", "get", "list", "action"
-
-
-def _job_description_class(raw: HttpResponse) -> type:
-    """get_job_description answers with a DAG or an App job description."""
-    try:
-        data = json.loads(raw.body) if raw.body.strip() else {}
-    except ValueError:
-        data = {}
-    return AppJobDescription if isinstance(data, dict) and data.get("Type") == "App" else JobDescription
-
-
-class _Operation(NamedTuple):
-    route: Route
-    kind: str
-    item: Any = None  # item class of Get/List answers, or a function of the answer choosing it
-
-
-def _operations(table: Mapping[str, Tuple[str, str, Any]]) -> Dict[str, _Operation]:
-    return {name: _Operation(ROUTES_BY_NAME[route], kind, item) for name, (route, kind, item) in table.items()}
-
-
-# client method -> (route, response kind, item class)
-_OPERATIONS: Dict[str, _Operation] = _operations({
-    "create_job": ("create_job", _CREATE, None),
-    "create_job_sync": ("create_job_sync", _GET, SynchronousInstance),
-    "get_job": ("get_job", _GET, Job),
-    "get_job_description": ("get_job_description", _GET, _job_description_class),
-    "list_jobs": ("list_jobs", _LIST, Job),
-    "start_job": ("start_job", _ACTION, None),
-    "stop_job": ("stop_job", _ACTION, None),
-    "delete_job": ("delete_job", _ACTION, None),
-    "update_job": ("update_job", _ACTION, None),
-    "get_task": ("get_task", _GET, Task),
-    "list_tasks": ("list_tasks", _LIST, Task),
-    "get_instance": ("get_instance", _GET, Instance),
-    "list_instances": ("list_instances", _LIST, Instance),
-    "create_cluster": ("create_cluster", _CREATE, None),
-    "get_cluster": ("get_cluster", _GET, Cluster),
-    "list_clusters": ("list_clusters", _LIST, Cluster),
-    "delete_cluster": ("delete_cluster", _ACTION, None),
-    "modify_cluster": ("modify_cluster", _ACTION, None),
-    "get_cluster_instance": ("get_cluster_instance", _GET, ClusterInstance),
-    "list_cluster_instances": ("list_cluster_instances", _LIST, ClusterInstance),
-    "recreate_cluster_instance": ("recreate_cluster_instance", _ACTION, None),
-    "delete_cluster_instance": ("delete_cluster_instance", _ACTION, None),
-    "create_image": ("create_image", _CREATE, None),
-    "get_image": ("get_image", _GET, Image),
-    "list_images": ("list_images", _LIST, Image),
-    "delete_image": ("delete_image", _ACTION, None),
-    "create_app": ("create_app", _CREATE, None),
-    "get_app": ("get_app", _GET, App),
-    "get_app_detail": ("get_app_detail", _GET, AppDescription),
-    "get_app_revisions": ("get_app_revisions", _LIST, AppRevision),
-    "list_apps": ("list_apps", _LIST, App),
-    "modify_app": ("modify_app", _ACTION, None),
-    "delete_app": ("delete_app", _ACTION, None),
-    "get_quotas": ("get_quotas", _GET, Quota),
-    "get_available_resource": ("get_available_resource", _GET, AvailableResource),
-})
-
-# easy_list: resource type -> (list method, first marker)
-_EASY_LIST: Dict[str, Tuple[str, Any]] = {
-    "jobs": ("list_jobs", ""),
-    "clusters": ("list_clusters", ""),
-    "images": ("list_images", ""),
-    "tasks": ("list_tasks", ""),
-    "instances": ("list_instances", 0),
+# easy_list: resource type -> list method (its route says how it pages)
+_EASY_LIST: Dict[str, str] = {
+    "jobs": "list_jobs",
+    "clusters": "list_clusters",
+    "images": "list_images",
+    "tasks": "list_tasks",
+    "instances": "list_instances",
 }
-EASY_LIST_PAGE = DEFAULT_LIST_ITEM = 100
-
-_STABLE_STATES = ("Finished", "Failed", "Stopped")
-
-# The headers the client writes itself, by lower-cased name (a user header of the same name
-# replaces them).
-_STANDARD_HEADERS = {name.lower(): name for name in (
-    "Date", "x-acs-region-id", "x-acs-access-key-id", "x-acs-security-token", "x-acs-signature-method",
-    "x-acs-signature-version", "x-acs-version", "x-acs-signature-nonce", "Accept", "Content-Type",
-    "User-Agent", "contentMd5", "Content-Length")}
+DEFAULT_LIST_ITEM = PAGE_SIZE
 
 ResourceRef = Any  # an id string, or any object with an ``Id`` attribute (a CreateResponse ...)
 Description = Union[Jsonizable, Dict[str, Any], str]
@@ -206,25 +135,6 @@ def _check_dict(data: Any) -> Dict[str, Any]:
     return data
 
 
-def _matcher(wanted: Any) -> Callable[[Any], Any]:
-    """An easy_list filter as a predicate: membership for a list or tuple, the callable itself,
-    or equality."""
-    if isinstance(wanted, (list, tuple)):
-        return lambda value: value in wanted
-    if callable(wanted):
-        return wanted
-    return lambda value: value == wanted
-
-
-def _instance_metrics(job: Any) -> Tuple[int, int]:
-    metrics = getattr(job, "InstanceMetrics", None) or {}
-    try:
-        counts = {key: int(value or 0) for key, value in metrics.items() if key.endswith("Count")}
-    except (AttributeError, TypeError, ValueError):
-        return 0, 0
-    return counts.get("FinishedCount", 0), sum(counts.values())
-
-
 class Client(metaclass=CamelCasedClass):
     """A client of the BatchCompute service at one regional endpoint.
 
@@ -274,8 +184,7 @@ class Client(metaclass=CamelCasedClass):
         self._security_token = (security_token or "").strip()
         self.security_conn = bool(security_conn)
         self.human_readable = human_readable
-        self._extra_headers: List[Tuple[str, str, Optional[str]]] = [
-            (str(name), str(value), _STANDARD_HEADERS.get(str(name).lower())) for name, value in headers.items()]
+        self._extra_headers: List[Tuple[str, str]] = [(str(name), str(value)) for name, value in headers.items()]
         if port is None:
             port = 443 if self.security_conn else http_port()
         self._retry = Retry.from_option(retries)
@@ -351,71 +260,38 @@ class Client(metaclass=CamelCasedClass):
 
     def _sign(self, method: str, target: str, body: bytes) -> Dict[str, str]:
         """The headers of one attempt: fresh Date and nonce, signed over exactly ``target``."""
-        headers = {
-            "Date": gmt_date(),
-            "x-acs-region-id": self._region_id,
-            "x-acs-access-key-id": self._key_id,
-        }
-        if self._security_token:
-            headers["x-acs-security-token"] = self._security_token
-        headers["x-acs-signature-method"] = "HMAC-SHA1"
-        headers["x-acs-signature-version"] = "1.0"
-        headers["x-acs-version"] = get_api_version()
-        headers["x-acs-signature-nonce"] = str(uuid.uuid4())
-        headers["Accept"] = "application/json"
-        headers["Content-Type"] = "application/json"
-        headers["User-Agent"] = USER_AGENT
-        if body:
-            headers["contentMd5"] = hashlib.md5(body).hexdigest()
-        headers["Content-Length"] = str(len(body))
-        for name, value, standard in self._extra_headers:
-            if standard is not None and standard != name:
-                headers.pop(standard, None)
-            headers[name] = value
-        headers["Authorization"] = authorization(self._key_id, self._secret, method, target, headers)
-        return headers
+        return signed_headers(method, target, body, self._key_id, self._secret, self._region_id or "",
+                              self._security_token, self._extra_headers, USER_AGENT)
 
-    def _invoke(self, operation: str, params: Optional[Mapping[str, Any]] = None,
-                query: Union[None, str, Mapping[str, Any]] = None, body: Optional[Jsonizable] = None,
-                data: Any = None) -> Any:
-        """Make the call ``operation`` of ``_OPERATIONS``: path ``params``, ``query`` (a dict or
-        a string sent as is), a description ``body`` (dumped as the official SDK dumps it) or
-        plain ``data`` (compact JSON)."""
+    def _invoke(self, name: str, *path_args: Any, query: Optional[Mapping[str, Any]] = None,
+                body: Any = None) -> Any:
+        """Make the call ``name`` of the route table (:mod:`batchcompute.core.routes`): its path
+        parameters in order, ``query`` (added to the route's selector), and ``body``: a
+        description (dumped as the official SDK dumps it) or a dict (compact JSON)."""
         if self._region_id is None:
             self._region_id = get_region(self._host)  # ConfigError for an unknown endpoint
-        op = _OPERATIONS[operation]
-        route = op.route
-        target = route.format(**params) if params else route.path
+        route = ROUTES_BY_NAME[name]
+        target = route.target(*path_args)
+        if route.selector:
+            query = dict(query or {}, **dict([route.selector]))
         if query:
             target = target + "?" + encode_query(query)
-        if body is not None:
+        if isinstance(body, Jsonizable):
             payload = body.dump().encode("utf-8")
-        elif data is not None:
-            payload = json.dumps(data).encode("utf-8")
+        elif body is not None:
+            payload = json.dumps(body).encode("utf-8")
         else:
             payload = b""
         raw = self._transport.request(route.method, target, payload, self._sign, route.retry)
         if not 200 <= raw.status < 300:
             raise client_error(raw)
-        kind = op.kind
-        if kind == _GET:
-            item = op.item if isinstance(op.item, type) else op.item(raw)
-            return GetResponse(raw, item)
-        if kind == _LIST:
-            return ListResponse(raw, op.item)
-        if kind == _CREATE:
-            return CreateResponse(raw)
-        return ActionResponse(raw)
+        return answer(route, raw)
 
-    def _create(self, operation: str, description: Jsonizable, token: Any, query: Optional[Dict[str, Any]] = None
-                ) -> Any:
+    def _create(self, name: str, description: Jsonizable, token: Any) -> Any:
         description.validate()
-        query = dict(query or {})
-        if not token and self._retry.total > 0 and _OPERATIONS[operation].route.retry == RETRY_TOKEN:
+        if not token and self._retry.total > 0 and ROUTES_BY_NAME[name].retry == RETRY_TOKEN:
             token = str(uuid.uuid4())  # one per call, the same for every attempt: retries cannot duplicate
-        if token:
-            query["IdempotentToken"] = token
-        return self._invoke(operation, query=query, body=description)
+        return self._invoke(name, query={"IdempotentToken": token} if token else None, body=description)
 
     @staticmethod
     def _get_id(resource: ResourceRef) -> str:
@@ -441,17 +317,17 @@ class Client(metaclass=CamelCasedClass):
         """
         description = _job_description(job_desc)
         if sync and isinstance(description, AppJobDescription):
-            return self._create("create_job_sync", description, token, {"sync": ""})
+            return self._create("create_job_sync", description, token)
         return self._create("create_job", description, token)
 
     def get_job(self, job: ResourceRef) -> Any:
         """A job's state and metrics: ``GET /jobs/{id}`` -> GetResponse of Job."""
-        return self._invoke("get_job", {"job": self._get_id(job)})
+        return self._invoke("get_job", self._get_id(job))
 
     def get_job_description(self, job: ResourceRef) -> Any:
         """The description a job was created with: ``GET /jobs/{id}?description`` -> GetResponse
         of JobDescription (AppJobDescription for App jobs)."""
-        return self._invoke("get_job_description", {"job": self._get_id(job)}, "description")
+        return self._invoke("get_job_description", self._get_id(job))
 
     def list_jobs(self, marker: Any, max_item_count: Any, state: str = "", cluster_id: str = "",
                   project_id: str = "", **filters: Any) -> Any:
@@ -467,15 +343,15 @@ class Client(metaclass=CamelCasedClass):
 
     def start_job(self, job: ResourceRef) -> Any:
         """Start (or restart) a stopped job: ``POST /jobs/{id}/start`` -> ActionResponse."""
-        return self._invoke("start_job", {"job": self._get_id(job)})
+        return self._invoke("start_job", self._get_id(job))
 
     def stop_job(self, job: ResourceRef) -> Any:
         """Stop a job: ``POST /jobs/{id}/stop`` -> ActionResponse."""
-        return self._invoke("stop_job", {"job": self._get_id(job)})
+        return self._invoke("stop_job", self._get_id(job))
 
     def delete_job(self, job: ResourceRef) -> Any:
         """Delete a job: ``DELETE /jobs/{id}`` -> ActionResponse."""
-        return self._invoke("delete_job", {"job": self._get_id(job)})
+        return self._invoke("delete_job", self._get_id(job))
 
     def change_job_priority(self, job: ResourceRef, priority: int) -> Any:
         """Change a job's priority: ``PUT /jobs/{id}`` ``{"Priority": n}`` -> ActionResponse.
@@ -484,11 +360,11 @@ class Client(metaclass=CamelCasedClass):
         """
         if not isinstance(priority, int):
             raise TypeError("Priority must be type of int")
-        return self._invoke("update_job", {"job": self._get_id(job)}, data={"Priority": priority})
+        return self._invoke("update_job", self._get_id(job), body={"Priority": priority})
 
     def get_task(self, job: ResourceRef, task_name: str) -> Any:
         """A task of a job: ``GET /jobs/{id}/tasks/{task}`` -> GetResponse of Task."""
-        return self._invoke("get_task", {"job": self._get_id(job), "task": task_name})
+        return self._invoke("get_task", self._get_id(job), task_name)
 
     def list_tasks(self, job: ResourceRef, marker: Any, max_item_count: Any, state: str = "", cluster_id: str = "",
                    **filters: Any) -> Any:
@@ -496,19 +372,19 @@ class Client(metaclass=CamelCasedClass):
         -> ListResponse of Task."""
         query = _filters({"Marker": marker, "MaxItemCount": max_item_count},
                          (("State", state), ("ClusterId", cluster_id)), filters)
-        return self._invoke("list_tasks", {"job": self._get_id(job)}, query)
+        return self._invoke("list_tasks", self._get_id(job), query=query)
 
     def get_instance(self, job: ResourceRef, task_name: str, instance_id: Any) -> Any:
         """An instance of a task: ``GET /jobs/{id}/tasks/{task}/instances/{n}`` -> GetResponse of
         Instance."""
-        return self._invoke("get_instance", {"job": self._get_id(job), "task": task_name, "instance": instance_id})
+        return self._invoke("get_instance", self._get_id(job), task_name, instance_id)
 
     def list_instances(self, job: ResourceRef, task_name: str, marker: Any, max_item_count: Any, state: str = "",
                        **filters: Any) -> Any:
         """A page of a task's instances: ``GET /jobs/{id}/tasks/{task}/instances?Marker&MaxItemCount[&State]``
         -> ListResponse of Instance (instance markers are numbers: start at 0)."""
         query = _filters({"Marker": marker, "MaxItemCount": max_item_count}, (("State", state),), filters)
-        return self._invoke("list_instances", {"job": self._get_id(job), "task": task_name}, query)
+        return self._invoke("list_instances", self._get_id(job), task_name, query=query)
 
     # -- clusters -----------------------------------------------------------------------------
 
@@ -520,7 +396,7 @@ class Client(metaclass=CamelCasedClass):
 
     def get_cluster(self, cluster: ResourceRef) -> Any:
         """A cluster: ``GET /clusters/{id}`` -> GetResponse of Cluster."""
-        return self._invoke("get_cluster", {"cluster": self._get_id(cluster)})
+        return self._invoke("get_cluster", self._get_id(cluster))
 
     def list_clusters(self, marker: Any, max_item_count: Any) -> Any:
         """A page of clusters: ``GET /clusters?Marker&MaxItemCount`` -> ListResponse of Cluster."""
@@ -528,13 +404,13 @@ class Client(metaclass=CamelCasedClass):
 
     def delete_cluster(self, cluster: ResourceRef) -> Any:
         """Delete a cluster: ``DELETE /clusters/{id}`` -> ActionResponse."""
-        return self._invoke("delete_cluster", {"cluster": self._get_id(cluster)})
+        return self._invoke("delete_cluster", self._get_id(cluster))
 
     def modify_cluster(self, cluster: ResourceRef, modify_cluster_desc: Description) -> Any:
         """Change a cluster: ``PUT /clusters/{id}`` with a
         :class:`~batchcompute.resources.ModifyClusterDescription` (or its dict / JSON) -> ActionResponse."""
         description = _as(ModifyClusterDescription, modify_cluster_desc)
-        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)}, body=description)
+        return self._invoke("modify_cluster", self._get_id(cluster), body=description)
 
     def change_cluster_desired_vm_count(self, cluster: ResourceRef, **groups: int) -> Any:
         """Resize groups: ``change_cluster_desired_vm_count(cluster, group1=3)`` sends
@@ -547,7 +423,7 @@ class Client(metaclass=CamelCasedClass):
             if not isinstance(count, int):
                 raise TypeError("VM count must be type of int")
             body[group_name] = {"DesiredVMCount": count}
-        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)}, data={"Groups": body})
+        return self._invoke("modify_cluster", self._get_id(cluster), body={"Groups": body})
 
     def change_cluster_spot_config(self, cluster: ResourceRef, group_name: str, strategy: str = "",
                                    price_limit: float = 0.0) -> Any:
@@ -564,55 +440,52 @@ class Client(metaclass=CamelCasedClass):
             group["SpotStrategy"] = strategy
         if price_limit:
             group["SpotPriceLimit"] = price_limit
-        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)},
-                            data={"Groups": {group_name: group}})
+        return self._invoke("modify_cluster", self._get_id(cluster),
+                            body={"Groups": {group_name: group}})
 
     def change_cluster_user_data(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
         """Replace a cluster's user data: ``PUT /clusters/{id}`` ``{"UserData": data}`` -> ActionResponse.
 
         :raises TypeError: ``data`` is not a dict.
         """
-        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)},
-                            data={"UserData": _check_dict(data)})
+        return self._invoke("modify_cluster", self._get_id(cluster),
+                            body={"UserData": _check_dict(data)})
 
     def change_cluster_input_mapping(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
         """Replace a cluster's input mapping: ``PUT /clusters/{id}`` ``{"InputMapping": data}`` -> ActionResponse.
 
         :raises TypeError: ``data`` is not a dict.
         """
-        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)},
-                            data={"InputMapping": _check_dict(data)})
+        return self._invoke("modify_cluster", self._get_id(cluster),
+                            body={"InputMapping": _check_dict(data)})
 
     def change_cluster_env_vars(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
         """Replace a cluster's environment variables: ``PUT /clusters/{id}`` ``{"EnvVars": data}`` -> ActionResponse.
 
         :raises TypeError: ``data`` is not a dict.
         """
-        return self._invoke("modify_cluster", {"cluster": self._get_id(cluster)},
-                            data={"EnvVars": _check_dict(data)})
+        return self._invoke("modify_cluster", self._get_id(cluster),
+                            body={"EnvVars": _check_dict(data)})
 
     def get_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
         """A VM of a cluster group: ``GET /clusters/{id}/groups/{group}/instances/{instance}``
         -> GetResponse of ClusterInstance."""
-        return self._invoke("get_cluster_instance", {"cluster": self._get_id(cluster_id), "group": group_name,
-                                                     "instance": instance_id})
+        return self._invoke("get_cluster_instance", self._get_id(cluster_id), group_name, instance_id)
 
     def list_cluster_instances(self, cluster_id: ResourceRef, group_name: str, marker: Any,
                                max_item_count: Any) -> Any:
         """A page of a group's VMs: ``GET /clusters/{id}/groups/{group}/instances?Marker&MaxItemCount``
         -> ListResponse of ClusterInstance."""
-        return self._invoke("list_cluster_instances", {"cluster": self._get_id(cluster_id), "group": group_name},
-                            {"Marker": marker, "MaxItemCount": max_item_count})
+        return self._invoke("list_cluster_instances", self._get_id(cluster_id), group_name,
+                            query={"Marker": marker, "MaxItemCount": max_item_count})
 
     def recreate_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
         """Replace a VM: ``POST /clusters/{id}/groups/{group}/instances/{instance}/recreate`` -> ActionResponse."""
-        return self._invoke("recreate_cluster_instance", {"cluster": self._get_id(cluster_id), "group": group_name,
-                                                          "instance": instance_id})
+        return self._invoke("recreate_cluster_instance", self._get_id(cluster_id), group_name, instance_id)
 
     def delete_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
         """Remove a VM: ``DELETE /clusters/{id}/groups/{group}/instances/{instance}`` -> ActionResponse."""
-        return self._invoke("delete_cluster_instance", {"cluster": self._get_id(cluster_id), "group": group_name,
-                                                        "instance": instance_id})
+        return self._invoke("delete_cluster_instance", self._get_id(cluster_id), group_name, instance_id)
 
     # -- images -------------------------------------------------------------------------------
 
@@ -624,7 +497,7 @@ class Client(metaclass=CamelCasedClass):
 
     def get_image(self, image: ResourceRef) -> Any:
         """An image: ``GET /images/{id}`` -> GetResponse of Image."""
-        return self._invoke("get_image", {"image": self._get_id(image)})
+        return self._invoke("get_image", self._get_id(image))
 
     def list_images(self, marker: Any, max_item_count: Any, type_: str = "") -> Any:
         """A page of images: ``GET /images?Marker&MaxItemCount`` -> ListResponse of Image.
@@ -636,7 +509,7 @@ class Client(metaclass=CamelCasedClass):
 
     def delete_image(self, image: ResourceRef) -> Any:
         """Delete an image: ``DELETE /images/{id}`` -> ActionResponse."""
-        return self._invoke("delete_image", {"image": self._get_id(image)})
+        return self._invoke("delete_image", self._get_id(image))
 
     # -- apps ---------------------------------------------------------------------------------
 
@@ -652,16 +525,16 @@ class Client(metaclass=CamelCasedClass):
         """
         if scope not in ("Private", "Public"):
             raise FieldError("scope must be Private or Public")
-        return self._invoke("get_app", {"app": app_name}, {"Scope": scope})
+        return self._invoke("get_app", app_name, query={"Scope": scope})
 
     def get_app_detail(self, app: str, qualifier: str = "") -> Any:
         """An App's full description: ``GET /apps/{name}?Detail=True&Qualifier[=revision]``
         -> GetResponse of AppDescription."""
-        return self._invoke("get_app_detail", {"app": app}, {"Detail": "True", "Qualifier": qualifier})
+        return self._invoke("get_app_detail", app, query={"Qualifier": qualifier})
 
     def get_app_revisions(self, app_name: str) -> Any:
         """An App's revisions: ``GET /apps/{name}?Revisions=True`` -> ListResponse of AppRevision."""
-        return self._invoke("get_app_revisions", {"app": app_name}, {"Revisions": "True"})
+        return self._invoke("get_app_revisions", app_name)
 
     def list_apps(self, scope: str = "Private", marker: Any = "", max_item_count: Any = 50) -> Any:
         """A page of Apps: ``GET /apps?Marker&MaxItemCount=50&Scope=Private`` -> ListResponse of App."""
@@ -669,11 +542,11 @@ class Client(metaclass=CamelCasedClass):
 
     def modify_app(self, app_name: str, app_desc: Description) -> Any:
         """Change an App: ``PUT /apps/{name}`` with an AppDescription (or its dict / JSON) -> ActionResponse."""
-        return self._invoke("modify_app", {"app": app_name}, body=_as(AppDescription, app_desc))
+        return self._invoke("modify_app", app_name, body=_as(AppDescription, app_desc))
 
     def delete_app(self, app_name: str, qualifier: str = "") -> Any:
         """Delete an App or one revision: ``DELETE /apps/{name}?Qualifier[=revision]`` -> ActionResponse."""
-        return self._invoke("delete_app", {"app": app_name}, {"Qualifier": qualifier})
+        return self._invoke("delete_app", app_name, query={"Qualifier": qualifier})
 
     # -- account ------------------------------------------------------------------------------
 
@@ -701,28 +574,12 @@ class Client(metaclass=CamelCasedClass):
         :raises FieldError: an unknown ``resource_type`` (raised at the call, not at iteration).
         """
         try:
-            method_name, marker = _EASY_LIST[resource_type]
+            name = _EASY_LIST[resource_type]
         except (KeyError, TypeError):
             raise FieldError(resource_type) from None
-        return self._easy_list(getattr(self, method_name), resource_info, marker, filters)
-
-    @staticmethod
-    def _easy_list(list_page: Callable[..., Any], resource_info: Tuple[Any, ...], marker: Any,
-                   filters: Dict[str, Any]) -> Iterator[Any]:
-        tests = [(name, _matcher(wanted)) for name, wanted in filters.items()]
-        missing = object()
-        while True:
-            page = list_page(*(resource_info + (marker, EASY_LIST_PAGE)))
-            for item in page.Items:
-                for name, test in tests:
-                    value = getattr(item, name, missing)
-                    if value is missing or not test(value):
-                        break
-                else:
-                    yield item
-            marker = page.NextMarker
-            if not marker:
-                return
+        paging = ROUTES_BY_NAME[name].paging
+        assert paging is not None
+        return every_item(getattr(self, name), resource_info, paging.first_marker, PAGE_SIZE, filters)
 
     def poll(self, job_ids: Union[str, Sequence[str]], timeout: float = 86400, interval: float = 3, *,
              progress: Optional[Callable[[int, int], Any]] = None) -> List[str]:
@@ -744,39 +601,4 @@ class Client(metaclass=CamelCasedClass):
             ids = [self._get_id(job_id) for job_id in job_ids]
         else:
             return ["Invalid job ids: %s." % (job_ids,)]
-        deadline = time.monotonic() + timeout
-        last_progress: Optional[Tuple[int, int]] = None
-        while True:
-            states: Dict[str, str] = {}
-            finished = total = 0
-            for job_id in ids:
-                job = self.get_job(job_id)
-                states[job_id] = job.State
-                done, count = _instance_metrics(job)
-                finished += done
-                total += count
-            if (finished, total) != last_progress:
-                last_progress = (finished, total)
-                logger.info("poll: %d of %d instances finished (%s)", finished, total,
-                            ", ".join("%s %s" % item for item in states.items()))
-            if progress is not None:
-                progress(finished, total)
-            errors = ["Job %s %s." % (job_id, "failed" if state == "Failed" else "stopped")
-                      for job_id, state in states.items() if state in ("Failed", "Stopped")]
-            if not errors and all(state == "Finished" for state in states.values()):
-                return []
-            remaining = deadline - time.monotonic()
-            if not errors and remaining <= 0:
-                errors = ["Timeout(%s)." % (timeout,)]
-            if errors:
-                self._stop_unstable(states)
-                return errors
-            time.sleep(max(0.0, min(interval, remaining)))
-
-    def _stop_unstable(self, states: Mapping[str, str]) -> None:
-        for job_id, state in states.items():
-            if state not in _STABLE_STATES:
-                try:
-                    self.stop_job(job_id)
-                except ClientError as err:
-                    logger.warning("poll: could not stop job %s: %s", job_id, err)
+        return wait_for_jobs(self.get_job, self.stop_job, ids, timeout, interval, progress)

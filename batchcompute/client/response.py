@@ -24,6 +24,7 @@ from ..core.compat import (  # noqa: F401  (names of the official module)
     import_json,
 )
 from ..core.exceptions import ClientError
+from ..core.routes import ACTION, CREATE, LIST, Route
 from ..core.times import remap
 from ..resources import AppDescription, AppJobDescription, JobDescription
 from ..resources._schema import (  # noqa: F401  (BatchEncoder: a name of the official module)
@@ -46,7 +47,7 @@ from ..resources.notification import Notification
 from ..utils.log import get_logger  # noqa: F401  (a name of the official module)
 
 __all__ = [
-    "RawResponse", "CreateResponse", "GetResponse", "ActionResponse", "ListResponse", "client_error",
+    "RawResponse", "CreateResponse", "GetResponse", "ActionResponse", "ListResponse", "client_error", "answer",
     "Job", "TaskMetrics", "InstanceMetrics", "Task", "Instance", "Result", "Error", "Cluster", "Group", "Metrics",
     "Disk", "ClusterInstance", "Image", "Quota", "App", "AppRevision", "AvailableResource",
     "AvailableInstanceDesc", "AvailableNetworkType", "SynchronousInstance", "JobDescription", "AppJobDescription",
@@ -507,3 +508,36 @@ class ListResponse(RawResponse):
     def __repr__(self) -> str:
         count = len(self.Items)
         return "ListResponse(%d item%s, NextMarker=%r)" % (count, "" if count == 1 else "s", self.NextMarker)
+
+
+# The classes the route table names as items of GET and LIST answers.
+ITEM_CLASSES: Dict[str, ItemClass] = {cls.__name__: cls for cls in (
+    Job, Task, Instance, Cluster, ClusterInstance, Image, Quota, App, AppRevision, AvailableResource,
+    SynchronousInstance, JobDescription, AppDescription)}
+
+
+def _item_class(name: Optional[str], body: Any) -> ItemClass:
+    cls = ITEM_CLASSES[name or ""]
+    if cls is JobDescription and isinstance(body, dict) and body.get("Type") == "App":
+        return AppJobDescription  # get_job_description of an App job
+    return cls
+
+
+def answer(route: Route, response: Any) -> RawResponse:
+    """The response object for a 2xx answer to ``route``: the route table says of what kind, and
+    what class its items are."""
+    kind = route.response
+    if kind == CREATE:
+        return CreateResponse(response)
+    if kind == ACTION:
+        return ActionResponse(response)
+    if kind == LIST:
+        return ListResponse(response, ITEM_CLASSES[route.item or ""])
+    return GetResponse(response, _item_class(route.item, _safe_json(response)))
+
+
+def _safe_json(response: Any) -> Any:
+    try:
+        return _json_body(_parts(response)[2])
+    except ValueError:
+        return None

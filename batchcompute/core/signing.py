@@ -10,12 +10,13 @@ import base64
 import hashlib
 import hmac
 import time
-from typing import Mapping, Optional, Union
+import uuid
+from typing import Dict, Iterable, Mapping, Optional, Tuple, Union
 from urllib.parse import quote
 
 __all__ = [
     "string_to_sign", "signature", "authorization", "encode_query", "gmt_date", "body_md5", "API_VERSION",
-    "get_api_version", "set_api_version",
+    "get_api_version", "set_api_version", "signed_headers", "STANDARD_HEADERS",
 ]
 
 DATE_FORMAT = "%a, %d %b %Y %H:%M:%S GMT"
@@ -70,6 +71,48 @@ def authorization(key_id: str, secret: str, method: str, path_and_query: str,
                   headers: Mapping[str, str]) -> str:
     """The ``Authorization`` header value for a request."""
     return "acs %s:%s" % (key_id, signature(secret, string_to_sign(method, path_and_query, headers)))
+
+
+#: The headers a signed request carries, by lower-cased name (a caller's header of the same name
+#: replaces the standard one).
+STANDARD_HEADERS = {name.lower(): name for name in (
+    "Date", "x-acs-region-id", "x-acs-access-key-id", "x-acs-security-token", "x-acs-signature-method",
+    "x-acs-signature-version", "x-acs-version", "x-acs-signature-nonce", "Accept", "Content-Type",
+    "User-Agent", "contentMd5", "Content-Length")}
+
+
+def signed_headers(method: str, target: str, body: bytes, key_id: str, secret: str, region_id: str,
+                   security_token: str = "", extra: Iterable[Tuple[str, str]] = (),
+                   user_agent: Optional[str] = None) -> Dict[str, str]:
+    """Every header of one request, as the official SDK sends them, signed over exactly
+    ``target`` (the path-and-query as sent): a fresh Date and nonce, the body's md5 in
+    ``contentMd5`` when there is a body, then ``extra`` headers (replacing standard headers of
+    the same name, matched case-insensitively), then Authorization."""
+    headers = {
+        "Date": gmt_date(),
+        "x-acs-region-id": region_id,
+        "x-acs-access-key-id": key_id,
+    }
+    if security_token:
+        headers["x-acs-security-token"] = security_token
+    headers["x-acs-signature-method"] = "HMAC-SHA1"
+    headers["x-acs-signature-version"] = "1.0"
+    headers["x-acs-version"] = get_api_version()
+    headers["x-acs-signature-nonce"] = str(uuid.uuid4())
+    headers["Accept"] = "application/json"
+    headers["Content-Type"] = "application/json"
+    if user_agent:
+        headers["User-Agent"] = user_agent
+    if body:
+        headers["contentMd5"] = body_md5(body)
+    headers["Content-Length"] = str(len(body))
+    for name, value in extra:
+        standard = STANDARD_HEADERS.get(name.lower())
+        if standard is not None and standard != name:
+            headers.pop(standard, None)
+        headers[name] = value
+    headers["Authorization"] = authorization(key_id, secret, method, target, headers)
+    return headers
 
 
 def _quote(value: object) -> str:
