@@ -327,6 +327,22 @@ def scenario_get_cluster_configured(ctx):
     return observe_get(ctx.client.get_cluster(fx.CONFIGURED_CLUSTER_ID), ctx)
 
 
+def scenario_cluster_configs_read_back(ctx):
+    """The Configs of a cluster read back from the service keep ``Networks.Classic: {}`` beside the
+    VPC, in str(), detail() and dump(), and as description objects."""
+    cluster = inner(ctx.client.get_cluster(fx.CONFIGURED_CLUSTER_ID))
+    configs = cluster.Configs
+    networks = configs.Networks
+    return {
+        "cluster_dump_configs": attempt(lambda: json.loads(cluster.dump())["Configs"]),
+        "configs": {"class": type_name(configs), "str": str(configs),
+                    "dump": attempt(lambda: json.loads(configs.dump())), "detail": attempt(lambda: shape(configs))},
+        "networks": {"class": type_name(networks), "str": str(networks),
+                     "classic": outcome(lambda: networks.Classic), "vpc": outcome(lambda: networks.VPC),
+                     "classic_in_detail": attempt(lambda: "Classic" in networks.detail())},
+    }
+
+
 def scenario_list_clusters(ctx):
     return observe_list(ctx.client.list_clusters("", 100), ctx)
 
