@@ -256,6 +256,8 @@ def observe_get(resp: Any, ctx: types.SimpleNamespace) -> Dict[str, Any]:
         "meta": _meta(resp),
         "passthrough": {key: shape(getattr(resp, key)) for key in keys_of(item)},
         "detail": attempt(lambda: shape_dict(resp.detail())),
+        # the answer's body as plain data, times converted, unknown keys kept
+        "content": outcome(lambda: resp.content),
     }
     return {"wrapper": wrapper, "item": observe(item, ctx, with_dir=True)}
 
@@ -272,6 +274,8 @@ def observe_list(resp: Any, ctx: types.SimpleNamespace) -> Dict[str, Any]:
         "dir": public_dir(resp),
         "meta": _meta(resp),
         "NextMarker": resp.NextMarker,
+        "content": outcome(lambda: resp.content),
+        "type": outcome(lambda: resp.type.__name__),
         "len": outcome(lambda: len(resp)),
         "iterates_items": outcome(lambda: [a is b for a, b in zip(resp, items)]),
         "index_0_is_item_0": outcome(lambda: resp[0] is items[0]),
