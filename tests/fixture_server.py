@@ -31,6 +31,7 @@ __all__ = [
     "split_target", "header",
     "JOB_ID", "JOB_ID_2", "RUNNING_JOB_ID", "FAILED_JOB_ID", "STOPPED_JOB_ID", "APP_JOB_ID",
     "CLUSTER_ID", "IMAGE_ID", "APP_NAME", "REQUEST_ID", "RESPONSE_DATE", "NEXT_MARKER",
+    "CONFIGURED_CLUSTER_ID", "FAILED_INSTANCE_ID", "FULL_APP_NAME",
 ]
 
 Answer = Dict[str, Any]        # {"status": int, "headers": [[name, value], ...], "body": str}
@@ -61,6 +62,13 @@ APP_NAME = "echo"
 REQUEST_ID = "58184218-0815-4D2E-9B4A-0000000000D1"
 RESPONSE_DATE = "Tue, 01 Nov 2016 15:25:04 GMT"
 NEXT_MARKER = "AQ1mb28tYmFyLTAwMDAy"
+# Variants with every optional part the service can send, for the status-object tests: a cluster
+# with Configs (Disks, Networks with an empty Classic, Mounts), Notification, groups with Disks and
+# operation logs; a failed instance with Result, Error and no outputs; an App with parameters,
+# Docker, VM and every config.
+CONFIGURED_CLUSTER_ID = "cls-hs4hl2dnaq3b6ad9tim0c1"
+FAILED_INSTANCE_ID = 9
+FULL_APP_NAME = "ffmpeg"
 
 CREATION_TIME = "2016-11-01T15:25:03.020203Z"
 START_TIME = "2016-11-01T15:25:05.500000Z"
@@ -148,6 +156,17 @@ def task_status(name: str = "split", state: str = "Finished") -> Dict[str, Any]:
 
 
 def instance_status(instance_id: int = 0, state: str = "Finished") -> Dict[str, Any]:
+    if instance_id == FAILED_INSTANCE_ID:
+        return {
+            "InstanceId": instance_id, "State": "Failed", "StartTime": START_TIME, "EndTime": END_TIME,
+            "RetryCount": 1, "Progress": 0,
+            "StdoutRedirectPath": "oss://my-bucket/log-count/stdout/",
+            "StderrRedirectPath": "oss://my-bucket/log-count/stderr/",
+            "Result": {"ExitCode": 1, "ErrorCode": "ExitCodeNotZero", "ErrorMessage": "exit code 1",
+                       "Detail": "Traceback (most recent call last): ..."},
+            "Error": {"Code": "InstanceFailed", "Message": "The instance exited with code 1"},
+            "Outputs": {}, "NodeIp": "10.163.14.29",
+        }
     return {
         "InstanceId": instance_id, "State": state, "StartTime": START_TIME, "EndTime": END_TIME,
         "RetryCount": 0, "Progress": 100,
@@ -158,7 +177,40 @@ def instance_status(instance_id: int = 0, state: str = "Finished") -> Dict[str, 
     }
 
 
+def _configured_cluster(cluster_id: str) -> Dict[str, Any]:
+    disks = {"SystemDisk": {"Type": "cloud_efficiency", "Size": 40},
+             "DataDisk": {"Type": "cloud_ssd", "Size": 100, "MountPoint": "/home/data"}}
+    return {
+        "Id": cluster_id, "Name": "cluster-configured", "OwnerId": 1234567890123456,
+        "Description": "cluster with every part", "CreationTime": CREATION_TIME, "State": "Active",
+        "InstanceType": "", "ImageId": "img-ubuntu", "UserData": {"role": "worker"}, "EnvVars": {},
+        "InputMapping": {"oss://my-bucket/data/": "/home/data/"},
+        "InputMappingConfig": {"Locale": "UTF-8", "Lock": True},
+        "Notification": {"Topic": {"Name": "cluster-events", "Endpoint": "http://1234.mns.cn-qingdao.aliyuncs.com/",
+                                   "Events": ["OnClusterDeleted", "OnInstanceCreated"]}},
+        "Configs": {
+            "Disks": disks,
+            "Networks": {"Classic": {}, "VPC": {"CidrBlock": "192.168.0.0/16", "VpcId": "vpc-2zeaqp1kdwwg1g9ao8ft0"}},
+            "Mounts": {"Entries": [{"Source": "oss://my-bucket/shared/", "Destination": "/home/shared/",
+                                    "WriteSupport": False}], "Locale": "UTF-8", "Lock": False},
+        },
+        "WriteSupport": True, "Bootstrap": "oss://my-bucket/bootstrap.sh", "SecurityGroup": "sg-2ze5ck4xqcklbtlprc3k",
+        "Groups": {
+            "group1": {"DesiredVMCount": 2, "ActualVMCount": 2, "InstanceType": "ecs.sn1.medium",
+                       "ResourceType": "OnDemand", "SpotStrategy": "", "SpotPriceLimit": 0.0, "Disks": disks},
+            "spot": {"DesiredVMCount": 3, "ActualVMCount": 1, "InstanceType": "ecs.sn2.large", "ResourceType": "Spot",
+                     "SpotStrategy": "SpotWithPriceLimit", "SpotPriceLimit": 0.25,
+                     "Disks": {"SystemDisk": {"Type": "cloud_ssd", "Size": 50}}},
+        },
+        "OperationLogs": [{"Time": CREATION_TIME, "Level": "Info", "Message": "cluster created"},
+                          {"Time": START_TIME, "Level": "Warning", "Message": "spot instance released"}],
+        "Metrics": {"RunningCount": 3, "StartingCount": 0, "StoppingCount": 0, "StoppedCount": 0},
+    }
+
+
 def cluster_status(cluster_id: str = CLUSTER_ID) -> Dict[str, Any]:
+    if cluster_id == CONFIGURED_CLUSTER_ID:
+        return _configured_cluster(cluster_id)
     return {
         "Id": cluster_id, "Name": "cluster-1", "OwnerId": 1234567890123456, "Description": "test cluster",
         "CreationTime": CREATION_TIME, "State": "Active", "InstanceType": "", "ImageId": "img-ubuntu",
@@ -182,10 +234,40 @@ def image_status(image_id: str = IMAGE_ID) -> Dict[str, Any]:
 
 
 def app_status(name: str = APP_NAME) -> Dict[str, Any]:
+    if name == FULL_APP_NAME:
+        return dict(app_description(name), CreationTime=CREATION_TIME, UpdateTime=END_TIME)
     return {"Name": name, "Description": "echo an input file", "CreationTime": CREATION_TIME}
 
 
+def _config(default: Any, description: str = "", overwritable: bool = True) -> Dict[str, Any]:
+    return {"Default": default, "Description": description, "Overwritable": overwritable}
+
+
+def _full_app_description(name: str) -> Dict[str, Any]:
+    return {
+        "Name": name, "Description": "transcode a video", "CommandLine": "ffmpeg -i ${input} -b:v ${bitrate} ${output}",
+        "InputParameters": {
+            "input": {"Description": "the video", "Type": "String", "Default": "oss://my-bucket/in.mp4",
+                      "LocalPath": "/home/input/"},
+            "bitrate": {"Description": "kbit/s", "Type": "Number", "Default": 800, "LocalPath": ""},
+        },
+        "OutputParameters": {"output": {"Description": "the result", "Type": "String", "Default": None,
+                                        "LocalPath": "/home/output/"}},
+        "Docker": {"Image": "localhost:5000/ffmpeg", "RegistryOSSPath": "oss://my-bucket/registry/"},
+        "VM": {"ECSImageId": "m-28sq8qx5xg0"},
+        "EnvVars": {"LANG": "C.UTF-8"}, "Daemonize": True,
+        "Config": {
+            "ResourceType": _config("OnDemand"), "InstanceType": _config("ecs.sn1.medium", "type", True),
+            "InstanceCount": _config(1, "", False), "MinDiskSize": _config(40), "DiskType": _config("cloud_efficiency"),
+            "MinDataDiskSize": _config(0), "DataDiskType": _config("cloud_efficiency"),
+            "DataDiskMountPoint": _config(""), "MaxRetryCount": _config(2), "Timeout": _config(86400, "seconds"),
+        },
+    }
+
+
 def app_description(name: str = APP_NAME) -> Dict[str, Any]:
+    if name == FULL_APP_NAME:
+        return _full_app_description(name)
     return {
         "Name": name, "Description": "echo an input file", "CommandLine": "cat ${inputFile}",
         "InputParameters": {"inputFile": {"Description": "", "Type": "String",
