@@ -200,7 +200,6 @@ class Cluster(Status):
 
 class ClusterInstance(Status):
     """A VM of a cluster group (get_cluster_instance, list_cluster_instances)."""
-    id_field = "Id"
     Id = String()
     Hint = String()
     State = String()
@@ -227,11 +226,11 @@ class Image(Status):
 
 class Quota(Status):
     """The account's quotas (get_quotas)."""
-    AvailableClusterInstanceType = List_()
-    AvailableSpotInstanceType = List_()
-    AvailableClusterResourceType = List_()
-    AvailableClusterInstanceSystemDiskType = List_()
     AvailableClusterInstanceDataDiskType = List_()
+    AvailableClusterInstanceSystemDiskType = List_()
+    AvailableClusterInstanceType = List_()
+    AvailableClusterResourceType = List_()
+    AvailableSpotInstanceType = List_()
 
 
 class App(AppDescription):
@@ -256,7 +255,6 @@ class App(AppDescription):
 
 class AppRevision(Status):
     """One revision of an App (get_app_revisions)."""
-    id_field = "Revision"
     Revision = Number()
     UpdateTime = Time()
 
@@ -269,7 +267,6 @@ class AvailableNetworkType(Status):
 
 class AvailableInstanceDesc(Status):
     """An instance type: its cores, memory (GB) and networks."""
-    id_field = "InstanceType"
     CpuCore = Number()
     InstanceType = String()
     MemorySize = Number()
@@ -365,7 +362,8 @@ ItemClass = Type[Jsonizable]
 
 
 class RawResponse:
-    """Base of the four response kinds: ``StatusCode``, ``RequestId`` and ``Date`` of an answer.
+    """Base of the four response kinds: ``StatusCode``, ``RequestId`` and ``Date`` of an answer,
+    and its decoded body, ``content``. ``str()`` is their JSON.
 
     ``response`` is the answer (this SDK's transport hands over one; an ``http.client`` response
     works too); ``human_readable`` is accepted for compatibility.
@@ -387,6 +385,11 @@ class RawResponse:
         self.Date = _header(headers, "Date")
         self._body = body
 
+    @property
+    def content(self) -> Any:
+        """The answer's body as decoded JSON, ``*Time`` values as local datetimes ({} when empty)."""
+        return remap(_json_body(self._body))
+
     def getproperty(self, key: str) -> Any:
         """The attribute ``key``."""
         return getattr(self, key)
@@ -395,11 +398,18 @@ class RawResponse:
         """Set the attribute ``key``."""
         setattr(self, key, value)
 
-    def _data(self) -> Any:
-        return _json_body(self._body)
+    def _shown(self) -> Dict[str, Any]:
+        """What ``str()`` shows, in the official SDK's order: what is set of StatusCode, RequestId,
+        Date, then the kind's own attributes."""
+        names = ["StatusCode", "RequestId", "Date"] + [name for name in self.descriptor_map
+                                                       if name not in ("StatusCode", "RequestId", "Date")]
+        values = {name: getattr(self, name) for name in names}
+        return {name: value for name, value in values.items() if value is not None}
 
-    def __repr__(self) -> str:
-        return "%s(StatusCode=%r, RequestId=%r)" % (type(self).__name__, self.StatusCode, self.RequestId)
+    def __str__(self) -> str:
+        return json.dumps(self._shown(), indent=4, cls=BatchEncoder)
+
+    __repr__ = __str__
 
 
 class ActionResponse(RawResponse):
@@ -409,6 +419,7 @@ class ActionResponse(RawResponse):
 class CreateResponse(RawResponse):
     """The answer to a create call: the new resource's ``Id`` (and ``Name``)."""
 
+    descriptor_map = dict({"Id": STRING, "Name": STRING}, **RawResponse.descriptor_map)
     #: The new resource's id (an App's name for create_app).
     Id: Optional[str] = None
     #: The name the service answered with, if any.
@@ -416,13 +427,10 @@ class CreateResponse(RawResponse):
 
     def __init__(self, response: Any, human_readable: bool = False) -> None:
         super().__init__(response, human_readable)
-        body = self._data()
+        body = _json_body(self._body)
         body = body if isinstance(body, dict) else {}
         self.Name = body.get("Name")
         self.Id = body.get("Id") or self.Name
-
-    def __repr__(self) -> str:
-        return "CreateResponse(Id=%r, StatusCode=%r, RequestId=%r)" % (self.Id, self.StatusCode, self.RequestId)
 
 
 def _item(type_: ItemClass, data: Any) -> Any:
@@ -430,11 +438,12 @@ def _item(type_: ItemClass, data: Any) -> Any:
 
 
 class GetResponse(RawResponse):
-    """The answer to a get call: a ``type_`` object, to which attribute and item access pass."""
+    """The answer to a get call: a ``type_`` object, to which attribute access passes (as item
+    access, ``str()`` and comparisons do)."""
 
     def __init__(self, response: Any, type_: ItemClass, human_readable: bool = False) -> None:
         super().__init__(response, human_readable)
-        object.__setattr__(self, "_item", _item(type_, self._data()))
+        object.__setattr__(self, "_item", _item(type_, _json_body(self._body)))
 
     @property
     def item(self) -> Any:
@@ -476,14 +485,14 @@ class GetResponse(RawResponse):
     def __str__(self) -> str:
         return str(self._item)
 
-    def __repr__(self) -> str:
-        return repr(self._item)
+    __repr__ = __str__
 
 
 class ListResponse(RawResponse):
     """A page of a list call: ``Items`` (``type_`` objects) and the ``NextMarker`` of the next
     page ('' at the end); iterable, indexable and sized like the list of items."""
 
+    descriptor_map = dict({"NextMarker": STRING + NUMBER, "Items": list}, **RawResponse.descriptor_map)
     #: The objects of this page.
     Items: Sequence[Any] = ()
     #: The marker of the next page ('' when this is the last).
@@ -491,7 +500,8 @@ class ListResponse(RawResponse):
 
     def __init__(self, response: Any, type_: ItemClass, human_readable: bool = False) -> None:
         super().__init__(response, human_readable)
-        body = self._data()
+        self.type = type_
+        body = _json_body(self._body)
         body = body if isinstance(body, dict) else {}
         self.Items = [_item(type_, data) for data in body.get("Items") or []]
         self.NextMarker = body.get("NextMarker") or ""
@@ -504,10 +514,6 @@ class ListResponse(RawResponse):
 
     def __getitem__(self, index: Any) -> Any:
         return self.Items[index]
-
-    def __repr__(self) -> str:
-        count = len(self.Items)
-        return "ListResponse(%d item%s, NextMarker=%r)" % (count, "" if count == 1 else "s", self.NextMarker)
 
 
 # The classes the route table names as items of GET and LIST answers.

@@ -121,11 +121,14 @@ class Prop:
         try:
             return obj._values[self.name]
         except KeyError:
-            empty = self.empty() if obj._fill_on_read else _MISSING
+            empty = self.empty()
             if empty is _MISSING:
                 return None
-            self.__set__(obj, empty)
-            return obj._values.get(self.name)
+            if obj._read_stores_copy:  # as an assignment would: partial defaults completed
+                self.__set__(obj, empty)
+                return obj._values.get(self.name)
+            obj._values[self.name] = empty
+            return empty
 
     def __set__(self, obj: "Jsonizable", value: Any) -> None:
         value = self.coerce(value)
@@ -291,15 +294,12 @@ class Dict_(Prop):
 
 
 class List_(Prop):
-    """A plain list."""
+    """A plain list (reading it unset gives None, as for a scalar)."""
 
     accepted = (list,)
 
     def coerce(self, value: Any) -> Any:
         return list(super().coerce(value))
-
-    def empty(self) -> Any:
-        return []
 
     def rebuild(self, value: Any) -> Any:
         return _copy_plain(value)
@@ -345,10 +345,10 @@ class Child(Prop):
         return _plain(value, _INNER[mode])
 
     def make_default(self) -> Any:
-        return self.default() if callable(self.default) else self.cls()
+        return self.default() if callable(self.default) else self.cls.blank()
 
     def empty(self) -> Any:
-        return self.cls()
+        return self.cls.blank()
 
 
 class MapOf(Child):
@@ -456,7 +456,9 @@ class Jsonizable(metaclass=_Schema):
     descriptor_type: ClassVar[str] = "data descriptor"
     required: ClassVar[List[Any]] = []
     invariants: ClassVar[Sequence[Callable[[Any], None]]] = ()
-    _fill_on_read: ClassVar[bool] = True
+    # Whether reading an unset child stores a copy of the new child, as assigning it would (the
+    # official description classes do; its status classes store the child as made).
+    _read_stores_copy: ClassVar[bool] = True
     _fields: ClassVar[Dict[str, Prop]]
     _defaults: ClassVar[List[Prop]]
 
@@ -484,6 +486,13 @@ class Jsonizable(metaclass=_Schema):
         if dct is not None:
             for invariant in self.invariants:
                 invariant(self)
+
+    @classmethod
+    def blank(cls) -> Any:
+        """A new object holding only the class's defaults (what reading an unset child makes)."""
+        obj = cls.__new__(cls)
+        obj._init(None)
+        return obj
 
     @classmethod
     def raw(cls, **values: Any) -> Any:
@@ -590,14 +599,17 @@ class Jsonizable(metaclass=_Schema):
 
     # -- bulk operations ------------------------------------------------------------------
     def update(self, d: Dict[str, Any]) -> None:
-        """Assign every known key of ``d`` (in declaration order); unknown keys are dropped."""
+        """Assign every known key of ``d`` (in its order, which the JSON keeps); unknown keys are
+        dropped."""
         if isinstance(d, Jsonizable):
             d = d.to_data()
         if not isinstance(d, dict):
             raise TypeError("update() needs a dict, not %s" % type(d).__name__)
-        for name, field in self._fields.items():
-            if name in d:
-                field.__set__(self, d[name])
+        fields = self._fields
+        for name, value in d.items():
+            field = fields.get(name)
+            if field is not None:
+                field.__set__(self, value)
 
     def load(self, json_str: Union[str, bytes]) -> None:
         """Update from a JSON text (JsonError when it does not parse to an object)."""
@@ -693,17 +705,17 @@ class Description(Jsonizable):
 class Status(Jsonizable):
     """Base of the status classes: what the service answers, read-only as attributes.
 
-    Assigning an attribute raises AttributeError (item assignment and :meth:`setproperty` still
-    change a value, as in the official SDK); reading a property the service left out gives None
-    and stores nothing. ``id_field`` names the property that identifies the object: it then
-    compares equal to its id string, sorts and hashes by it; objects without one (metrics,
-    results) compare by their data.
+    Assigning a property as an attribute raises AttributeError (item assignment and
+    :meth:`setproperty` still change a value, as in the official SDK). ``id_field`` names the
+    property that identifies the object: it then compares equal to its id and sorts by it (and,
+    unlike in the official SDK, hashes by it). Objects without one (metrics, results) are equal
+    only to themselves, as in the official SDK.
     """
 
     __slots__ = ()
     descriptor_type = "non data descriptor"
     id_field: ClassVar[Optional[str]] = None
-    _fill_on_read = False
+    _read_stores_copy = False
 
     def __init__(self, dct: Any = None) -> None:
         self._init(dct)
@@ -720,17 +732,16 @@ class Status(Jsonizable):
         return self._values.get(self.id_field) if self.id_field else None
 
     def __eq__(self, other: object) -> bool:
-        id_field = self.id_field
-        if id_field and isinstance(other, str):
-            return self.id == other
-        if id_field and isinstance(other, Status) and type(other) is type(self):
-            return self.id == other.id
-        return super().__eq__(other)
+        if not self.id_field:
+            return self is other
+        if isinstance(other, Status):
+            return type(other) is type(self) and self.id == other.id
+        if isinstance(other, (dict, Jsonizable)):
+            return False
+        return self.id == other
 
     def __hash__(self) -> int:
-        if not self.id_field:
-            raise TypeError("unhashable type: %r" % type(self).__name__)
-        return hash(self.id)
+        return hash(self.id) if self.id_field else object.__hash__(self)
 
     def __lt__(self, other: object) -> bool:
         if not self.id_field:

@@ -33,8 +33,8 @@ class Parameter(Description):
     """An App input or output: ``Type`` is 'String' or 'Number'; when built from data (and so
     when assigned into an App), ``Default`` must fit it."""
     Description = String(default="")
-    Type = String(default="String")
     Default = Value(*ANY, default=None)
+    Type = String(default="String")
     LocalPath = String(default="")
 
     #: Type -> the types its Default may have.
@@ -71,8 +71,9 @@ class _OneConfig(Description):
 def define_one_config(name: str, value_type: Tuple[type, ...], default_value: Any) -> type:
     """A config class of an App: a ``Default`` of ``value_type``, a Description and whether jobs
     may override it. ``default_value`` is the service's default, named in the documentation."""
+    default = String(default=None) if tuple(value_type) == STRING else Value(*value_type, default=None)
     return type(name, (_OneConfig,), {
-        "Default": Value(*value_type, default=None),
+        "Default": default,
         "__doc__": "The App's %s config (the service's default: %r): a Default, a Description and whether "
                    "jobs may override it." % (name, default_value),
         "__module__": __name__,
