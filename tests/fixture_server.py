@@ -22,6 +22,7 @@ import copy
 import http.server
 import json
 import socketserver
+import sys
 import threading
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import unquote
@@ -451,6 +452,10 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: "RecordingServer"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that gave up (timeout tests)
+            super().handle_error(request, client_address)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

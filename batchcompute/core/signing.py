@@ -52,11 +52,12 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return ""
 
 
-def string_to_sign(method: str, path_and_query: str, headers: Mapping[str, str]) -> str:
-    """The text that is signed: verb, Accept, Content-MD5, Content-Type, Date, x-acs-*, resource."""
+def string_to_sign(method: str, path_and_query: str, headers: Mapping[str, str], prefix: str = "x-acs-") -> str:
+    """The text that is signed: verb, Accept, Content-MD5, Content-Type, Date, the headers whose
+    lower-cased names start with ``prefix`` (``x-acs-``), resource."""
     # Sorted by the names as sent, written lower-cased (so 'X-Acs-Zone' sorts before 'x-acs-...').
     acs = [(key.strip().lower(), str(headers[key]))
-           for key in sorted(headers) if key.strip().lower().startswith("x-acs-")]
+           for key in sorted(headers) if key.strip().lower().startswith(prefix)]
     lines = [method, _header(headers, "Accept"), _header(headers, "Content-MD5"),
              _header(headers, "Content-Type"), _header(headers, "Date")]
     return "\n".join(lines) + "\n" + "".join("%s:%s\n" % kv for kv in acs) + path_and_query
@@ -68,9 +69,9 @@ def signature(secret: str, text: str) -> str:
 
 
 def authorization(key_id: str, secret: str, method: str, path_and_query: str,
-                  headers: Mapping[str, str]) -> str:
-    """The ``Authorization`` header value for a request."""
-    return "acs %s:%s" % (key_id, signature(secret, string_to_sign(method, path_and_query, headers)))
+                  headers: Mapping[str, str], prefix: str = "x-acs-") -> str:
+    """The ``Authorization`` header value for a request (``prefix``: as for :func:`string_to_sign`)."""
+    return "acs %s:%s" % (key_id, signature(secret, string_to_sign(method, path_and_query, headers, prefix)))
 
 
 #: The headers a signed request carries, by lower-cased name (a caller's header of the same name

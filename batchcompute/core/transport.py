@@ -291,6 +291,9 @@ class Transport:
         prepared.url = self.base_url + target
         prepared.headers = sign(method, target, body)  # type: ignore[assignment]
         prepared.body = body or None
+        # An empty cookie jar, no Cookie header (the official SDK sends none): requests reads the
+        # jar of a request that was answered with a redirect.
+        prepared.prepare_cookies(None)
         return self.session.send(prepared, **self._send_options)
 
     def request(self, method: str, target: str, body: bytes, sign: Sign,

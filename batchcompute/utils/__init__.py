@@ -20,12 +20,13 @@ from .functions import (
     str_md5,
     utf8,
 )
+from .http import RequestClient
 from .log import get_logger, set_log_level
 
 __all__ = [
     "CamelCasedClass", "remap", "set_log_level", "get_logger", "ConfigError", "add_region", "get_region",
     "get_all_region", "get_api_version", "set_api_version", "gmt_time", "iget", "str_md5", "utf8",
-    "add_metaclass", "import_json", "partial",
+    "add_metaclass", "import_json", "partial", "RequestClient",
 ] + list(REGION_CONSTANTS)
 
 globals().update(REGION_CONSTANTS)
