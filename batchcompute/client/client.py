@@ -28,8 +28,9 @@ from typing import (
 import requests
 
 from .. import __version__
+from ..core.api import Api  # noqa: F401  (a name of the official module)
 from ..core.compat import COLLECTION, STRING, CamelCasedClass, add_metaclass, import_json, partial  # noqa: F401
-from ..core.exceptions import ConfigError, FieldError
+from ..core.exceptions import ClientError, ConfigError, FieldError  # noqa: F401  (ClientError: official name)
 from ..core.regions import ENDPOINTS, add_region, get_all_region, get_region, http_port
 from ..core.routes import PAGE_SIZE, RETRY_TOKEN, ROUTES_BY_NAME
 from ..core.signing import encode_query, get_api_version, set_api_version, signed_headers
@@ -45,6 +46,7 @@ from ..resources import (
 )
 from ..resources._schema import Jsonizable
 from ..utils.log import get_logger  # noqa: F401  (a name of the official module)
+from .checked import CheckedApi  # noqa: F401  (a name of the official module)
 from .helpers import every_item, wait_for_jobs
 from .response import (  # noqa: F401  (the status and response classes: names of the official module)
     ActionResponse,
