@@ -67,3 +67,17 @@ def test_remap_converts_time_fields_at_any_depth():
 def test_package_is_typed():
     from pathlib import Path
     assert (Path(batchcompute.__file__).parent / "py.typed").exists()
+
+
+def test_get_logger_names_the_logger_as_given_and_set_log_level_reaches_it():
+    from batchcompute.utils.log import ALL_LOGS, get_logger, set_log_level
+
+    logger = get_logger("bc-test-tool")
+    assert logger.name == "bc-test-tool" and ALL_LOGS["bc-test-tool"] is logger
+    assert logger.level == logging.WARNING
+    try:
+        set_log_level("DEBUG")
+        assert logger.level == logging.DEBUG and logging.getLogger("batchcompute").level == logging.DEBUG
+    finally:
+        set_log_level("WARNING")
+        del ALL_LOGS["bc-test-tool"]

@@ -20,14 +20,16 @@ def _handler(handler: logging.Handler) -> logging.Handler:
     return handler
 
 
+def _level(level: Union[str, int]) -> Union[str, int]:
+    return level if isinstance(level, int) else level.upper()
+
+
 def get_logger(logname: str = ROOT, level: Union[str, int] = "", file_name: str = "") -> logging.Logger:
-    """The ``batchcompute`` logger or a child of it; ``file_name`` adds a file handler."""
-    name = logname if logname == ROOT or logname.startswith(ROOT + ".") else "%s.%s" % (ROOT, logname)
-    logger = logging.getLogger(name)
-    if name != ROOT:
-        ALL_LOGS[name] = logger
-    if level:
-        logger.setLevel(level if isinstance(level, int) else level.upper())
+    """The logger ``logname`` (at ``level``, WARNING by default), registered in :data:`ALL_LOGS`
+    so that :func:`set_log_level` reaches it; ``file_name`` adds a file handler."""
+    logger = logging.getLogger(logname)
+    ALL_LOGS["root" if logname == ROOT else logname] = logger
+    logger.setLevel(_level(level) if level else (logger.level or LOG_LEVEL))
     if file_name:
         logger.addHandler(_handler(logging.FileHandler(file_name)))
     return logger
@@ -40,8 +42,10 @@ def add_handler(hdlr: logging.Handler) -> None:
 
 
 def set_log_level(loglevel: Union[str, int] = "WARNING") -> None:
-    """Set the level of the ``batchcompute`` logger and print its records to stderr."""
-    logger = ALL_LOGS["root"]
-    logger.setLevel(loglevel if isinstance(loglevel, int) else loglevel.upper())
-    if not any(type(h) is logging.StreamHandler for h in logger.handlers):
-        logger.addHandler(_handler(logging.StreamHandler()))
+    """Set the level of every logger of :data:`ALL_LOGS` and print the ``batchcompute`` logger's
+    records to stderr."""
+    for logger in ALL_LOGS.values():
+        logger.setLevel(_level(loglevel))
+    root = ALL_LOGS["root"]
+    if not any(type(h) is logging.StreamHandler for h in root.handlers):
+        root.addHandler(_handler(logging.StreamHandler()))
