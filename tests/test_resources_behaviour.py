@@ -667,3 +667,18 @@ class TestApps:
         assert data(job) == {"Name": "n", "Type": "App", "App": {
             "AppName": "app", "Inputs": {"in": "oss://in/"}, "Logging": {"StdoutPath": "oss://out/"},
             "Config": {"InstanceCount": 2}}}
+
+
+class TestClassesOfTheSameName:
+    """Docker and Config exist in both resources.job and resources.app; a nested property names
+    its class directly, never by a bare name looked up in a registry."""
+
+    def test_each_property_has_its_own_modules_class(self):
+        from batchcompute.resources import app, cluster, job
+
+        assert job.Docker is not app.Docker and job.Config is not app.Config
+        task = job.TaskDescription()
+        assert type(task.Parameters.Command.Docker) is job.Docker
+        assert type(app.AppDescription().Docker) is app.Docker
+        assert type(job.App().Config) is job.Config and type(app.AppDescription().Config) is app.Config
+        assert type(task.AutoCluster.Configs) is cluster.Configs and type(task.Mounts) is cluster.Mounts

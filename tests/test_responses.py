@@ -110,3 +110,23 @@ def test_client_error_fields(body, code, message):
 def test_client_error_request_id_from_body_when_header_missing():
     error = client_error(raw({"Code": "X", "RequestId": "body-id"}, 500, headers={}))
     assert error.get_requestid() == "body-id"
+
+
+def test_nested_metrics_of_two_jobs_are_not_equal():
+    """Nested status objects have no id: two jobs' metrics are different objects, whatever their
+    counts (they once inherited the jobs' id field and compared and hashed equal)."""
+    first = GetResponse(raw(dict(JOB, Id="job-1")), Job)
+    second = GetResponse(raw(dict(JOB, Id="job-2")), Job)
+    assert first.InstanceMetrics is not second.InstanceMetrics
+    assert first.InstanceMetrics != second.InstanceMetrics
+    assert len({first.InstanceMetrics, second.InstanceMetrics}) == 2
+    assert first.InstanceMetrics == first.InstanceMetrics
+
+
+def test_status_objects_declare_their_fields_and_print_as_json():
+    job = GetResponse(raw(JOB), Job)
+    assert {"State", "Id", "TaskMetrics"} <= set(dir(job)) and {"State", "Id"} <= set(dir(Job))
+    assert json.loads(str(job.item))["Name"] == "demo" and str(job.item).startswith("{\n    ")
+    detail = job.detail()
+    assert type(detail["TaskMetrics"]).__name__ == "TaskMetrics" and detail["TaskMetrics"].detail() == {
+        "RunningCount": 1, "FinishedCount": 0}
