@@ -9,20 +9,20 @@ from __future__ import annotations
 import abc
 import datetime
 import functools
-import http.client
 import json
-import sys
 from types import ModuleType
 from typing import Any, Dict, Tuple
+
+import six
 
 __all__ = [
     "PY2", "PY25", "PY3", "STRING", "NUMBER", "FLOAT", "TIME", "ANY", "COLLECTION", "import_json",
     "import_httplib", "add_metaclass", "partial", "CamelCasedClass", "ABCMeta",
 ]
 
-PY2 = False
+PY2 = six.PY2
 PY25 = False
-PY3 = sys.version_info[0] == 3
+PY3 = six.PY3
 
 #: The accepted types of a string, number, float, time and any-scalar property.
 STRING: Tuple[type, ...] = (str, bytes, type(None))
@@ -49,13 +49,12 @@ def import_json() -> ModuleType:
 
 def import_httplib() -> ModuleType:
     """``http.client``, Python 3's httplib."""
-    return http.client
+    return six.moves.http_client
 
 
 def add_metaclass(cls: type, mcls: type) -> type:
-    """A copy of class ``cls`` made with metaclass ``mcls``."""
-    namespace = {key: value for key, value in vars(cls).items() if key not in ("__dict__", "__weakref__")}
-    return mcls(cls.__name__, cls.__bases__, namespace)
+    """A copy of class ``cls`` made with metaclass ``mcls`` (``six.add_metaclass``)."""
+    return six.add_metaclass(mcls)(cls)
 
 
 def _camel(name: str) -> str:
