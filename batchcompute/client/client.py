@@ -284,10 +284,7 @@ class Client(metaclass=CamelCasedClass):
             payload = json.dumps(body).encode("utf-8")
         else:
             payload = b""
-        raw = self._transport.request(route.method, target, payload, self._sign, route.retry)
-        if not 200 <= raw.status < 300:
-            raise client_error(raw)
-        return answer(route, raw)
+        return answer(route, self._transport.request(route.method, target, payload, self._sign, route.retry))
 
     def _create(self, name: str, description: Jsonizable, token: Any) -> Any:
         description.validate()

@@ -23,7 +23,7 @@ from ..core.compat import (  # noqa: F401  (names of the official module)
     add_metaclass,
     import_json,
 )
-from ..core.exceptions import ClientError
+from ..core.exceptions import ClientError, InvalidResponse
 from ..core.routes import ACTION, CREATE, LIST, Route
 from ..core.times import remap
 from ..resources import AppDescription, AppJobDescription, JobDescription
@@ -530,20 +530,30 @@ def _item_class(name: Optional[str], body: Any) -> ItemClass:
 
 
 def answer(route: Route, response: Any) -> RawResponse:
-    """The response object for a 2xx answer to ``route``: the route table says of what kind, and
-    what class its items are."""
+    """The response object for an answer to ``route``: the route table says of what kind, and what
+    class its items are. An error status raises its ClientError; a redirect, a body that is not
+    JSON or a create answer without an id raise InvalidResponse."""
+    status, headers, body = _parts(response)
+    if 300 <= status < 400:
+        raise InvalidResponse(status, "UnexpectedRedirect", _request_id(headers),
+                              "the endpoint redirected the request to %s; use the final endpoint instead"
+                              % (_header(headers, "Location") or "another address"))
+    if not 200 <= status < 300:
+        raise client_error(response)
+    try:
+        data = _json_body(body)
+    except ValueError:
+        raise InvalidResponse(status, "InvalidResponseBody", _request_id(headers),
+                              "the answer's body is not JSON: %r" % body[:500]) from None
     kind = route.response
     if kind == CREATE:
-        return CreateResponse(response)
+        created = CreateResponse(response)
+        if not created.Id:
+            raise InvalidResponse(status, "MissingId", created.RequestId,
+                                  "the create answer names no Id (status %d, body %r)" % (status, body[:500]))
+        return created
     if kind == ACTION:
         return ActionResponse(response)
     if kind == LIST:
         return ListResponse(response, ITEM_CLASSES[route.item or ""])
-    return GetResponse(response, _item_class(route.item, _safe_json(response)))
-
-
-def _safe_json(response: Any) -> Any:
-    try:
-        return _json_body(_parts(response)[2])
-    except ValueError:
-        return None
+    return GetResponse(response, _item_class(route.item, data))

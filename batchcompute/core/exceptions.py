@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-__all__ = ["ClientError", "FieldError", "ValidationError", "JsonError", "ConfigError"]
+__all__ = ["ClientError", "FieldError", "ValidationError", "JsonError", "ConfigError", "InvalidResponse"]
 
 
 class FieldError(Exception):
@@ -101,3 +101,9 @@ class ClientError(Exception):
 
     def __reduce__(self):  # keep pickling (multiprocessing, logging handlers) working
         return (type(self), (self.status, self.code, self.request_id, self.msg))
+
+
+class InvalidResponse(ClientError):
+    """The endpoint answered something the call cannot use: a redirect, a success whose body is not
+    JSON, a create answer without an id. ``code`` says which; ``msg`` shows what came back (for a
+    create, look there for the id of what may have been made)."""
