@@ -158,8 +158,12 @@ class Client(metaclass=CamelCasedClass):
       did not take effect.
     - ``verify``: HTTPS certificate verification, ``True`` (honours ``REQUESTS_CA_BUNDLE`` and
       ``SSL_CERT_FILE``), ``False`` or the path of a CA bundle.
-    - ``session``: a ``requests.Session`` to send with (its adapters, proxies, certificate and
-      cookies are used); by default the client makes its own.
+    - ``deadline``: seconds a whole call may take, every attempt and wait included, also
+      against an endpoint that answers a byte at a time (default None: only the timeouts bound
+      it); past it, :class:`~batchcompute.core.transport.NetworkTimeout` ``DeadlineExceeded``.
+    - ``session``: a ``requests.Session`` to send with (its adapters, proxies and certificate are
+      used); by default the client keeps its own pool of connections (with urllib3, which requests
+      is built on: it costs less per call).
     - ``port``: the TCP port, instead of 443 or the registered plain-HTTP port.
 
     One client keeps one pool of keep-alive connections and may be shared by threads. Use it
@@ -170,7 +174,7 @@ class Client(metaclass=CamelCasedClass):
                  security_conn: bool = False, human_readable: bool = False, *,
                  timeout: TimeoutSpec = DEFAULT_TIMEOUT, retries: Union[int, Retry, None] = 3,
                  verify: Union[bool, str, None] = None, session: Optional[requests.Session] = None,
-                 port: Optional[int] = None, **headers: Any) -> None:
+                 port: Optional[int] = None, deadline: Optional[float] = None, **headers: Any) -> None:
         host = region
         if isinstance(region, str) and region in ENDPOINTS and region not in ENDPOINTS.values():
             host = ENDPOINTS[region]  # a region id
@@ -191,7 +195,7 @@ class Client(metaclass=CamelCasedClass):
             port = 443 if self.security_conn else http_port()
         self._retry = Retry.from_option(retries)
         self._transport = Transport(host, port, secure=self.security_conn, timeout=timeout, retry=self._retry,
-                                    verify=verify, session=session)
+                                    verify=verify, session=session, deadline=deadline)
 
     @classmethod
     def from_env(cls, region: str, **options: Any) -> "Client":

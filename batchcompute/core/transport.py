@@ -1,4 +1,5 @@
-"""The HTTP layer: one ``requests`` session per client, timeouts, verified HTTPS and safe retries.
+"""The HTTP layer: a pool of keep-alive connections per client, timeouts, a deadline, verified
+HTTPS and safe retries.
 
 The client hands over a method, the path-and-query exactly as it was signed, the body and a
 ``sign`` callback; the transport sends it and returns an :class:`HttpResponse`. Every attempt is
@@ -22,17 +23,19 @@ A ``RETRY_TOKEN`` route (a create) is only safe to repeat because the client sen
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import random
+import socket
 import threading
 import time
-from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+import urllib3
+from requests.certs import where
 
 from .exceptions import ClientError, ConfigError
 from .routes import RETRY_REFUSED, RETRY_SAFE, RETRY_TOKEN
@@ -157,26 +160,35 @@ def _reason(exc: BaseException) -> Any:
     return getattr(inner, "reason", None) or inner
 
 
-def classify(exc: requests.RequestException) -> Tuple[str, NetworkError]:
-    """What a requests exception tells about the request, and the error to raise for it."""
+def classify(exc: Exception) -> Tuple[str, NetworkError]:
+    """What a requests or urllib3 exception tells about the request, and the error to raise for it."""
     text = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
-        return _FATAL, NetworkError(0, "SSLError", None, text)
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return _NOT_SENT, NetworkTimeout(0, "ConnectTimeout", None, text)
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return _MAYBE, NetworkTimeout(0, "ReadTimeout", None, text)
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        reason = _reason(exc)
-        if isinstance(reason, NewConnectionError):
-            code = "NameResolutionError" if "NameResolution" in type(reason).__name__ else "ConnectionRefused"
-            return _NOT_SENT, ConnectionRefused(0, code, None, text)
-        if isinstance(reason, ConnectTimeoutError):
+    if isinstance(exc, requests.RequestException):
+        if isinstance(exc, requests.exceptions.SSLError):
+            return _FATAL, NetworkError(0, "SSLError", None, text)
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
             return _NOT_SENT, NetworkTimeout(0, "ConnectTimeout", None, text)
-        if isinstance(reason, ReadTimeoutError):
+        if isinstance(exc, requests.exceptions.ReadTimeout):
             return _MAYBE, NetworkTimeout(0, "ReadTimeout", None, text)
-        return _MAYBE, NetworkError(0, "ConnectionError", None, text)
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                            requests.exceptions.ContentDecodingError)):
+            reason = _reason(exc)
+            if isinstance(reason, urllib3.exceptions.HTTPError):
+                return classify(reason)
+            return _MAYBE, NetworkError(0, "ConnectionError", None, text)
+        return _FATAL, NetworkError(0, type(exc).__name__, None, text)
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        code = "NameResolutionError" if "NameResolution" in type(exc).__name__ else "ConnectionRefused"
+        return _NOT_SENT, ConnectionRefused(0, code, None, text)
+    if isinstance(exc, urllib3.exceptions.ConnectTimeoutError):
+        return _NOT_SENT, NetworkTimeout(0, "ConnectTimeout", None, text)
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return _MAYBE, NetworkTimeout(0, "ReadTimeout", None, text)
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return _FATAL, NetworkError(0, "SSLError", None, text)
+    if isinstance(exc, urllib3.exceptions.ProxyError):
+        return _NOT_SENT, ConnectionRefused(0, "ProxyError", None, text)
+    if isinstance(exc, (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError, OSError)):
         return _MAYBE, NetworkError(0, "ConnectionError", None, text)
     return _FATAL, NetworkError(0, type(exc).__name__, None, text)
 
@@ -238,100 +250,257 @@ def resolve_proxies(url: str, session: requests.Session) -> Dict[str, str]:
     return proxies
 
 
-# -- the transport --------------------------------------------------------------------------------
+# -- the deadline of a whole call ------------------------------------------------------------------
 
-class Transport:
-    """Sends signed requests to one endpoint over one ``requests.Session``, shared by threads.
+_in_flight = threading.local()
 
-    ``timeout``: seconds, or ``(connect, read)`` (None: wait forever); ``retry``: a
-    :class:`Retry`; ``verify``: True, False or a CA bundle path (HTTPS only); ``session``: a
-    session to use instead of a new one (:meth:`close` then leaves it open).
-    """
 
-    def __init__(self, host: str, port: int, secure: bool = False, timeout: TimeoutSpec = DEFAULT_TIMEOUT,
-                 retry: Optional[Retry] = None, verify: Union[None, bool, str] = None,
-                 session: Optional[requests.Session] = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        scheme = "https" if secure else "http"
-        self.base_url = "%s://%s:%d" % (scheme, host, int(port))
-        self.retry = retry if retry is not None else Retry()
-        self.timeout = _timeout(timeout)
-        self._owns_session = session is None
-        if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+class _Deadline:
+    """The end of a call's time. While an attempt runs, a timer shuts the attempt's socket down
+    when the time is up, so that an endpoint that sends a byte now and then cannot hold the call
+    (a read timeout bounds each wait for data, not the whole answer)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._sock: Any = None
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+    def watch(self, sock: Any) -> None:
+        """Called by the connection with the socket of the attempt in flight."""
+        with self._lock:
+            self._sock = sock
+            if self.expired:
+                self._shut()
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    @contextlib.contextmanager
+    def guarding(self) -> Iterator[None]:
+        """While the block runs, this deadline watches the connection this thread uses."""
+        timer = threading.Timer(max(0.0, self.remaining()), self.expire)
+        timer.daemon = True
+        _in_flight.deadline = self
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            _in_flight.deadline = None
+            self._sock = None
+
+
+class _WatchedConnection(urllib3.connection.HTTPConnection):
+    """A connection that shows its socket to the deadline of the call in flight, if any."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        deadline = getattr(_in_flight, "deadline", None)
+        if deadline is not None:
+            if self.sock is None:
+                self.connect()
+            deadline.watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(_WatchedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+def _watched(manager: urllib3.PoolManager) -> urllib3.PoolManager:
+    manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    return manager
+
+
+# -- how an attempt is sent -------------------------------------------------------------------------
+
+class _Urllib3Sender:
+    """Sends through urllib3's connection pool directly: what requests would add (hooks, cookies,
+    environment lookups, a second header mapping) costs more than a call to the service takes."""
+
+    def __init__(self, base_url: str, secure: bool, verify: Union[bool, str], proxies: Mapping[str, str]) -> None:
+        options: Dict[str, Any] = {"maxsize": POOL_SIZE, "block": False, "retries": False}
+        if secure:
+            if verify is False:
+                options.update(cert_reqs="CERT_NONE", assert_hostname=False)
+            else:
+                options.update(cert_reqs="CERT_REQUIRED", ca_certs=verify if isinstance(verify, str) else where())
+        proxy = proxies.get("https" if secure else "http") or proxies.get("all")
+        manager = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+        self._manager = _watched(manager)
+        # Without a proxy the endpoint's own pool is used (no URL parsing per call); through a
+        # plain HTTP proxy the request line must carry the whole URL, which the manager writes.
+        self._direct = not (proxy and not secure)
+        self._pool: Any = None
+        self._base_url = base_url
+
+    def send(self, method: str, target: str, headers: Mapping[str, str], body: bytes,
+             timeout: Tuple[Optional[float], Optional[float]]) -> HttpResponse:
+        options = {"body": body or None, "headers": headers, "redirect": False, "retries": False,
+                   "timeout": urllib3.Timeout(connect=timeout[0], read=timeout[1]), "preload_content": True}
+        if self._direct:
+            pool = self._pool
+            if pool is None:  # made at the first call: an endpoint may be unusable until then
+                pool = self._pool = self._manager.connection_from_url(self._base_url)
+            answer = pool.urlopen(method, target, assert_same_host=False, **options)
+        else:
+            answer = self._manager.urlopen(method, self._base_url + target, **options)
+        return HttpResponse(answer.status, answer.headers, answer.data)
+
+    def close(self) -> None:
+        self._manager.clear()
+
+
+class _SessionSender:
+    """Sends through a caller's ``requests.Session`` (its adapters, certificate and proxies)."""
+
+    def __init__(self, session: requests.Session, base_url: str, verify: Union[bool, str],
+                 proxies: Mapping[str, str]) -> None:
         self.session = session
-        self._sleep = sleep
-        # Everything Session.send would otherwise work out on every call (environment proxies,
-        # CA bundle, redirects) is settled here, once.
-        self._send_options: Dict[str, Any] = {
-            "timeout": self.timeout,
-            "verify": resolve_verify(verify, session) if secure else True,
-            "cert": session.cert,
-            "proxies": resolve_proxies(self.base_url + "/", session),
-            "stream": False,
-            "allow_redirects": False,
-        }
-        self._closed = threading.Event()
+        self._base_url = base_url
+        # Everything Session.send would otherwise work out on every call is settled once.
+        self._options: Dict[str, Any] = {"verify": verify, "cert": session.cert, "proxies": dict(proxies),
+                                         "stream": False, "allow_redirects": False}
 
-    @property
-    def verify(self) -> Union[bool, str]:
-        return self._send_options["verify"]
-
-    @property
-    def proxies(self) -> Dict[str, str]:
-        return dict(self._send_options["proxies"])
-
-    def _attempt(self, method: str, target: str, body: bytes, sign: Sign) -> requests.Response:
+    def send(self, method: str, target: str, headers: Mapping[str, str], body: bytes,
+             timeout: Tuple[Optional[float], Optional[float]]) -> HttpResponse:
         prepared = requests.PreparedRequest()
         prepared.method = method
         # Set directly: requests must not re-encode the path-and-query that was signed.
-        prepared.url = self.base_url + target
-        prepared.headers = sign(method, target, body)  # type: ignore[assignment]
+        prepared.url = self._base_url + target
+        prepared.headers = headers  # type: ignore[assignment]
         prepared.body = body or None
         # An empty cookie jar, no Cookie header (the official SDK sends none): requests reads the
         # jar of a request that was answered with a redirect.
         prepared.prepare_cookies(None)
-        return self.session.send(prepared, **self._send_options)
+        answer = self.session.send(prepared, timeout=timeout, **self._options)
+        return HttpResponse(answer.status_code, answer.headers, answer.content)
+
+    def close(self) -> None:
+        """The caller's session stays open."""
+
+
+# -- the transport --------------------------------------------------------------------------------
+
+class Transport:
+    """Sends signed requests to one endpoint through a pool of keep-alive connections shared by
+    threads.
+
+    ``timeout``: seconds, or ``(connect, read)`` (None: wait forever); ``retry``: a
+    :class:`Retry`; ``verify``: True, False or a CA bundle path (HTTPS only); ``session``: a
+    ``requests.Session`` to send with instead of the transport's own pool (:meth:`close` then
+    leaves it open); ``deadline``: seconds a whole call may take, attempts, waits between them and
+    slow answers included (None: no limit beyond the timeouts). Proxies come from the environment
+    (``HTTP_PROXY``, ``HTTPS_PROXY``, ``NO_PROXY``) or the session.
+    """
+
+    def __init__(self, host: str, port: int, secure: bool = False, timeout: TimeoutSpec = DEFAULT_TIMEOUT,
+                 retry: Optional[Retry] = None, verify: Union[None, bool, str] = None,
+                 session: Optional[requests.Session] = None, sleep: Callable[[float], None] = time.sleep,
+                 deadline: Optional[float] = None) -> None:
+        scheme = "https" if secure else "http"
+        self.base_url = "%s://%s:%d" % (scheme, host, int(port))
+        self.retry = retry if retry is not None else Retry()
+        self.timeout = _timeout(timeout)
+        if deadline is not None and (not isinstance(deadline, (int, float)) or isinstance(deadline, bool)
+                                     or not deadline > 0):
+            raise ConfigError("deadline must be a positive number of seconds, not %r" % (deadline,))
+        self.deadline = deadline
+        settings = session if session is not None else requests.Session()
+        self.verify: Union[bool, str] = resolve_verify(verify, settings) if secure else True
+        self.proxies = resolve_proxies(self.base_url + "/", settings)
+        if session is None:
+            self._sender: Any = _Urllib3Sender(self.base_url, secure, self.verify, self.proxies)
+        else:
+            self._sender = _SessionSender(session, self.base_url, self.verify, self.proxies)
+        self._sleep = sleep
+
+    def _attempt(self, method: str, target: str, body: bytes, sign: Sign,
+                 deadline: Optional[_Deadline]) -> HttpResponse:
+        headers = sign(method, target, body)
+        if deadline is None:
+            return self._sender.send(method, target, headers, body, self.timeout)
+        left = deadline.remaining()
+        if left <= 0:
+            raise _DeadlineExceeded()
+        timeout = tuple(left if t is None else min(t, left) for t in self.timeout)
+        try:
+            with deadline.guarding():
+                response = self._sender.send(method, target, headers, body, timeout)  # type: ignore[arg-type]
+        except Exception:
+            if deadline.expired:
+                raise _DeadlineExceeded() from None
+            raise
+        if deadline.expired:  # the answer was cut short when the socket was shut down
+            raise _DeadlineExceeded()
+        return response
 
     def request(self, method: str, target: str, body: bytes, sign: Sign,
                 retry_mode: str = RETRY_SAFE) -> HttpResponse:
         """Send ``method target`` with ``body``, retrying as ``retry_mode`` allows.
 
         Returns the last answer, whatever its status; raises :class:`NetworkError` when no
-        answer came back.
+        answer came back (:class:`NetworkTimeout` with code ``DeadlineExceeded`` when the
+        deadline passed).
         """
         retry = self.retry
         allowed = _MAY_RETRY.get(retry_mode, ())
+        deadline = _Deadline(self.deadline) if self.deadline is not None else None
         attempt = 0
         while True:
             retry_after = None
+            response: Optional[HttpResponse] = None
             try:
-                response = self._attempt(method, target, body, sign)
-            except requests.RequestException as exc:
+                response = self._attempt(method, target, body, sign, deadline)
+            except _DeadlineExceeded:
+                raise NetworkTimeout(0, "DeadlineExceeded", None, "%s %s did not finish within the deadline of "
+                                     "%g seconds" % (method, target, self.deadline)) from None
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 kind, error = classify(exc)
                 if attempt >= retry.total or kind not in allowed:
                     raise error from exc
                 what = "%s (%s)" % (error.code, error.msg)
+                failure: BaseException = error
             else:
-                status = response.status_code
-                raw = HttpResponse(status, response.headers, response.content)
+                status = response.status
                 if status < 400 or (status < 500 and status not in (400, 429)):
-                    return raw
+                    return response
                 if status == 503:
                     kind = _NOT_SENT
                 elif status >= 500:
                     kind = _MAYBE if status in retry.statuses else _FATAL
                 else:  # 400 / 429: only Throttling is worth another try
-                    code = _error_code(raw.body)
+                    code = _error_code(response.body)
                     kind = _NOT_SENT if code and code.startswith(retry.throttling_codes) else _FATAL
                 if attempt >= retry.total or kind not in allowed:
-                    return raw
+                    return response
                 retry_after = _retry_after(response.headers)
                 what = "HTTP %d" % status
             delay = retry.delay(attempt, retry_after)
+            if deadline is not None and delay >= deadline.remaining():  # no time left to try again
+                if response is not None:
+                    return response
+                raise failure
             attempt += 1
             logger.warning("%s %s failed: %s; retry %d of %d in %.2fs", method, target, what, attempt,
                            retry.total, delay)
@@ -339,7 +508,9 @@ class Transport:
                 self._sleep(delay)
 
     def close(self) -> None:
-        """Close the pooled connections (only when the session was made here)."""
-        if self._owns_session and not self._closed.is_set():
-            self._closed.set()
-            self.session.close()
+        """Close the pooled connections (a caller's session stays open)."""
+        self._sender.close()
+
+
+class _DeadlineExceeded(Exception):
+    """The call's deadline passed during an attempt."""

@@ -40,7 +40,14 @@ STALL = "stall"                # read the request, never answer (until the endpo
 FORWARD = "forward"            # pass the request on to ``upstream`` and its answer back
 FORWARD_DROP = "forward-drop"  # pass the request on, then drop the connection instead of answering
 
-Action = Union[str, bytes]
+
+class Drip(NamedTuple):
+    """Send ``data`` one byte every ``interval`` seconds (a slow or hostile endpoint)."""
+    data: bytes
+    interval: float
+
+
+Action = Union[str, bytes, Drip]
 
 
 def answer(status: int, body: Any = None, headers: Tuple[Tuple[str, str], ...] = ()) -> bytes:
@@ -175,6 +182,11 @@ class ScriptedEndpoint:
                     conn.sendall(reply)
                 elif action == DROP:
                     return
+                elif isinstance(action, Drip):
+                    for index in range(len(action.data)):
+                        if self._stopped.wait(action.interval):
+                            return
+                        conn.sendall(action.data[index:index + 1])
                 else:
                     conn.sendall(action)
         except (OSError, ValueError):
