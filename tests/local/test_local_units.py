@@ -9,13 +9,13 @@ import time
 import pytest
 from local_helpers import job, task
 
-from batchcompute.local.auth import Authenticator
-from batchcompute.local.descriptions import parse_job
 from batchcompute.local.errors import ApiError
 from batchcompute.local.ids import format_time, job_id
-from batchcompute.local.oss import ObjectStore, OssPathError
-from batchcompute.local.store import Store
+from batchcompute.local.model.jobs import parse_job
+from batchcompute.local.run.objects import ObjectStore, OssPathError
+from batchcompute.local.state.store import Store
 from batchcompute.local.testing import signed_headers
+from batchcompute.local.web.auth import Authenticator
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ import sqlite3
 import time
 from typing import Any, Optional
 
-from .. import views
-from ..descriptions import check_app
 from ..errors import ApiError, invalid, not_found
-from ..store import dumps, loads
+from ..model import render as views
+from ..model.jobs import check_app
+from ..state.store import dumps, loads
 from .base import ApiRequest, ApiResponse, Context, IdempotentTokens, int_marker, page, page_size
 
 __all__ = [

@@ -10,9 +10,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..constants import JOB_STATES, MAX_ITEM_COUNT
 from ..errors import ApiError, invalid
-from ..oss import ObjectStore
-from ..scheduler import Scheduler
-from ..store import Store, dumps
+from ..run.objects import ObjectStore
+from ..run.scheduler import Scheduler
+from ..state.store import Store, dumps
 
 __all__ = [
     "ApiRequest",

@@ -6,12 +6,12 @@ import sqlite3
 import time
 from typing import Any, Dict
 
-from .. import views
-from ..descriptions import check_cluster, check_groups, integer, mapping
 from ..errors import conflict, invalid, not_found
 from ..ids import cluster_id as new_cluster_id
 from ..ids import vm_id
-from ..store import dumps, loads
+from ..model import render as views
+from ..model.jobs import check_cluster, check_groups, integer, mapping
+from ..state.store import dumps, loads
 from .base import ApiRequest, ApiResponse, Context, IdempotentTokens, int_marker, page, page_size
 
 __all__ = [

@@ -6,11 +6,11 @@ import sqlite3
 import time
 from typing import Any
 
-from .. import views
-from ..descriptions import check_image
 from ..errors import forbidden, not_found
 from ..ids import image_id
-from ..store import dumps
+from ..model import render as views
+from ..model.jobs import check_image
+from ..state.store import dumps
 from .base import ApiRequest, ApiResponse, Context, IdempotentTokens, int_marker, page, page_size
 
 __all__ = ["SYSTEM_IMAGES", "seed_system_images", "create_image", "list_images", "get_image", "delete_image"]

@@ -6,13 +6,14 @@ import sqlite3
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from .. import lifecycle, views
 from ..constants import FINAL_STATES
-from ..descriptions import integer, parse_job
 from ..errors import ApiError, conflict, not_found
 from ..ids import format_time
 from ..ids import job_id as new_job_id
-from ..store import loads
+from ..model import render as views
+from ..model.jobs import integer, parse_job
+from ..state import jobs as lifecycle
+from ..state.store import loads
 from .base import (
     ApiRequest,
     ApiResponse,

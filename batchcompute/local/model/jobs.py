@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from .constants import DEFAULT_BUCKET
-from .errors import ApiError, invalid, missing
-from .oss import ObjectStore, OssPathError
+from ..constants import DEFAULT_BUCKET
+from ..errors import ApiError, invalid, missing
+from ..run.objects import ObjectStore, OssPathError
 
 __all__ = [
     "ParsedTask",

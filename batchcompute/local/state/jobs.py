@@ -11,8 +11,8 @@ import logging
 import sqlite3
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .descriptions import ParsedJob
-from .executor import RunResult
+from ..model.jobs import ParsedJob
+from ..run.executor import RunResult
 from .store import dumps, loads
 
 __all__ = [

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from . import lifecycle
-from .executor import Execution, Executor, InstanceRun, RunResult, kill_process_group, process_start_token
-from .lifecycle import Key
-from .store import Store, loads
+from ..state import jobs as lifecycle
+from ..state.jobs import Key
+from ..state.store import Store, loads
+from .executor import Execution, Executor, InstanceRun, RunResult
+from .local import kill_process_group, process_start_token
 
 __all__ = ["Scheduler"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Dict, List
 
-from .constants import JOB_STATES, OWNER_ID
-from .ids import format_time
-from .store import loads
+from ..constants import JOB_STATES, OWNER_ID
+from ..ids import format_time
+from ..state.store import loads
 
 __all__ = ["job", "task", "instance", "cluster", "vm", "image", "app", "metrics"]
 

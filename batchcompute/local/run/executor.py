@@ -1,0 +1,66 @@
+"""The Executor interface: what the scheduler asks of whatever runs an instance's attempts.
+
+``start`` runs one attempt and reports it through two callbacks (from another thread):
+``on_started(pid, pid_start)`` once its process is worth recording, ``on_done(result)`` when it has
+ended. The returned Execution is the handle ``kill`` works on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Optional
+
+__all__ = ["InstanceRun", "RunResult", "Execution", "Executor", "Started", "Done"]
+
+
+@dataclass
+class InstanceRun:
+    """Everything needed to run one attempt of one instance."""
+
+    key: tuple  # (job id, task name, instance id)
+    command_line: str
+    env: Dict[str, str]  # added to the server's environment
+    stdout_url: str
+    stderr_url: str
+    timeout: float
+    package_path: str = ""
+    docker_image: str = ""
+    input_mapping: Dict[str, str] = field(default_factory=dict)  # oss url -> local path
+    output_mapping: Dict[str, str] = field(default_factory=dict)  # local path -> oss url
+
+
+@dataclass
+class RunResult:
+    """How an attempt ended: ExitCode (None when the command never ran) and the error, if any."""
+
+    exit_code: Optional[int]
+    error_code: str = ""
+    error_message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.error_code
+
+
+
+class Execution:
+    """A handle on a started attempt."""
+
+    def __init__(self) -> None:
+        self.killed = False
+
+    def kill(self) -> None:
+        """End the attempt (or keep it from starting)."""
+        self.killed = True
+
+
+Started = Callable[[int, Optional[str]], None]
+Done = Callable[[RunResult], None]
+
+
+class Executor:
+    """Starts attempts; ``on_started(pid, pid_start)`` and ``on_done(result)`` are called from
+    another thread."""
+
+    def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
+        raise NotImplementedError
