@@ -8,8 +8,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..constants import JOB_STATES, MAX_ITEM_COUNT
+from ..constants import MAX_ITEM_COUNT
 from ..errors import ApiError, invalid
+from ..model.states import State
 from ..run.objects import ObjectStore
 from ..run.scheduler import Scheduler
 from ..state.store import Store, dumps
@@ -107,13 +108,14 @@ def page(
     return list(rows), ""
 
 
-def state_filter(query: Dict[str, str]) -> Optional[str]:
-    state = (query.get("State") or "").strip()
-    if not state:
+def state_filter(query: Dict[str, str]) -> Optional[State]:
+    text = (query.get("State") or "").strip()
+    if not text:
         return None
-    if state not in JOB_STATES:
-        raise invalid("State", "State must be one of %s" % ", ".join(JOB_STATES))
-    return state
+    try:
+        return State(text)
+    except ValueError:
+        raise invalid("State", "State must be one of %s" % ", ".join(State)) from None
 
 
 class IdempotentTokens:

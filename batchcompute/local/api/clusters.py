@@ -11,6 +11,7 @@ from ..ids import cluster_id as new_cluster_id
 from ..ids import vm_id
 from ..model import render as views
 from ..model.jobs import check_cluster, check_groups, integer, mapping
+from ..model.states import ACTIVE, CLUSTER_ACTIVE, VM_RUNNING
 from ..state.store import dumps, loads
 from .base import ApiRequest, ApiResponse, Context, IdempotentTokens, int_marker, page, page_size
 
@@ -69,12 +70,13 @@ def _resize(conn: sqlite3.Connection, cid: str, group: str, desc: Dict[str, Any]
     for _ in range(wanted - len(slots)):
         conn.execute(
             "INSERT INTO vms (cluster_id, grp, id, slot, state, ip, host_name, creation_time) "
-            "VALUES (?, ?, ?, ?, 'Running', ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 cid,
                 group,
                 vm_id(),
                 slot,
+                VM_RUNNING,
                 "127.0.%d.%d" % (slot // 250, slot % 250 + 2),
                 "%s%d" % (prefix, slot),
                 now,
@@ -96,8 +98,8 @@ def _insert_cluster(conn: sqlite3.Connection, body: Any) -> str:
     desc = check_cluster(body)
     cid, now = new_cluster_id(), time.time()
     conn.execute(
-        "INSERT INTO clusters (id, name, description, state, creation_time) VALUES (?, ?, ?, 'Active', ?)",
-        (cid, desc["Name"], dumps(desc), now),
+        "INSERT INTO clusters (id, name, description, state, creation_time) VALUES (?, ?, ?, ?, ?)",
+        (cid, desc["Name"], dumps(desc), CLUSTER_ACTIVE, now),
     )
     for group in desc["Groups"]:
         _resize(conn, cid, group, desc, now)
@@ -150,8 +152,8 @@ def delete_cluster(ctx: Context, req: ApiRequest) -> ApiResponse:
         cid = _cluster(conn, req.params["cluster"])["id"]
         busy = conn.execute(
             "SELECT j.id FROM jobs j JOIN tasks t ON t.job_id = j.id WHERE t.cluster_id = ? "
-            "AND j.state IN ('Waiting', 'Running') LIMIT 1",
-            (cid,),
+            "AND j.state IN (?, ?) LIMIT 1",
+            (cid, *ACTIVE),
         ).fetchone()
         if busy:
             raise conflict("cluster %s is used by job %s, which has not ended" % (cid, busy[0]))
@@ -200,9 +202,8 @@ def recreate_cluster_instance(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.transaction() as conn:
         vm = _vm(conn, cid, group, req.params["instance"])
         conn.execute(
-            "UPDATE vms SET id = ?, creation_time = ?, state = 'Running' WHERE cluster_id = ? AND grp = ? "
-            "AND id = ?",
-            (vm_id(), time.time(), cid, group, vm["id"]),
+            "UPDATE vms SET id = ?, creation_time = ?, state = ? WHERE cluster_id = ? AND grp = ? AND id = ?",
+            (vm_id(), time.time(), VM_RUNNING, cid, group, vm["id"]),
         )
     ctx.scheduler.wake()
     return ApiResponse(202)

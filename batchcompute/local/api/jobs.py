@@ -6,12 +6,12 @@ import sqlite3
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from ..constants import FINAL_STATES
 from ..errors import ApiError, conflict, not_found
 from ..ids import format_time
 from ..ids import job_id as new_job_id
 from ..model import render as views
 from ..model.jobs import integer, parse_job
+from ..model.states import FINAL, State
 from ..state import jobs as lifecycle
 from ..state.store import loads
 from .base import (
@@ -99,7 +99,7 @@ def create_job_sync(ctx: Context, req: ApiRequest) -> ApiResponse:
     while True:
         with ctx.store.read() as conn:
             job = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if job is None or job["state"] in FINAL_STATES or time.monotonic() > deadline:
+            if job is None or job["state"] in FINAL or time.monotonic() > deadline:
                 return ApiResponse(201, _sync_instance(conn, job_id, job, req.request_id))
         time.sleep(ctx.poll_interval)
 
@@ -111,7 +111,7 @@ def _sync_instance(
     answer: Dict[str, Any] = {
         "JobId": job_id,
         "RequestId": rid,
-        "State": "Finished",
+        "State": State.FINISHED,
         "StartTime": "",
         "EndTime": "",
         "Result": {"ExitCode": 0, "ErrorCode": "", "ErrorMessage": "", "Detail": ""},
@@ -177,7 +177,7 @@ def update_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     priority = integer(body, "Priority", 0, 0, 1000)
     with ctx.store.transaction() as conn:
         job = _job(conn, req.params["job"])
-        if job["state"] != "Stopped":
+        if job["state"] != State.STOPPED:
             raise conflict(
                 "the priority of job %s can only change while it is Stopped (it is %s)"
                 % (job["id"], job["state"])
@@ -189,7 +189,7 @@ def update_job(ctx: Context, req: ApiRequest) -> ApiResponse:
 def delete_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.transaction() as conn:
         job = _job(conn, req.params["job"])
-        if job["state"] not in FINAL_STATES:
+        if job["state"] not in FINAL:
             raise conflict(
                 "job %s is %s; only a Finished, Failed or Stopped job can be deleted"
                 % (job["id"], job["state"])
@@ -201,7 +201,7 @@ def delete_job(ctx: Context, req: ApiRequest) -> ApiResponse:
 def start_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.transaction() as conn:
         job = _job(conn, req.params["job"])
-        if job["state"] not in ("Stopped", "Failed"):
+        if job["state"] not in (State.STOPPED, State.FAILED):
             raise conflict(
                 "job %s is %s; only a Stopped or Failed job can be started" % (job["id"], job["state"])
             )
@@ -213,9 +213,9 @@ def start_job(ctx: Context, req: ApiRequest) -> ApiResponse:
 def stop_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.transaction() as conn:
         job = _job(conn, req.params["job"])
-        if job["state"] in ("Finished", "Failed"):
+        if job["state"] in (State.FINISHED, State.FAILED):
             raise conflict("job %s has already ended (%s)" % (job["id"], job["state"]))
-        kills = lifecycle.stop_job(conn, job["id"], time.time()) if job["state"] != "Stopped" else []
+        kills = lifecycle.stop_job(conn, job["id"], time.time()) if job["state"] != State.STOPPED else []
     ctx.scheduler.kill(kills)
     ctx.scheduler.wake()
     return ApiResponse(202)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Dict, List
 
-from ..constants import JOB_STATES, OWNER_ID
+from ..constants import OWNER_ID
 from ..ids import format_time
 from ..state.store import loads
+from .states import FINAL, VM_RUNNING, State
 
 __all__ = ["job", "task", "instance", "cluster", "vm", "image", "app", "metrics"]
 
 
 def metrics(conn: sqlite3.Connection, sql: str, args: tuple) -> Dict[str, int]:
     """``{WaitingCount, RunningCount, FinishedCount, FailedCount, StoppedCount}`` of a GROUP BY state."""
-    counts = {state + "Count": 0 for state in JOB_STATES}
+    counts = {state + "Count": 0 for state in State}
     for state, count in conn.execute(sql, args):
         counts[state + "Count"] = count
     return counts
@@ -58,7 +59,7 @@ def task(conn: sqlite3.Connection, row: sqlite3.Row) -> Dict[str, Any]:
 
 
 def instance(row: sqlite3.Row) -> Dict[str, Any]:
-    done = row["state"] in ("Finished", "Failed", "Stopped")
+    done = row["state"] in FINAL
     return {
         "InstanceId": row["iid"],
         "State": row["state"],
@@ -111,8 +112,8 @@ def cluster(conn: sqlite3.Connection, row: sqlite3.Row) -> Dict[str, Any]:
     desc = loads(row["description"]) or {}
     counts = dict(
         conn.execute(
-            "SELECT grp, COUNT(*) FROM vms WHERE cluster_id = ? AND state = 'Running' GROUP BY grp",
-            (row["id"],),
+            "SELECT grp, COUNT(*) FROM vms WHERE cluster_id = ? AND state = ? GROUP BY grp",
+            (row["id"], VM_RUNNING),
         ).fetchall()
     )
     groups = {name: _group(group, counts.get(name, 0)) for name, group in (desc.get("Groups") or {}).items()}

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
 
-__all__ = ["InstanceRun", "RunResult", "Execution", "Executor", "Started", "Done"]
+__all__ = ["InstanceRun", "RunResult", "Execution", "Executor", "Started", "Done", "STOPPED_CODE"]
+
+#: The ErrorCode of an attempt that was killed (or kept from starting) because its job stopped.
+STOPPED_CODE = "Stopped"
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from ..constants import ACCESS_KEYS_ENV
-from .executor import Done, Execution, Executor, InstanceRun, RunResult, Started
+from .executor import STOPPED_CODE, Done, Execution, Executor, InstanceRun, RunResult, Started
 from .objects import ObjectStore, OssPathError
 from .threads import ThreadPool, Watchdog
 from .workdirs import WorkDirs
@@ -115,7 +115,7 @@ class LocalProcessExecutor(Executor):
             result = RunResult(None, "LaunchFailed", "%s: %s" % (type(exc).__name__, exc))
         finally:
             self.workdirs.give_back(workdir)
-        if result.exit_code is None and result.error_code != "Stopped":
+        if result.exit_code is None and result.error_code != STOPPED_CODE:
             self._note(run.stderr_url, result.error_message)
         on_done(result)
 
@@ -145,7 +145,7 @@ class LocalProcessExecutor(Executor):
         finally:
             os.close(out)
         if execution.killed:
-            return RunResult(None, "Stopped", "the instance was stopped")
+            return RunResult(None, STOPPED_CODE, "the instance was stopped")
         if timed_out:
             return RunResult(
                 _signal_exit(returncode),

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
+from ..model.states import VM_RUNNING
 from ..state import jobs as lifecycle
 from ..state.jobs import Key
 from ..state.store import Store, loads
-from .executor import Execution, Executor, InstanceRun, RunResult
+from .executor import STOPPED_CODE, Execution, Executor, InstanceRun, RunResult
 from .local import kill_process_group, process_start_token
 
 __all__ = ["Scheduler"]
@@ -251,7 +252,7 @@ class Scheduler:
             if not slot.kill_requested:
                 slot.execution = self.executor.start(run, partial(self._on_started, key, slot.run_seq), done)
                 return
-        done(RunResult(None, "Stopped", "stopped before it started"))
+        done(RunResult(None, STOPPED_CODE, "stopped before it started"))
 
     # -- results ---------------------------------------------------------------------------------
 
@@ -336,8 +337,8 @@ def _cluster_info(conn: sqlite3.Connection, cluster_id: str) -> Optional[Cluster
     vms = [
         (vm["id"], vm["ip"])
         for vm in conn.execute(
-            "SELECT id, ip FROM vms WHERE cluster_id = ? AND state = 'Running' ORDER BY grp, slot",
-            (cluster_id,),
+            "SELECT id, ip FROM vms WHERE cluster_id = ? AND state = ? ORDER BY grp, slot",
+            (cluster_id, VM_RUNNING),
         )
     ]
     env = {key: str(value) for key, value in (desc.get("EnvVars") or {}).items()}

@@ -12,6 +12,7 @@ import sqlite3
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..model.jobs import ParsedJob
+from ..model.states import ACTIVE, State
 from ..run.executor import RunResult
 from .store import dumps, loads
 
@@ -31,7 +32,6 @@ __all__ = [
 
 Key = Tuple[str, str, int]
 log = logging.getLogger("batchcompute.local")
-ACTIVE = ("Waiting", "Running")
 
 
 def _job_changed(job_id: str, state: str, detail: str = "") -> None:
@@ -48,7 +48,7 @@ def insert_job(conn: sqlite3.Connection, job_id: str, job: ParsedJob, now: float
     conn.execute(
         "INSERT INTO jobs (id, name, type, description, summary, topic, priority, state, "
         "fail_on_instance_fail, auto_release, creation_time) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'Waiting', ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             job_id,
             job.name,
@@ -57,16 +57,17 @@ def insert_job(conn: sqlite3.Connection, job_id: str, job: ParsedJob, now: float
             str(job.description.get("Description") or ""),
             dumps(_topic(job.description)) if _topic(job.description) else "",
             job.priority,
+            State.WAITING,
             int(job.fail_on_instance_fail),
             int(job.auto_release),
             now,
         ),
     )
-    _job_changed(job_id, "Waiting", "created (%s, %d tasks)" % (job.name, len(job.tasks)))
+    _job_changed(job_id, State.WAITING, "created (%s, %d tasks)" % (job.name, len(job.tasks)))
     for task in job.tasks:
         conn.execute(
             "INSERT INTO tasks (job_id, name, spec, upstream, cluster_id, instance_count, max_retry, "
-            "timeout, state, runnable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'Waiting', ?)",
+            "timeout, state, runnable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 job_id,
                 task.name,
@@ -76,17 +77,19 @@ def insert_job(conn: sqlite3.Connection, job_id: str, job: ParsedJob, now: float
                 task.instance_count,
                 task.max_retry,
                 task.timeout,
+                State.WAITING,
                 int(not task.upstream),
             ),
         )
         conn.executemany(
             "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) "
-            "VALUES (?, ?, ?, 'Waiting', ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
                 (
                     job_id,
                     task.name,
                     iid,
+                    State.WAITING,
                     task.spec["StdoutPrefix"] + _log_name("stdout", job_id, task.name, iid),
                     task.spec["StderrPrefix"] + _log_name("stderr", job_id, task.name, iid),
                 )
@@ -105,16 +108,17 @@ def candidates(conn: sqlite3.Connection, limit: int, full_clusters: Sequence[str
         "SELECT i.job_id, i.task, i.iid, i.run_seq, i.stdout_path, i.stderr_path, t.cluster_id, t.spec, "
         "t.timeout, t.state AS task_state, ? AS job_state "
         "FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task "
-        "WHERE i.job_id = ? AND i.state = 'Waiting' AND t.runnable = 1 AND t.state IN ('Waiting', 'Running') "
+        "WHERE i.job_id = ? AND i.state = ? AND t.runnable = 1 AND t.state IN (?, ?) "
         + skip
         + "ORDER BY i.task, i.iid LIMIT ?"
     )
     found: List[sqlite3.Row] = []
     jobs = conn.execute(
-        "SELECT id, state FROM jobs WHERE state IN ('Waiting', 'Running') ORDER BY priority DESC, seq"
+        "SELECT id, state FROM jobs WHERE state IN (?, ?) ORDER BY priority DESC, seq", ACTIVE
     )
     for job_id, job_state in jobs.fetchall():
-        found += conn.execute(sql, (job_state, job_id, *full_clusters, limit - len(found))).fetchall()
+        args = (job_state, job_id, State.WAITING, *ACTIVE, *full_clusters, limit - len(found))
+        found += conn.execute(sql, args).fetchall()
         if len(found) >= limit:
             break
     return found
@@ -126,25 +130,24 @@ def claim(conn: sqlite3.Connection, candidate: sqlite3.Row, worker_id: str, node
     job_id, task, iid = candidate["job_id"], candidate["task"], candidate["iid"]
     run_seq = candidate["run_seq"] + 1
     conn.execute(
-        "UPDATE instances SET state = 'Running', run_seq = ?, start_time = ?, end_time = NULL, "
+        "UPDATE instances SET state = ?, run_seq = ?, start_time = ?, end_time = NULL, "
         "exit_code = NULL, error_code = '', error_message = '', worker_id = ?, node_ip = ?, pid = NULL, "
         "pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
-        (run_seq, now, worker_id, node_ip, job_id, task, iid),
+        (State.RUNNING, run_seq, now, worker_id, node_ip, job_id, task, iid),
     )
-    if candidate["task_state"] == "Waiting":
+    if candidate["task_state"] == State.WAITING:
         conn.execute(
-            "UPDATE tasks SET state = 'Running', start_time = COALESCE(start_time, ?) "
-            "WHERE job_id = ? AND name = ? AND state = 'Waiting'",
-            (now, job_id, task),
+            "UPDATE tasks SET state = ?, start_time = COALESCE(start_time, ?) "
+            "WHERE job_id = ? AND name = ? AND state = ?",
+            (State.RUNNING, now, job_id, task, State.WAITING),
         )
-    if candidate["job_state"] == "Waiting":
+    if candidate["job_state"] == State.WAITING:
         started = conn.execute(
-            "UPDATE jobs SET state = 'Running', start_time = COALESCE(start_time, ?) "
-            "WHERE id = ? AND state = 'Waiting'",
-            (now, job_id),
+            "UPDATE jobs SET state = ?, start_time = COALESCE(start_time, ?) WHERE id = ? AND state = ?",
+            (State.RUNNING, now, job_id, State.WAITING),
         ).rowcount
         if started:
-            _job_changed(job_id, "Running")
+            _job_changed(job_id, State.RUNNING)
             _notify(conn, job_id, "OnJobRunning")
     return run_seq
 
@@ -152,17 +155,17 @@ def claim(conn: sqlite3.Connection, candidate: sqlite3.Row, worker_id: str, node
 def record_pid(conn: sqlite3.Connection, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:
     conn.execute(
         "UPDATE instances SET pid = ?, pid_start = ? WHERE job_id = ? AND task = ? AND iid = ? "
-        "AND run_seq = ? AND state = 'Running'",
-        (pid, pid_start, *key, run_seq),
+        "AND run_seq = ? AND state = ?",
+        (pid, pid_start, *key, run_seq, State.RUNNING),
     )
 
 
 def requeue(conn: sqlite3.Connection, key: Key, run_seq: int) -> None:
     """Put an attempt interrupted by a server shutdown back in the queue (not a retry)."""
     conn.execute(
-        "UPDATE instances SET state = 'Waiting', pid = NULL, pid_start = NULL, start_time = NULL "
-        "WHERE job_id = ? AND task = ? AND iid = ? AND run_seq = ? AND state = 'Running'",
-        (*key, run_seq),
+        "UPDATE instances SET state = ?, pid = NULL, pid_start = NULL, start_time = NULL "
+        "WHERE job_id = ? AND task = ? AND iid = ? AND run_seq = ? AND state = ?",
+        (State.WAITING, *key, run_seq, State.RUNNING),
     )
 
 
@@ -170,7 +173,7 @@ def _instance(conn: sqlite3.Connection, key: Key) -> Optional[sqlite3.Row]:
     return conn.execute("SELECT * FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key).fetchone()
 
 
-def _end_instance(conn: sqlite3.Connection, key: Key, state: str, result: RunResult, now: float) -> None:
+def _end_instance(conn: sqlite3.Connection, key: Key, state: State, result: RunResult, now: float) -> None:
     conn.execute(
         "UPDATE instances SET state = ?, end_time = ?, exit_code = ?, error_code = ?, error_message = ?, "
         "pid = NULL, pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
@@ -184,24 +187,24 @@ def instance_ended(
     """Record how an attempt ended: Finished, retried (Waiting again) or Failed, and settle the
     task and job. Returns the keys of instances to kill (a job failed by this instance)."""
     row = _instance(conn, key)
-    if row is None or row["state"] != "Running" or row["run_seq"] != run_seq:
+    if row is None or row["state"] != State.RUNNING or row["run_seq"] != run_seq:
         return []  # stopped, deleted or a stale attempt
     job_id, task_name, _ = key
     task = conn.execute(
         "SELECT max_retry FROM tasks WHERE job_id = ? AND name = ?", (job_id, task_name)
     ).fetchone()
     if result.ok:
-        _end_instance(conn, key, "Finished", result, now)
+        _end_instance(conn, key, State.FINISHED, result, now)
     elif row["retry_count"] < task["max_retry"]:
         conn.execute(
-            "UPDATE instances SET state = 'Waiting', retry_count = retry_count + 1, exit_code = ?, "
+            "UPDATE instances SET state = ?, retry_count = retry_count + 1, exit_code = ?, "
             "error_code = ?, error_message = ?, pid = NULL, pid_start = NULL "
             "WHERE job_id = ? AND task = ? AND iid = ?",
-            (result.exit_code, result.error_code, result.error_message, *key),
+            (State.WAITING, result.exit_code, result.error_code, result.error_message, *key),
         )
         return []
     else:
-        _end_instance(conn, key, "Failed", result, now)
+        _end_instance(conn, key, State.FAILED, result, now)
         job = conn.execute("SELECT fail_on_instance_fail FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if job["fail_on_instance_fail"]:
             message = "Task %s instance %d failed: %s" % (
@@ -217,37 +220,44 @@ def instance_ended(
 def _settle_task(conn: sqlite3.Connection, job_id: str, task_name: str, now: float) -> None:
     """Finish a task whose instances all ended; release its successors; finish the job."""
     busy = conn.execute(
-        "SELECT 1 FROM instances WHERE job_id = ? AND task = ? AND state IN ('Waiting', 'Running') LIMIT 1",
-        (job_id, task_name),
+        "SELECT 1 FROM instances WHERE job_id = ? AND task = ? AND state IN (?, ?) LIMIT 1",
+        (job_id, task_name, *ACTIVE),
     ).fetchone()
     if busy:
         return
     conn.execute(
-        "UPDATE tasks SET state = 'Finished', end_time = ? WHERE job_id = ? AND name = ? "
-        "AND state IN ('Waiting', 'Running')",
-        (now, job_id, task_name),
+        "UPDATE tasks SET state = ?, end_time = ? WHERE job_id = ? AND name = ? AND state IN (?, ?)",
+        (State.FINISHED, now, job_id, task_name, *ACTIVE),
     )
     _release_successors(conn, job_id)
-    unfinished = conn.execute(
-        "SELECT 1 FROM tasks WHERE job_id = ? AND state != 'Finished' LIMIT 1", (job_id,)
-    ).fetchone()
-    if not unfinished:
+    if not _unfinished(conn, job_id):
         _finish_job(conn, job_id, now)
+
+
+def _unfinished(conn: sqlite3.Connection, job_id: str) -> bool:
+    """Whether some task of the job has not Finished."""
+    return bool(
+        conn.execute(
+            "SELECT 1 FROM tasks WHERE job_id = ? AND state != ? LIMIT 1", (job_id, State.FINISHED)
+        ).fetchone()
+    )
 
 
 def _release_successors(conn: sqlite3.Connection, job_id: str) -> None:
     rows = conn.execute(
         "SELECT name, state, upstream, runnable FROM tasks WHERE job_id = ?", (job_id,)
     ).fetchall()
-    finished = {row["name"] for row in rows if row["state"] == "Finished"}
+    finished = {row["name"] for row in rows if row["state"] == State.FINISHED}
     for row in rows:
-        if row["state"] == "Waiting" and not row["runnable"] and set(loads(row["upstream"])) <= finished:
+        if row["state"] == State.WAITING and not row["runnable"] and set(loads(row["upstream"])) <= finished:
             conn.execute("UPDATE tasks SET runnable = 1 WHERE job_id = ? AND name = ?", (job_id, row["name"]))
 
 
 def _finish_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
-    conn.execute("UPDATE jobs SET state = 'Finished', end_time = ?, message = '' WHERE id = ?", (now, job_id))
-    _job_changed(job_id, "Finished")
+    conn.execute(
+        "UPDATE jobs SET state = ?, end_time = ?, message = '' WHERE id = ?", (State.FINISHED, now, job_id)
+    )
+    _job_changed(job_id, State.FINISHED)
     _notify(conn, job_id, "OnJobFinished")
     row = conn.execute("SELECT auto_release FROM jobs WHERE id = ?", (job_id,)).fetchone()
     if row["auto_release"]:
@@ -260,32 +270,31 @@ def _stop_rest(conn: sqlite3.Connection, job_id: str, now: float) -> List[Key]:
     running = [
         (r["job_id"], r["task"], r["iid"])
         for r in conn.execute(
-            "SELECT job_id, task, iid FROM instances WHERE job_id = ? AND state = 'Running'", (job_id,)
+            "SELECT job_id, task, iid FROM instances WHERE job_id = ? AND state = ?", (job_id, State.RUNNING)
         )
     ]
     conn.execute(
-        "UPDATE instances SET state = 'Stopped', end_time = ?, pid = NULL, pid_start = NULL "
-        "WHERE job_id = ? AND state IN ('Waiting', 'Running')",
-        (now, job_id),
+        "UPDATE instances SET state = ?, end_time = ?, pid = NULL, pid_start = NULL "
+        "WHERE job_id = ? AND state IN (?, ?)",
+        (State.STOPPED, now, job_id, *ACTIVE),
     )
     conn.execute(
-        "UPDATE tasks SET state = 'Stopped', end_time = ? WHERE job_id = ? "
-        "AND state IN ('Waiting', 'Running')",
-        (now, job_id),
+        "UPDATE tasks SET state = ?, end_time = ? WHERE job_id = ? AND state IN (?, ?)",
+        (State.STOPPED, now, job_id, *ACTIVE),
     )
     return running
 
 
 def _fail_job(conn: sqlite3.Connection, job_id: str, task_name: str, message: str, now: float) -> List[Key]:
     conn.execute(
-        "UPDATE tasks SET state = 'Failed', end_time = ? WHERE job_id = ? AND name = ?",
-        (now, job_id, task_name),
+        "UPDATE tasks SET state = ?, end_time = ? WHERE job_id = ? AND name = ?",
+        (State.FAILED, now, job_id, task_name),
     )
     running = _stop_rest(conn, job_id, now)
     conn.execute(
-        "UPDATE jobs SET state = 'Failed', end_time = ?, message = ? WHERE id = ?", (now, message, job_id)
+        "UPDATE jobs SET state = ?, end_time = ?, message = ? WHERE id = ?", (State.FAILED, now, message, job_id)
     )
-    _job_changed(job_id, "Failed", message)
+    _job_changed(job_id, State.FAILED, message)
     _notify(conn, job_id, "OnJobFailed")
     return running
 
@@ -294,10 +303,10 @@ def stop_job(conn: sqlite3.Connection, job_id: str, now: float) -> List[Key]:
     """Stop a Waiting or Running job: its running instances' keys are returned for killing."""
     running = _stop_rest(conn, job_id, now)
     conn.execute(
-        "UPDATE jobs SET state = 'Stopped', end_time = ?, message = 'Stopped by the user' WHERE id = ?",
-        (now, job_id),
+        "UPDATE jobs SET state = ?, end_time = ?, message = 'Stopped by the user' WHERE id = ?",
+        (State.STOPPED, now, job_id),
     )
-    _job_changed(job_id, "Stopped", "by the user")
+    _job_changed(job_id, State.STOPPED, "by the user")
     _notify(conn, job_id, "OnJobStopped")
     return running
 
@@ -305,22 +314,21 @@ def stop_job(conn: sqlite3.Connection, job_id: str, now: float) -> List[Key]:
 def start_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
     """Requeue what did not finish in a Stopped or Failed job."""
     conn.execute(
-        "UPDATE instances SET state = 'Waiting', start_time = NULL, end_time = NULL, retry_count = 0, "
+        "UPDATE instances SET state = ?, start_time = NULL, end_time = NULL, retry_count = 0, "
         "exit_code = NULL, error_code = '', error_message = '' "
-        "WHERE job_id = ? AND state != 'Finished'",
-        (job_id,),
+        "WHERE job_id = ? AND state != ?",
+        (State.WAITING, job_id, State.FINISHED),
     )
     conn.execute(
-        "UPDATE tasks SET state = 'Waiting', end_time = NULL, runnable = 0 "
-        "WHERE job_id = ? AND state != 'Finished'",
-        (job_id,),
+        "UPDATE tasks SET state = ?, end_time = NULL, runnable = 0 WHERE job_id = ? AND state != ?",
+        (State.WAITING, job_id, State.FINISHED),
     )
-    conn.execute("UPDATE jobs SET state = 'Waiting', end_time = NULL, message = '' WHERE id = ?", (job_id,))
-    _job_changed(job_id, "Waiting", "started again")
+    conn.execute(
+        "UPDATE jobs SET state = ?, end_time = NULL, message = '' WHERE id = ?", (State.WAITING, job_id)
+    )
+    _job_changed(job_id, State.WAITING, "started again")
     _release_successors(conn, job_id)
-    if not conn.execute(
-        "SELECT 1 FROM tasks WHERE job_id = ? AND state != 'Finished' LIMIT 1", (job_id,)
-    ).fetchone():
+    if not _unfinished(conn, job_id):
         _finish_job(conn, job_id, now)
 
 
@@ -334,7 +342,7 @@ def delete_job(conn: sqlite3.Connection, job_id: str) -> None:
 def running_instances(conn: sqlite3.Connection) -> List[sqlite3.Row]:
     """Instances recorded as Running (after a restart: attempts of a process that died)."""
     return conn.execute(
-        "SELECT job_id, task, iid, run_seq, pid, pid_start FROM instances WHERE state = 'Running'"
+        "SELECT job_id, task, iid, run_seq, pid, pid_start FROM instances WHERE state = ?", (State.RUNNING,)
     ).fetchall()
 
 
