@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
 
+from ..model.attempts import Key, RunResult
+
 __all__ = ["InstanceRun", "RunResult", "Execution", "Executor", "Started", "Done", "STOPPED_CODE"]
 
 #: The ErrorCode of an attempt that was killed (or kept from starting) because its job stopped.
@@ -20,7 +22,7 @@ STOPPED_CODE = "Stopped"
 class InstanceRun:
     """Everything needed to run one attempt of one instance."""
 
-    key: tuple  # (job id, task name, instance id)
+    key: Key
     command_line: str
     env: Dict[str, str]  # added to the server's environment
     stdout_url: str
@@ -30,20 +32,6 @@ class InstanceRun:
     docker_image: str = ""
     input_mapping: Dict[str, str] = field(default_factory=dict)  # oss url -> local path
     output_mapping: Dict[str, str] = field(default_factory=dict)  # local path -> oss url
-
-
-@dataclass
-class RunResult:
-    """How an attempt ended: ExitCode (None when the command never ran) and the error, if any."""
-
-    exit_code: Optional[int]
-    error_code: str = ""
-    error_message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0 and not self.error_code
-
 
 
 class Execution:

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from ..model.states import VM_RUNNING
+from ..model.attempts import Key
+from ..model.clusters import input_mapping, instance_env
+from ..model.jsontext import loads
+from ..state import clusters as cluster_state
 from ..state import jobs as lifecycle
-from ..state.jobs import Key
-from ..state.store import Store, loads
+from ..state.store import Connection, Row, Store, savepoint
 from .executor import STOPPED_CODE, Execution, Executor, InstanceRun, RunResult
 from .local import kill_process_group, process_start_token
 
@@ -151,7 +152,7 @@ class Scheduler:
         for key, slot, run in launches:
             self._launch(key, slot, run)
 
-    def _claim(self, conn: sqlite3.Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
+    def _claim(self, conn: Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
         """Claim Waiting instances for the free slots; they are launched after the commit."""
         launches: List[Tuple[Key, _Slot, InstanceRun]] = []
         with self._lock:
@@ -181,7 +182,7 @@ class Scheduler:
                     raise
         return launches
 
-    def _full_clusters(self, conn: sqlite3.Connection, clusters: Dict[str, Any], busy: Set[str]) -> List[str]:
+    def _full_clusters(self, conn: Connection, clusters: Dict[str, Any], busy: Set[str]) -> List[str]:
         """Clusters whose every VM runs an instance now."""
         used = {slot.cluster_id for slot in self._slots.values() if slot.cluster_id}
         full = []
@@ -192,7 +193,7 @@ class Scheduler:
         return full
 
     def _place(
-        self, conn: sqlite3.Connection, row: sqlite3.Row, clusters: Dict[str, Any], busy: Set[str]
+        self, conn: Connection, row: Row, clusters: Dict[str, Any], busy: Set[str]
     ) -> Optional[_Placement]:
         """Where the instance runs: a free VM of its cluster (None when all are busy) or its own
         AutoCluster worker."""
@@ -217,7 +218,7 @@ class Scheduler:
                 return _Placement(cluster_id, vm_id, ip, env, mapping)
         return None
 
-    def _run(self, key: Key, row: sqlite3.Row, place: _Placement) -> InstanceRun:
+    def _run(self, key: Key, row: Row, place: _Placement) -> InstanceRun:
         spec = loads(row["spec"])
         env = dict(place.env)
         env.update(spec["EnvVars"])
@@ -288,7 +289,7 @@ class Scheduler:
         self.kill(kills)
         self._launch_all(launches)
 
-    def _claim_next(self, conn: sqlite3.Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
+    def _claim_next(self, conn: Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
         """The freed slot is reused at once, in the transaction that recorded the end (or by the
         scheduler thread when it is dispatching already)."""
         if self._closing:
@@ -296,16 +297,14 @@ class Scheduler:
         if not self._dispatching.acquire(blocking=False):
             self._wake.set()
             return []
-        conn.execute("SAVEPOINT claim_next")
         try:
-            launches = self._claim(conn)
+            with savepoint(conn, "claim_next"):
+                launches = self._claim(conn)
         except Exception:  # the end is recorded all the same; the scheduler thread tries again
-            conn.execute("ROLLBACK TO claim_next")
             log.exception("claiming the next instance failed")
             self._wake.set()
             launches = []
         finally:
-            conn.execute("RELEASE claim_next")
             self._dispatching.release()
         return launches
 
@@ -328,18 +327,10 @@ class Scheduler:
 ClusterInfo = Tuple[List[Tuple[str, str]], Dict[str, str], Dict[str, str]]
 
 
-def _cluster_info(conn: sqlite3.Connection, cluster_id: str) -> Optional[ClusterInfo]:
+def _cluster_info(conn: Connection, cluster_id: str) -> Optional[ClusterInfo]:
     """(VMs as [(id, ip)], cluster EnvVars, cluster InputMapping) or None when the cluster is gone."""
-    row = conn.execute("SELECT description FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+    row = cluster_state.find_cluster(conn, cluster_id)
     if row is None:
         return None
-    desc = loads(row["description"])
-    vms = [
-        (vm["id"], vm["ip"])
-        for vm in conn.execute(
-            "SELECT id, ip FROM vms WHERE cluster_id = ? AND state = ? ORDER BY grp, slot",
-            (cluster_id, VM_RUNNING),
-        )
-    ]
-    env = {key: str(value) for key, value in (desc.get("EnvVars") or {}).items()}
-    return vms, env, dict(desc.get("InputMapping") or {})
+    desc = cluster_state.description(row)
+    return cluster_state.running_vms(conn, cluster_id), instance_env(desc), input_mapping(desc)

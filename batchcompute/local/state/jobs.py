@@ -8,17 +8,28 @@ An instance's ``run_seq`` names its current attempt: a result for an older attem
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..model.attempts import Key, RunResult
 from ..model.jobs import ParsedJob
+from ..model.jsontext import dumps, loads
 from ..model.states import ACTIVE, State
-from ..run.executor import RunResult
-from .store import dumps, loads
+from .paging import Page, fetch_page
+from .store import Connection, Row
 
 __all__ = [
-    "Key",
     "insert_job",
+    "find_job",
+    "find_task",
+    "find_instance",
+    "first_instance",
+    "description",
+    "list_jobs",
+    "list_tasks",
+    "list_instances",
+    "task_counts",
+    "instance_counts",
+    "set_priority",
     "claim",
     "record_pid",
     "instance_ended",
@@ -30,7 +41,6 @@ __all__ = [
     "candidates",
 ]
 
-Key = Tuple[str, str, int]
 log = logging.getLogger("batchcompute.local")
 
 
@@ -43,7 +53,7 @@ def _log_name(kind: str, job_id: str, task: str, iid: int) -> str:
     return "%s.%s.%s.%d" % (kind, job_id, task, iid)
 
 
-def insert_job(conn: sqlite3.Connection, job_id: str, job: ParsedJob, now: float) -> None:
+def insert_job(conn: Connection, job_id: str, job: ParsedJob, now: float) -> None:
     """Store a new Waiting job with its tasks and instances."""
     conn.execute(
         "INSERT INTO jobs (id, name, type, description, summary, topic, priority, state, "
@@ -99,7 +109,74 @@ def insert_job(conn: sqlite3.Connection, job_id: str, job: ParsedJob, now: float
     _notify(conn, job_id, "OnJobWaiting")
 
 
-def candidates(conn: sqlite3.Connection, limit: int, full_clusters: Sequence[str] = ()) -> List[sqlite3.Row]:
+def find_job(conn: Connection, job_id: str) -> Optional[Row]:
+    return conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+
+
+def find_task(conn: Connection, job_id: str, name: str) -> Optional[Row]:
+    return conn.execute("SELECT * FROM tasks WHERE job_id = ? AND name = ?", (job_id, name)).fetchone()
+
+
+def find_instance(conn: Connection, key: Key) -> Optional[Row]:
+    return conn.execute("SELECT * FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key).fetchone()
+
+
+def first_instance(conn: Connection, job_id: str) -> Optional[Row]:
+    """The job's first instance by task name and instance id."""
+    return conn.execute(
+        "SELECT * FROM instances WHERE job_id = ? ORDER BY task, iid LIMIT 1", (job_id,)
+    ).fetchone()
+
+
+def description(job: Row) -> Dict[str, Any]:
+    """The description a job row was created with."""
+    return loads(job["description"])
+
+
+def list_jobs(
+    conn: Connection, page: Page, state: Optional[State] = None, cluster_id: str = ""
+) -> Tuple[List[Row], str]:
+    """Jobs, newest first, in ``state`` and with a task on ``cluster_id`` when given; the NextMarker."""
+    filters = [("state = ?", state), ("id IN (SELECT job_id FROM tasks WHERE cluster_id = ?)", cluster_id)]
+    return fetch_page(conn, "jobs", "seq", page, filters, newest_first=True)
+
+
+def list_tasks(
+    conn: Connection, job_id: str, page: Page, state: Optional[State] = None, cluster_id: str = ""
+) -> Tuple[List[Row], str]:
+    """A job's tasks by name, filtered when asked; the NextMarker (a task name)."""
+    filters = [("job_id = ?", job_id), ("state = ?", state), ("cluster_id = ?", cluster_id)]
+    return fetch_page(conn, "tasks", "name", page, filters)
+
+
+def list_instances(
+    conn: Connection, job_id: str, task: str, page: Page, state: Optional[State] = None
+) -> Tuple[List[Row], str]:
+    """A task's instances by id, in ``state`` when given; the NextMarker (an instance id)."""
+    filters = [("job_id = ?", job_id), ("task = ?", task), ("state = ?", state)]
+    return fetch_page(conn, "instances", "iid", page, filters)
+
+
+def task_counts(conn: Connection, job_id: str) -> Dict[str, int]:
+    """State -> how many of the job's tasks are in it."""
+    return dict(conn.execute("SELECT state, COUNT(*) FROM tasks WHERE job_id = ? GROUP BY state", (job_id,)))
+
+
+def instance_counts(conn: Connection, job_id: str, task: Optional[str] = None) -> Dict[str, int]:
+    """State -> how many of the job's instances (of ``task`` only, when given) are in it."""
+    if task is None:
+        sql, args = "SELECT state, COUNT(*) FROM instances WHERE job_id = ? GROUP BY state", (job_id,)
+    else:
+        sql = "SELECT state, COUNT(*) FROM instances WHERE job_id = ? AND task = ? GROUP BY state"
+        args = (job_id, task)
+    return dict(conn.execute(sql, args))
+
+
+def set_priority(conn: Connection, job_id: str, priority: int) -> None:
+    conn.execute("UPDATE jobs SET priority = ? WHERE id = ?", (priority, job_id))
+
+
+def candidates(conn: Connection, limit: int, full_clusters: Sequence[str] = ()) -> List[Row]:
     """Up to ``limit`` Waiting instances that may start now (none on ``full_clusters``): highest
     job Priority first, then oldest job; within a job by task and instance id."""
     marks = ", ".join("?" * len(full_clusters))
@@ -112,7 +189,7 @@ def candidates(conn: sqlite3.Connection, limit: int, full_clusters: Sequence[str
         + skip
         + "ORDER BY i.task, i.iid LIMIT ?"
     )
-    found: List[sqlite3.Row] = []
+    found: List[Row] = []
     jobs = conn.execute(
         "SELECT id, state FROM jobs WHERE state IN (?, ?) ORDER BY priority DESC, seq", ACTIVE
     )
@@ -124,7 +201,7 @@ def candidates(conn: sqlite3.Connection, limit: int, full_clusters: Sequence[str
     return found
 
 
-def claim(conn: sqlite3.Connection, candidate: sqlite3.Row, worker_id: str, node_ip: str, now: float) -> int:
+def claim(conn: Connection, candidate: Row, worker_id: str, node_ip: str, now: float) -> int:
     """Mark a Waiting instance of ``candidates`` (and its task and job) Running; return the
     attempt's run_seq."""
     job_id, task, iid = candidate["job_id"], candidate["task"], candidate["iid"]
@@ -152,7 +229,7 @@ def claim(conn: sqlite3.Connection, candidate: sqlite3.Row, worker_id: str, node
     return run_seq
 
 
-def record_pid(conn: sqlite3.Connection, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:
+def record_pid(conn: Connection, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:
     conn.execute(
         "UPDATE instances SET pid = ?, pid_start = ? WHERE job_id = ? AND task = ? AND iid = ? "
         "AND run_seq = ? AND state = ?",
@@ -160,7 +237,7 @@ def record_pid(conn: sqlite3.Connection, key: Key, run_seq: int, pid: int, pid_s
     )
 
 
-def requeue(conn: sqlite3.Connection, key: Key, run_seq: int) -> None:
+def requeue(conn: Connection, key: Key, run_seq: int) -> None:
     """Put an attempt interrupted by a server shutdown back in the queue (not a retry)."""
     conn.execute(
         "UPDATE instances SET state = ?, pid = NULL, pid_start = NULL, start_time = NULL "
@@ -169,11 +246,7 @@ def requeue(conn: sqlite3.Connection, key: Key, run_seq: int) -> None:
     )
 
 
-def _instance(conn: sqlite3.Connection, key: Key) -> Optional[sqlite3.Row]:
-    return conn.execute("SELECT * FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key).fetchone()
-
-
-def _end_instance(conn: sqlite3.Connection, key: Key, state: State, result: RunResult, now: float) -> None:
+def _end_instance(conn: Connection, key: Key, state: State, result: RunResult, now: float) -> None:
     conn.execute(
         "UPDATE instances SET state = ?, end_time = ?, exit_code = ?, error_code = ?, error_message = ?, "
         "pid = NULL, pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
@@ -182,11 +255,11 @@ def _end_instance(conn: sqlite3.Connection, key: Key, state: State, result: RunR
 
 
 def instance_ended(
-    conn: sqlite3.Connection, key: Key, run_seq: int, result: RunResult, now: float
+    conn: Connection, key: Key, run_seq: int, result: RunResult, now: float
 ) -> List[Key]:
     """Record how an attempt ended: Finished, retried (Waiting again) or Failed, and settle the
     task and job. Returns the keys of instances to kill (a job failed by this instance)."""
-    row = _instance(conn, key)
+    row = find_instance(conn, key)
     if row is None or row["state"] != State.RUNNING or row["run_seq"] != run_seq:
         return []  # stopped, deleted or a stale attempt
     job_id, task_name, _ = key
@@ -217,7 +290,7 @@ def instance_ended(
     return []
 
 
-def _settle_task(conn: sqlite3.Connection, job_id: str, task_name: str, now: float) -> None:
+def _settle_task(conn: Connection, job_id: str, task_name: str, now: float) -> None:
     """Finish a task whose instances all ended; release its successors; finish the job."""
     busy = conn.execute(
         "SELECT 1 FROM instances WHERE job_id = ? AND task = ? AND state IN (?, ?) LIMIT 1",
@@ -234,7 +307,7 @@ def _settle_task(conn: sqlite3.Connection, job_id: str, task_name: str, now: flo
         _finish_job(conn, job_id, now)
 
 
-def _unfinished(conn: sqlite3.Connection, job_id: str) -> bool:
+def _unfinished(conn: Connection, job_id: str) -> bool:
     """Whether some task of the job has not Finished."""
     return bool(
         conn.execute(
@@ -243,7 +316,7 @@ def _unfinished(conn: sqlite3.Connection, job_id: str) -> bool:
     )
 
 
-def _release_successors(conn: sqlite3.Connection, job_id: str) -> None:
+def _release_successors(conn: Connection, job_id: str) -> None:
     rows = conn.execute(
         "SELECT name, state, upstream, runnable FROM tasks WHERE job_id = ?", (job_id,)
     ).fetchall()
@@ -253,7 +326,7 @@ def _release_successors(conn: sqlite3.Connection, job_id: str) -> None:
             conn.execute("UPDATE tasks SET runnable = 1 WHERE job_id = ? AND name = ?", (job_id, row["name"]))
 
 
-def _finish_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
+def _finish_job(conn: Connection, job_id: str, now: float) -> None:
     conn.execute(
         "UPDATE jobs SET state = ?, end_time = ?, message = '' WHERE id = ?", (State.FINISHED, now, job_id)
     )
@@ -265,7 +338,7 @@ def _finish_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
         log.info("job %s finished and was released (AutoRelease)", job_id)
 
 
-def _stop_rest(conn: sqlite3.Connection, job_id: str, now: float) -> List[Key]:
+def _stop_rest(conn: Connection, job_id: str, now: float) -> List[Key]:
     """Stop every Waiting or Running instance and task of a job; the running ones' keys."""
     running = [
         (r["job_id"], r["task"], r["iid"])
@@ -285,7 +358,7 @@ def _stop_rest(conn: sqlite3.Connection, job_id: str, now: float) -> List[Key]:
     return running
 
 
-def _fail_job(conn: sqlite3.Connection, job_id: str, task_name: str, message: str, now: float) -> List[Key]:
+def _fail_job(conn: Connection, job_id: str, task_name: str, message: str, now: float) -> List[Key]:
     conn.execute(
         "UPDATE tasks SET state = ?, end_time = ? WHERE job_id = ? AND name = ?",
         (State.FAILED, now, job_id, task_name),
@@ -299,7 +372,7 @@ def _fail_job(conn: sqlite3.Connection, job_id: str, task_name: str, message: st
     return running
 
 
-def stop_job(conn: sqlite3.Connection, job_id: str, now: float) -> List[Key]:
+def stop_job(conn: Connection, job_id: str, now: float) -> List[Key]:
     """Stop a Waiting or Running job: its running instances' keys are returned for killing."""
     running = _stop_rest(conn, job_id, now)
     conn.execute(
@@ -311,7 +384,7 @@ def stop_job(conn: sqlite3.Connection, job_id: str, now: float) -> List[Key]:
     return running
 
 
-def start_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
+def start_job(conn: Connection, job_id: str, now: float) -> None:
     """Requeue what did not finish in a Stopped or Failed job."""
     conn.execute(
         "UPDATE instances SET state = ?, start_time = NULL, end_time = NULL, retry_count = 0, "
@@ -332,14 +405,14 @@ def start_job(conn: sqlite3.Connection, job_id: str, now: float) -> None:
         _finish_job(conn, job_id, now)
 
 
-def delete_job(conn: sqlite3.Connection, job_id: str) -> None:
+def delete_job(conn: Connection, job_id: str) -> None:
     _job_changed(job_id, "deleted")
     conn.execute("DELETE FROM instances WHERE job_id = ?", (job_id,))
     conn.execute("DELETE FROM tasks WHERE job_id = ?", (job_id,))
     conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
 
-def running_instances(conn: sqlite3.Connection) -> List[sqlite3.Row]:
+def running_instances(conn: Connection) -> List[Row]:
     """Instances recorded as Running (after a restart: attempts of a process that died)."""
     return conn.execute(
         "SELECT job_id, task, iid, run_seq, pid, pid_start FROM instances WHERE state = ?", (State.RUNNING,)
@@ -353,7 +426,7 @@ def _topic(description: Dict[str, Any]) -> Dict[str, Any]:
     return topic if isinstance(topic, dict) and topic.get("Name") else {}
 
 
-def _notify(conn: sqlite3.Connection, job_id: str, event: str) -> None:
+def _notify(conn: Connection, job_id: str, event: str) -> None:
     """Notification topics: the event is written to the server log."""
     row = conn.execute("SELECT topic FROM jobs WHERE id = ?", (job_id,)).fetchone()
     topic: Dict[str, Any] = loads(row["topic"]) or {} if row else {}

@@ -1,0 +1,107 @@
+"""The tables of the server's database (created when missing)."""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    description TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    topic TEXT NOT NULL DEFAULT '',
+    priority INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    fail_on_instance_fail INTEGER NOT NULL,
+    auto_release INTEGER NOT NULL,
+    creation_time REAL NOT NULL,
+    start_time REAL,
+    end_time REAL
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+CREATE TABLE IF NOT EXISTS tasks (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    upstream TEXT NOT NULL,
+    cluster_id TEXT,
+    instance_count INTEGER NOT NULL,
+    max_retry INTEGER NOT NULL,
+    timeout REAL NOT NULL,
+    state TEXT NOT NULL,
+    runnable INTEGER NOT NULL DEFAULT 0,
+    start_time REAL,
+    end_time REAL,
+    PRIMARY KEY (job_id, name)
+);
+CREATE INDEX IF NOT EXISTS tasks_cluster ON tasks (cluster_id);
+CREATE TABLE IF NOT EXISTS instances (
+    job_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    iid INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    run_seq INTEGER NOT NULL DEFAULT 0,
+    retry_count INTEGER NOT NULL DEFAULT 0,
+    start_time REAL,
+    end_time REAL,
+    exit_code INTEGER,
+    error_code TEXT NOT NULL DEFAULT '',
+    error_message TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    node_ip TEXT NOT NULL DEFAULT '',
+    worker_id TEXT NOT NULL DEFAULT '',
+    pid INTEGER,
+    pid_start TEXT,
+    stdout_path TEXT NOT NULL DEFAULT '',
+    stderr_path TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (job_id, task, iid),
+    FOREIGN KEY (job_id, task) REFERENCES tasks (job_id, name) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS instances_state ON instances (state);
+CREATE INDEX IF NOT EXISTS instances_queue ON instances (job_id, state, task, iid);
+CREATE TABLE IF NOT EXISTS clusters (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    state TEXT NOT NULL,
+    creation_time REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vms (
+    cluster_id TEXT NOT NULL REFERENCES clusters (id) ON DELETE CASCADE,
+    grp TEXT NOT NULL,
+    id TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    host_name TEXT NOT NULL,
+    creation_time REAL NOT NULL,
+    PRIMARY KEY (cluster_id, grp, id)
+);
+CREATE TABLE IF NOT EXISTS images (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    creation_time REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS apps (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    creation_time REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS app_revisions (
+    name TEXT NOT NULL REFERENCES apps (name) ON DELETE CASCADE,
+    revision INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    update_time REAL NOT NULL,
+    PRIMARY KEY (name, revision)
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    kind TEXT NOT NULL,
+    token TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    PRIMARY KEY (kind, token)
+);
+"""
