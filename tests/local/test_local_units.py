@@ -11,7 +11,7 @@ from local_helpers import job, task
 
 from batchcompute.local.errors import ApiError
 from batchcompute.local.ids import format_time, job_id
-from batchcompute.local.model.jobs import parse_job
+from batchcompute.local.model.jobs import CommandSpec, parse_job
 from batchcompute.local.run.objects import ObjectStore, OssPathError
 from batchcompute.local.state.store import Store
 from batchcompute.local.testing import signed_headers
@@ -136,3 +136,14 @@ def test_store_commits_and_survives_reopen(tmp_path):
         assert [row[0] for row in conn.execute("SELECT name FROM apps")] == ["x"]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     reopened.close()
+
+
+def test_command_spec_reads_and_writes_the_stored_json():
+    stored = (
+        '{"CommandLine":"echo hi","DockerImage":"","EnvVars":{"A":"1"},"InputMapping":{"oss://b/in":"in"},'
+        '"OutputMapping":{},"PackagePath":"","StderrPrefix":"oss://b/err/","StdoutPrefix":"oss://b/out/"}'
+    )
+    spec = CommandSpec.from_json(stored)
+    assert spec.command_line == "echo hi" and spec.env_vars == {"A": "1"} and spec.stderr_prefix == "oss://b/err/"
+    assert spec.to_json() == stored
+    assert spec.log_urls("job-1", "t", 2) == ("oss://b/out/stdout.job-1.t.2", "oss://b/err/stderr.job-1.t.2")

@@ -1,4 +1,4 @@
-"""Checking the descriptions the server receives and turning them into what it stores and runs.
+"""Job descriptions checked and turned into typed specs: what the server stores and runs.
 
 Errors are ApiErrors with the documented codes: ``Missing<Param>``/``Invalid<Param>`` (400),
 ``BadDAG`` (400) for a cyclic DAG.
@@ -7,7 +7,7 @@ Errors are ApiErrors with the documented codes: ``Missing<Param>``/``Invalid<Par
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..constants import DEFAULT_BUCKET
 from ..errors import ApiError, invalid, missing
@@ -24,52 +24,91 @@ from .fields import (
     text,
     valid_name,
 )
+from .jsontext import dumps, loads
 
-__all__ = ["ParsedTask", "ParsedJob", "parse_job", "DEFAULT_LOG_PATH"]
+__all__ = ["CommandSpec", "TaskSpec", "JobSpec", "parse_job", "DEFAULT_LOG_PATH"]
 
 DEFAULT_LOG_PATH = "oss://%s/logs/" % DEFAULT_BUCKET
 MAX_INSTANCES = 10000
 
 
-@dataclass
-class ParsedTask:
-    """A task as stored: how to run its instances and what it waits for."""
+#: CommandSpec field -> its key in the stored JSON (the keys of the first stored version).
+_STORED_KEYS = (
+    ("command_line", "CommandLine"),
+    ("env_vars", "EnvVars"),
+    ("stdout_prefix", "StdoutPrefix"),
+    ("stderr_prefix", "StderrPrefix"),
+    ("package_path", "PackagePath"),
+    ("docker_image", "DockerImage"),
+    ("input_mapping", "InputMapping"),
+    ("output_mapping", "OutputMapping"),
+)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """How each instance of a task runs and where its output goes; stored as the task's JSON
+    ``spec`` through ``to_json`` / ``from_json``."""
+
+    command_line: str
+    env_vars: Dict[str, str]
+    stdout_prefix: str  # an oss:// prefix: the log object is <prefix>stdout.<job>.<task>.<instance>
+    stderr_prefix: str
+    package_path: str = ""  # an oss:// tar.gz unpacked in the working directory first
+    docker_image: str = ""
+    input_mapping: Dict[str, str] = field(default_factory=dict)  # oss url -> local path
+    output_mapping: Dict[str, str] = field(default_factory=dict)  # local path -> oss url
+
+    def to_json(self) -> str:
+        return dumps({key: getattr(self, name) for name, key in _STORED_KEYS})
+
+    @classmethod
+    def from_json(cls, text: str) -> "CommandSpec":
+        stored = loads(text)
+        return cls(**{name: stored[key] for name, key in _STORED_KEYS})
+
+    def log_urls(self, job_id: str, task: str, instance: int) -> Tuple[str, str]:
+        """The stdout and stderr objects of an instance."""
+        suffix = "%s.%s.%d" % (job_id, task, instance)
+        return self.stdout_prefix + "stdout." + suffix, self.stderr_prefix + "stderr." + suffix
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A checked task: its command, the tasks it waits for, where and how often it runs."""
 
     name: str
-    spec: Dict[str, Any]
+    command: CommandSpec
     upstream: List[str]
-    cluster_id: Optional[str]
+    cluster_id: Optional[str]  # None: an AutoCluster of its own
     instance_count: int
     max_retry: int
     timeout: float
 
 
-@dataclass
-class ParsedJob:
+@dataclass(frozen=True)
+class JobSpec:
+    """A checked job (DAG or App) and the description it was created with."""
+
     name: str
     type: str
     priority: int
     fail_on_instance_fail: bool
     auto_release: bool
     description: Dict[str, Any]
-    tasks: List[ParsedTask] = field(default_factory=list)
+    tasks: List[TaskSpec]
 
+    @property
+    def summary(self) -> str:
+        """The job's Description text."""
+        return str(self.description.get("Description") or "")
 
-# -- jobs ----------------------------------------------------------------------------------------
-
-
-def _job_header(body: Dict[str, Any], job_type: str) -> ParsedJob:
-    name = text(body, "Name")
-    if not name.strip():
-        raise missing("Name")
-    return ParsedJob(
-        name=name,
-        type=job_type,
-        priority=integer(body, "Priority", 0, 0, 1000),
-        fail_on_instance_fail=flag(body, "JobFailOnInstanceFail", True),
-        auto_release=flag(body, "AutoRelease", False),
-        description=body,
-    )
+    @property
+    def topic(self) -> Dict[str, Any]:
+        """The notification Topic (empty when the job names none)."""
+        notification = self.description.get("Notification")
+        topic = notification.get("Topic") if isinstance(notification, dict) else None
+        return topic if isinstance(topic, dict) and topic.get("Name") else {}
 
 
 def job_type(body: Dict[str, Any]) -> str:
@@ -87,21 +126,26 @@ def parse_job(
     store: UrlChecker,
     cluster_exists: Callable[[str], bool],
     app_lookup: Callable[[str], Optional[Dict[str, Any]]],
-) -> ParsedJob:
+) -> JobSpec:
     """A checked job (DAG or App) ready to be stored."""
     body = json_object(body, "job")
     kind = job_type(body)
-    job = _job_header(body, kind)
+    name = text(body, "Name")
+    if not name.strip():
+        raise missing("Name")
+    priority = integer(body, "Priority", 0, 0, 1000)
+    fail_on_instance_fail = flag(body, "JobFailOnInstanceFail", True)
+    auto_release = flag(body, "AutoRelease", False)
     if kind == "App":
-        job.tasks = [_app_task(body, store, app_lookup)]
+        tasks = [_app_task(body, store, app_lookup)]
     else:
-        job.tasks = _dag_tasks(body, store, cluster_exists)
-    return job
+        tasks = _dag_tasks(body, store, cluster_exists)
+    return JobSpec(name, kind, priority, fail_on_instance_fail, auto_release, body, tasks)
 
 
 def _dag_tasks(
     body: Dict[str, Any], store: UrlChecker, cluster_exists: Callable[[str], bool]
-) -> List[ParsedTask]:
+) -> List[TaskSpec]:
     dag = body.get("DAG")
     if not isinstance(dag, dict):
         raise missing("DAG", "a DAG job needs a DAG object")
@@ -151,7 +195,7 @@ def _check_acyclic(before: Dict[str, List[str]]) -> None:
 
 def _dag_task(
     name: str, desc: Any, before: List[str], store: UrlChecker, cluster_exists: Callable[[str], bool]
-) -> ParsedTask:
+) -> TaskSpec:
     if not isinstance(desc, dict):
         raise invalid("TaskDescription", "task %s must be an object" % name)
     params = desc.get("Parameters")
@@ -164,19 +208,19 @@ def _dag_task(
     if not line.strip():
         raise missing("CommandLine", "task %s has no Command.CommandLine" % name)
     docker = as_dict(command.get("Docker"))
-    spec = {
-        "CommandLine": line,
-        "PackagePath": _package(store, text(command, "PackagePath", "") or ""),
-        "EnvVars": env_vars(mapping(command, "EnvVars"), "EnvVars"),
-        "DockerImage": text(docker, "Image", "") or "",
-        "StdoutPrefix": _log_prefix(store, params, "StdoutRedirectPath"),
-        "StderrPrefix": _log_prefix(store, params, "StderrRedirectPath"),
-        "InputMapping": _input_mapping(store, mapping(desc, "InputMapping")),
-        "OutputMapping": _output_mapping(store, mapping(desc, "OutputMapping")),
-    }
-    return ParsedTask(
+    command_spec = CommandSpec(
+        command_line=line,
+        package_path=_package(store, text(command, "PackagePath", "") or ""),
+        env_vars=env_vars(mapping(command, "EnvVars"), "EnvVars"),
+        docker_image=text(docker, "Image", "") or "",
+        stdout_prefix=_log_prefix(store, params, "StdoutRedirectPath"),
+        stderr_prefix=_log_prefix(store, params, "StderrRedirectPath"),
+        input_mapping=_input_mapping(store, mapping(desc, "InputMapping")),
+        output_mapping=_output_mapping(store, mapping(desc, "OutputMapping")),
+    )
+    return TaskSpec(
         name=name,
-        spec=spec,
+        command=command_spec,
         upstream=before,
         cluster_id=_cluster_of(name, desc, cluster_exists),
         instance_count=integer(desc, "InstanceCount", 1, 1, MAX_INSTANCES),
@@ -243,7 +287,7 @@ def _config_value(config: Dict[str, Any], key: str, default: Any) -> Any:
 
 def _app_task(
     body: Dict[str, Any], store: UrlChecker, app_lookup: Callable[[str], Optional[Dict[str, Any]]]
-) -> ParsedTask:
+) -> TaskSpec:
     app = body.get("App")
     if not isinstance(app, dict):
         raise missing("App", "an App job needs an App object")
@@ -259,19 +303,16 @@ def _app_task(
     env.update(_parameters(found, "InputParameters", mapping(app, "Inputs", "Inputs"), "Inputs"))
     env.update(_parameters(found, "OutputParameters", mapping(app, "Outputs", "Outputs"), "Outputs"))
     docker = as_dict(found.get("Docker"))
-    spec = {
-        "CommandLine": found["CommandLine"],
-        "PackagePath": "",
-        "EnvVars": env,
-        "DockerImage": docker.get("Image") or "",
-        "StdoutPrefix": _log_prefix(store, {"P": logging.get("StdoutPath") or ""}, "P"),
-        "StderrPrefix": _log_prefix(store, {"P": logging.get("StderrPath") or ""}, "P"),
-        "InputMapping": {},
-        "OutputMapping": {},
-    }
-    return ParsedTask(
+    command_spec = CommandSpec(
+        command_line=found["CommandLine"],
+        env_vars=env,
+        docker_image=docker.get("Image") or "",
+        stdout_prefix=_log_prefix(store, {"P": logging.get("StdoutPath") or ""}, "P"),
+        stderr_prefix=_log_prefix(store, {"P": logging.get("StderrPath") or ""}, "P"),
+    )
+    return TaskSpec(
         name=found["Name"],
-        spec=spec,
+        command=command_spec,
         upstream=[],
         cluster_id=None,
         instance_count=integer(config, "InstanceCount", 1, 1, MAX_INSTANCES),

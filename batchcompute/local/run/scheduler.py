@@ -3,7 +3,7 @@
 One thread dispatches: Waiting instances of runnable tasks (DAG order), highest job Priority
 first, then oldest, within the global ``workers`` cap and, for a cluster, one instance per VM
 (the sum of its groups' DesiredVMCount). Results come back on executor threads and are recorded
-by ``lifecycle``. At start, attempts that were running when a previous server process died are
+through ``state.jobs``. At start, attempts that were running when a previous server process died are
 ended (retried or failed per MaxRetryCount) and their leftover processes killed.
 """
 
@@ -15,14 +15,13 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from ..model.attempts import Key
 from ..model.clusters import input_mapping, instance_env
-from ..model.jsontext import loads
-from ..state import clusters as cluster_state
-from ..state import jobs as lifecycle
-from ..state.store import Connection, Row, Store, savepoint
+from ..state import clusters, jobs
+from ..state.jobs import Candidate
+from ..state.store import Connection, Store, savepoint
 from .executor import STOPPED_CODE, Execution, Executor, InstanceRun, RunResult
 from .local import kill_process_group, process_start_token
 
@@ -159,17 +158,17 @@ class Scheduler:
             free = self.workers - len(self._slots)
             if free > 0 and not self._closing:
                 busy = {slot.worker_id for slot in self._slots.values()}
-                clusters: Dict[str, Any] = {}
-                full = self._full_clusters(conn, clusters, busy)
+                known: Dict[str, Optional[_Cluster]] = {}
+                full = self._full_clusters(conn, known, busy)
                 try:
-                    for row in lifecycle.candidates(conn, free + SPARE_CANDIDATES, full):
-                        key: Key = (row["job_id"], row["task"], row["iid"])
-                        place = None if key in self._slots else self._place(conn, row, clusters, busy)
+                    for candidate in jobs.candidates(conn, free + SPARE_CANDIDATES, full):
+                        key = candidate.key
+                        place = None if key in self._slots else self._place(conn, candidate, known, busy)
                         if place is None:
                             continue
-                        run = self._run(key, row, place)
-                        run_seq = lifecycle.claim(conn, row, place.worker_id, place.ip, time.time())
-                        slot = _Slot(run_seq, place.worker_id, row["cluster_id"])
+                        run = self._run(candidate, place)
+                        run_seq = jobs.claim(conn, candidate, place.worker_id, place.ip, time.time())
+                        slot = _Slot(run_seq, place.worker_id, candidate.cluster_id)
                         self._slots[key] = slot
                         busy.add(place.worker_id)
                         launches.append((key, slot, run))
@@ -182,24 +181,26 @@ class Scheduler:
                     raise
         return launches
 
-    def _full_clusters(self, conn: Connection, clusters: Dict[str, Any], busy: Set[str]) -> List[str]:
+    def _full_clusters(
+        self, conn: Connection, known: Dict[str, Optional[_Cluster]], busy: Set[str]
+    ) -> List[str]:
         """Clusters whose every VM runs an instance now."""
         used = {slot.cluster_id for slot in self._slots.values() if slot.cluster_id}
         full = []
         for cluster_id in used:
-            clusters[cluster_id] = info = _cluster_info(conn, cluster_id)
-            if info is None or all(vm_id in busy for vm_id, _ in info[0]):
+            known[cluster_id] = info = _cluster(conn, cluster_id)
+            if info is None or all(vm_id in busy for vm_id, _ in info.vms):
                 full.append(cluster_id)
         return full
 
     def _place(
-        self, conn: Connection, row: Row, clusters: Dict[str, Any], busy: Set[str]
+        self, conn: Connection, candidate: Candidate, known: Dict[str, Optional[_Cluster]], busy: Set[str]
     ) -> Optional[_Placement]:
         """Where the instance runs: a free VM of its cluster (None when all are busy) or its own
         AutoCluster worker."""
-        cluster_id = row["cluster_id"]
+        cluster_id = candidate.cluster_id
         if cluster_id is None:
-            job_id, task, iid = row["job_id"], row["task"], row["iid"]
+            job_id, task, iid = candidate.key
             return _Placement(
                 "cls-auto-" + job_id[4:].lower(),
                 "i-auto-%s-%s-%d" % (job_id[4:].lower(), task, iid),
@@ -207,21 +208,20 @@ class Scheduler:
                 {},
                 {},
             )
-        if cluster_id not in clusters:
-            clusters[cluster_id] = _cluster_info(conn, cluster_id)
-        info = clusters[cluster_id]
+        if cluster_id not in known:
+            known[cluster_id] = _cluster(conn, cluster_id)
+        info = known[cluster_id]
         if info is None:
             return None
-        vms, env, mapping = info
-        for vm_id, ip in vms:
+        for vm_id, ip in info.vms:
             if vm_id not in busy:
-                return _Placement(cluster_id, vm_id, ip, env, mapping)
+                return _Placement(cluster_id, vm_id, ip, info.env, info.input_mapping)
         return None
 
-    def _run(self, key: Key, row: Row, place: _Placement) -> InstanceRun:
-        spec = loads(row["spec"])
+    def _run(self, candidate: Candidate, place: _Placement) -> InstanceRun:
+        key, command = candidate.key, candidate.command
         env = dict(place.env)
-        env.update(spec["EnvVars"])
+        env.update(command.env_vars)
         env.update(self.env)
         env.update(
             {
@@ -233,18 +233,18 @@ class Scheduler:
             }
         )
         inputs = dict(place.input_mapping)
-        inputs.update(spec["InputMapping"])
+        inputs.update(command.input_mapping)
         return InstanceRun(
             key=key,
-            command_line=spec["CommandLine"],
+            command_line=command.command_line,
             env=env,
-            stdout_url=row["stdout_path"],
-            stderr_url=row["stderr_path"],
-            timeout=row["timeout"],
-            package_path=spec["PackagePath"],
-            docker_image=spec["DockerImage"],
+            stdout_url=candidate.stdout_url,
+            stderr_url=candidate.stderr_url,
+            timeout=candidate.timeout,
+            package_path=command.package_path,
+            docker_image=command.docker_image,
             input_mapping=inputs,
-            output_mapping=spec["OutputMapping"],
+            output_mapping=command.output_mapping,
         )
 
     def _launch(self, key: Key, slot: _Slot, run: InstanceRun) -> None:
@@ -260,7 +260,7 @@ class Scheduler:
     def _on_started(self, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:
         try:
             with self.store.transaction() as conn:
-                lifecycle.record_pid(conn, key, run_seq, pid, pid_start)
+                jobs.record_pid(conn, key, run_seq, pid, pid_start)
         except Exception:
             log.exception("recording pid %s of %s failed", pid, key)
 
@@ -274,10 +274,10 @@ class Scheduler:
         try:
             with self.store.transaction() as conn:
                 if shutdown:
-                    lifecycle.requeue(conn, key, run_seq)
+                    jobs.requeue(conn, key, run_seq)
                     kills: List[Key] = []
                 else:
-                    kills = lifecycle.instance_ended(conn, key, run_seq, result, time.time())
+                    kills = jobs.instance_ended(conn, key, run_seq, result, time.time())
                     launches = self._claim_next(conn)
         except Exception:
             log.exception("recording the end of %s failed", key)
@@ -311,26 +311,32 @@ class Scheduler:
     def _recover(self) -> None:
         """End the attempts a dead server process left Running, killing their leftover processes."""
         with self.store.transaction() as conn:
-            rows = lifecycle.running_instances(conn)
+            rows = jobs.running_instances(conn)
             for row in rows:
                 if row["pid"] and row["pid_start"] and process_start_token(row["pid"]) == row["pid_start"]:
                     kill_process_group(row["pid"])
             result = RunResult(None, "ServerRestarted", "the server stopped while the instance was running")
             for row in rows:
-                lifecycle.instance_ended(
+                jobs.instance_ended(
                     conn, (row["job_id"], row["task"], row["iid"]), row["run_seq"], result, time.time()
                 )
         if rows:
             log.info("recovered %d instance(s) left running by a previous server process", len(rows))
 
 
-ClusterInfo = Tuple[List[Tuple[str, str]], Dict[str, str], Dict[str, str]]
+@dataclass
+class _Cluster:
+    """What placing an instance on a cluster needs."""
+
+    vms: List[Tuple[str, str]]  # (id, ip) of its running VMs
+    env: Dict[str, str]
+    input_mapping: Dict[str, str]
 
 
-def _cluster_info(conn: Connection, cluster_id: str) -> Optional[ClusterInfo]:
-    """(VMs as [(id, ip)], cluster EnvVars, cluster InputMapping) or None when the cluster is gone."""
-    row = cluster_state.find_cluster(conn, cluster_id)
+def _cluster(conn: Connection, cluster_id: str) -> Optional[_Cluster]:
+    """None when the cluster is gone."""
+    row = clusters.find_cluster(conn, cluster_id)
     if row is None:
         return None
-    desc = cluster_state.description(row)
-    return cluster_state.running_vms(conn, cluster_id), instance_env(desc), input_mapping(desc)
+    desc = clusters.description(row)
+    return _Cluster(clusters.running_vms(conn, cluster_id), instance_env(desc), input_mapping(desc))

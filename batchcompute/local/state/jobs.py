@@ -8,16 +8,18 @@ An instance's ``run_seq`` names its current attempt: a result for an older attem
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..model.attempts import Key, RunResult
-from ..model.jobs import ParsedJob
+from ..model.jobs import CommandSpec, JobSpec
 from ..model.jsontext import dumps, loads
 from ..model.states import ACTIVE, State
 from .paging import Page, fetch_page
 from .store import Connection, Row
 
 __all__ = [
+    "Candidate",
     "insert_job",
     "find_job",
     "find_task",
@@ -49,11 +51,7 @@ def _job_changed(job_id: str, state: str, detail: str = "") -> None:
     log.info("job %s %s%s", job_id, state, ": " + detail if detail else "")
 
 
-def _log_name(kind: str, job_id: str, task: str, iid: int) -> str:
-    return "%s.%s.%s.%d" % (kind, job_id, task, iid)
-
-
-def insert_job(conn: Connection, job_id: str, job: ParsedJob, now: float) -> None:
+def insert_job(conn: Connection, job_id: str, job: JobSpec, now: float) -> None:
     """Store a new Waiting job with its tasks and instances."""
     conn.execute(
         "INSERT INTO jobs (id, name, type, description, summary, topic, priority, state, "
@@ -64,8 +62,8 @@ def insert_job(conn: Connection, job_id: str, job: ParsedJob, now: float) -> Non
             job.name,
             job.type,
             dumps(job.description),
-            str(job.description.get("Description") or ""),
-            dumps(_topic(job.description)) if _topic(job.description) else "",
+            job.summary,
+            dumps(job.topic) if job.topic else "",
             job.priority,
             State.WAITING,
             int(job.fail_on_instance_fail),
@@ -81,7 +79,7 @@ def insert_job(conn: Connection, job_id: str, job: ParsedJob, now: float) -> Non
             (
                 job_id,
                 task.name,
-                dumps(task.spec),
+                task.command.to_json(),
                 dumps(task.upstream),
                 task.cluster_id,
                 task.instance_count,
@@ -95,14 +93,7 @@ def insert_job(conn: Connection, job_id: str, job: ParsedJob, now: float) -> Non
             "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (
-                    job_id,
-                    task.name,
-                    iid,
-                    State.WAITING,
-                    task.spec["StdoutPrefix"] + _log_name("stdout", job_id, task.name, iid),
-                    task.spec["StderrPrefix"] + _log_name("stderr", job_id, task.name, iid),
-                )
+                (job_id, task.name, iid, State.WAITING, *task.command.log_urls(job_id, task.name, iid))
                 for iid in range(task.instance_count)
             ],
         )
@@ -176,49 +167,83 @@ def set_priority(conn: Connection, job_id: str, priority: int) -> None:
     conn.execute("UPDATE jobs SET priority = ? WHERE id = ?", (priority, job_id))
 
 
-def candidates(conn: Connection, limit: int, full_clusters: Sequence[str] = ()) -> List[Row]:
+@dataclass(frozen=True)
+class Candidate:
+    """A Waiting instance that may start now, with what its attempt needs."""
+
+    key: Key
+    last_run_seq: int
+    cluster_id: Optional[str]  # None: an AutoCluster
+    command_json: str
+    timeout: float
+    stdout_url: str
+    stderr_url: str
+    task_state: str
+    job_state: str
+
+    @property
+    def command(self) -> CommandSpec:
+        """The task's command (decoded on use: most candidates of a pass are not started)."""
+        return CommandSpec.from_json(self.command_json)
+
+
+def _candidate(row: Row, job_state: str) -> Candidate:
+    return Candidate(
+        key=(row["job_id"], row["task"], row["iid"]),
+        last_run_seq=row["run_seq"],
+        cluster_id=row["cluster_id"],
+        command_json=row["spec"],
+        timeout=row["timeout"],
+        stdout_url=row["stdout_path"],
+        stderr_url=row["stderr_path"],
+        task_state=row["task_state"],
+        job_state=job_state,
+    )
+
+
+def candidates(conn: Connection, limit: int, full_clusters: Sequence[str] = ()) -> List[Candidate]:
     """Up to ``limit`` Waiting instances that may start now (none on ``full_clusters``): highest
     job Priority first, then oldest job; within a job by task and instance id."""
     marks = ", ".join("?" * len(full_clusters))
     skip = "AND (t.cluster_id IS NULL OR t.cluster_id NOT IN (%s)) " % marks if full_clusters else ""
     sql = (
         "SELECT i.job_id, i.task, i.iid, i.run_seq, i.stdout_path, i.stderr_path, t.cluster_id, t.spec, "
-        "t.timeout, t.state AS task_state, ? AS job_state "
+        "t.timeout, t.state AS task_state "
         "FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task "
         "WHERE i.job_id = ? AND i.state = ? AND t.runnable = 1 AND t.state IN (?, ?) "
         + skip
         + "ORDER BY i.task, i.iid LIMIT ?"
     )
-    found: List[Row] = []
+    found: List[Candidate] = []
     jobs = conn.execute(
         "SELECT id, state FROM jobs WHERE state IN (?, ?) ORDER BY priority DESC, seq", ACTIVE
     )
     for job_id, job_state in jobs.fetchall():
-        args = (job_state, job_id, State.WAITING, *ACTIVE, *full_clusters, limit - len(found))
-        found += conn.execute(sql, args).fetchall()
+        args = (job_id, State.WAITING, *ACTIVE, *full_clusters, limit - len(found))
+        found += [_candidate(row, job_state) for row in conn.execute(sql, args)]
         if len(found) >= limit:
             break
     return found
 
 
-def claim(conn: Connection, candidate: Row, worker_id: str, node_ip: str, now: float) -> int:
+def claim(conn: Connection, candidate: Candidate, worker_id: str, node_ip: str, now: float) -> int:
     """Mark a Waiting instance of ``candidates`` (and its task and job) Running; return the
     attempt's run_seq."""
-    job_id, task, iid = candidate["job_id"], candidate["task"], candidate["iid"]
-    run_seq = candidate["run_seq"] + 1
+    job_id, task, iid = candidate.key
+    run_seq = candidate.last_run_seq + 1
     conn.execute(
         "UPDATE instances SET state = ?, run_seq = ?, start_time = ?, end_time = NULL, "
         "exit_code = NULL, error_code = '', error_message = '', worker_id = ?, node_ip = ?, pid = NULL, "
         "pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
         (State.RUNNING, run_seq, now, worker_id, node_ip, job_id, task, iid),
     )
-    if candidate["task_state"] == State.WAITING:
+    if candidate.task_state == State.WAITING:
         conn.execute(
             "UPDATE tasks SET state = ?, start_time = COALESCE(start_time, ?) "
             "WHERE job_id = ? AND name = ? AND state = ?",
             (State.RUNNING, now, job_id, task, State.WAITING),
         )
-    if candidate["job_state"] == State.WAITING:
+    if candidate.job_state == State.WAITING:
         started = conn.execute(
             "UPDATE jobs SET state = ?, start_time = COALESCE(start_time, ?) WHERE id = ? AND state = ?",
             (State.RUNNING, now, job_id, State.WAITING),
@@ -417,13 +442,6 @@ def running_instances(conn: Connection) -> List[Row]:
     return conn.execute(
         "SELECT job_id, task, iid, run_seq, pid, pid_start FROM instances WHERE state = ?", (State.RUNNING,)
     ).fetchall()
-
-
-def _topic(description: Dict[str, Any]) -> Dict[str, Any]:
-    """The notification Topic of a job description (empty when it names none)."""
-    notification = description.get("Notification")
-    topic = notification.get("Topic") if isinstance(notification, dict) else None
-    return topic if isinstance(topic, dict) and topic.get("Name") else {}
 
 
 def _notify(conn: Connection, job_id: str, event: str) -> None:
