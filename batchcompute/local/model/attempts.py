@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-__all__ = ["Key", "RunResult"]
+__all__ = ["Key", "RunResult", "RecordedAttempt"]
 
 #: An instance: (job id, task name, instance id).
 Key = Tuple[str, str, int]
@@ -22,3 +22,16 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return self.exit_code == 0 and not self.error_code
+
+
+@dataclass(frozen=True)
+class RecordedAttempt:
+    """What the store records about an attempt that is Running: at start-up, one that a previous
+    server process left behind when it died."""
+
+    key: Key
+    run_seq: int
+    worker_id: str  # the cluster VM (or AutoCluster worker) it occupies
+    cluster_id: Optional[str]  # None: an AutoCluster
+    pid: Optional[int]  # as reported through on_started (None: never reported)
+    pid_start: Optional[str]

@@ -16,10 +16,21 @@ import tarfile
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..constants import ACCESS_KEYS_ENV
-from .executor import STOPPED_CODE, Done, Execution, Executor, InstanceRun, RunResult, Started
+from ..model.attempts import Key
+from .executor import (
+    STOPPED_CODE,
+    Done,
+    Execution,
+    Executor,
+    InstanceRun,
+    RecordedAttempt,
+    RunResult,
+    Started,
+    server_restarted,
+)
 from .objects import ObjectStore, OssPathError
 from .threads import ThreadPool, Watchdog
 from .workdirs import WorkDirs
@@ -100,6 +111,14 @@ class LocalProcessExecutor(Executor):
         execution = LocalExecution()
         self._threads.submit(self._run, run, execution, on_started, on_done)
         return execution
+
+    def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
+        """Kill the process group of each attempt whose recorded process still runs (the same pid
+        and start time: not a new process that reuses the pid); all ended with the restart."""
+        for attempt in attempts:
+            if attempt.pid and attempt.pid_start and process_start_token(attempt.pid) == attempt.pid_start:
+                kill_process_group(attempt.pid)
+        return {attempt.key: server_restarted() for attempt in attempts}
 
     def _run(self, run: InstanceRun, execution: LocalExecution, on_started: Started, on_done: Done) -> None:
         try:

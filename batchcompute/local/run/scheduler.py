@@ -3,8 +3,8 @@
 One thread dispatches: Waiting instances of runnable tasks (DAG order), highest job Priority
 first, then oldest, within the global ``workers`` cap and, for a cluster, one instance per VM
 (the sum of its groups' DesiredVMCount). Results come back on executor threads and are recorded
-through ``state.jobs``. At start, attempts that were running when a previous server process died are
-ended (retried or failed per MaxRetryCount) and their leftover processes killed.
+through ``state.jobs``. At start, the executor recovers the attempts that were running when a
+previous server process died: it ends them (then retried or failed per MaxRetryCount) or adopts them.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from ..model.clusters import input_mapping, instance_env
 from ..state import clusters, jobs
 from ..state.jobs import Candidate
 from ..state.store import Connection, Store, savepoint
-from .executor import STOPPED_CODE, Execution, Executor, InstanceRun, RunResult
-from .local import kill_process_group, process_start_token
+from .executor import STOPPED_CODE, Execution, Executor, InstanceRun, RecordedAttempt, RunResult
 
 __all__ = ["Scheduler"]
 
@@ -101,7 +100,7 @@ class Scheduler:
                     continue
                 slot.kill_requested = True
                 if slot.execution is not None:
-                    slot.execution.kill()
+                    self.executor.stop(slot.execution)
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop dispatching, kill running attempts and requeue them (they run again at restart)."""
@@ -309,19 +308,31 @@ class Scheduler:
         return launches
 
     def _recover(self) -> None:
-        """End the attempts a dead server process left Running, killing their leftover processes."""
+        """Hand the attempts a dead server process left Running to the executor; record the end of
+        those it ended, and hold a slot for those it adopted."""
+        with self.store.read() as conn:
+            attempts = jobs.running_attempts(conn)
+        if not attempts:
+            return
+        ended = self.executor.recover(attempts)
         with self.store.transaction() as conn:
-            rows = jobs.running_instances(conn)
-            for row in rows:
-                if row["pid"] and row["pid_start"] and process_start_token(row["pid"]) == row["pid_start"]:
-                    kill_process_group(row["pid"])
-            result = RunResult(None, "ServerRestarted", "the server stopped while the instance was running")
-            for row in rows:
-                jobs.instance_ended(
-                    conn, (row["job_id"], row["task"], row["iid"]), row["run_seq"], result, time.time()
-                )
-        if rows:
-            log.info("recovered %d instance(s) left running by a previous server process", len(rows))
+            for attempt in attempts:
+                if attempt.key in ended:
+                    jobs.instance_ended(conn, attempt.key, attempt.run_seq, ended[attempt.key], time.time())
+        for attempt in attempts:
+            if attempt.key not in ended:
+                self._adopt(attempt)
+        log.info(
+            "recovered %d instance(s) left running by a previous server process (%d adopted)",
+            len(attempts),
+            len(attempts) - len(ended),
+        )
+
+    def _adopt(self, attempt: RecordedAttempt) -> None:
+        slot = _Slot(attempt.run_seq, attempt.worker_id, attempt.cluster_id)
+        with self._lock:  # (an end reported at once waits until the handle is stored)
+            self._slots[attempt.key] = slot
+            slot.execution = self.executor.adopt(attempt, partial(self._on_done, attempt.key, attempt.run_seq))
 
 
 @dataclass

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ..model.attempts import Key, RunResult
+from ..model.attempts import Key, RecordedAttempt, RunResult
 from ..model.jobs import CommandSpec, JobSpec
 from ..model.jsontext import dumps, loads
 from ..model.states import ACTIVE, State
@@ -39,7 +39,7 @@ __all__ = [
     "stop_job",
     "start_job",
     "delete_job",
-    "running_instances",
+    "running_attempts",
     "candidates",
 ]
 
@@ -437,11 +437,24 @@ def delete_job(conn: Connection, job_id: str) -> None:
     conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
 
-def running_instances(conn: Connection) -> List[Row]:
-    """Instances recorded as Running (after a restart: attempts of a process that died)."""
-    return conn.execute(
-        "SELECT job_id, task, iid, run_seq, pid, pid_start FROM instances WHERE state = ?", (State.RUNNING,)
-    ).fetchall()
+def running_attempts(conn: Connection) -> List[RecordedAttempt]:
+    """The attempts recorded as Running (at start-up: those of a server process that died)."""
+    rows = conn.execute(
+        "SELECT i.job_id, i.task, i.iid, i.run_seq, i.worker_id, i.pid, i.pid_start, t.cluster_id "
+        "FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task WHERE i.state = ?",
+        (State.RUNNING,),
+    )
+    return [
+        RecordedAttempt(
+            (row["job_id"], row["task"], row["iid"]),
+            row["run_seq"],
+            row["worker_id"],
+            row["cluster_id"],
+            row["pid"],
+            row["pid_start"],
+        )
+        for row in rows
+    ]
 
 
 def _notify(conn: Connection, job_id: str, event: str) -> None:
