@@ -250,8 +250,10 @@ def _package(store: UrlChecker, path: str) -> str:
     return object_url(store, path, "PackagePath") if path else ""
 
 
-def _log_prefix(store: UrlChecker, params: Dict[str, Any], key: str) -> str:
-    prefix = text(params, key, "") or DEFAULT_LOG_PATH
+def _log_prefix(store: UrlChecker, section: Dict[str, Any], key: str) -> str:
+    """Where log objects go: the oss:// prefix ``section[key]`` (left out or blank: DEFAULT_LOG_PATH);
+    a bad one is ``Invalid<key>``."""
+    prefix = text(section, key, "") or DEFAULT_LOG_PATH
     object_url(store, prefix + "stdout.job.task.0", key)
     return prefix
 
@@ -307,8 +309,8 @@ def _app_task(
         command_line=found["CommandLine"],
         env_vars=env,
         docker_image=docker.get("Image") or "",
-        stdout_prefix=_log_prefix(store, {"P": logging.get("StdoutPath") or ""}, "P"),
-        stderr_prefix=_log_prefix(store, {"P": logging.get("StderrPath") or ""}, "P"),
+        stdout_prefix=_log_prefix(store, {"StdoutPath": logging.get("StdoutPath") or ""}, "StdoutPath"),
+        stderr_prefix=_log_prefix(store, {"StderrPath": logging.get("StderrPath") or ""}, "StderrPath"),
     )
     return TaskSpec(
         name=found["Name"],
