@@ -30,6 +30,9 @@ __all__ = ["CommandSpec", "TaskSpec", "JobSpec", "parse_job", "DEFAULT_LOG_PATH"
 
 DEFAULT_LOG_PATH = "oss://%s/logs/" % DEFAULT_BUCKET
 MAX_INSTANCES = 10000
+#: An AutoCluster that sets none of these is empty: beside a ClusterId it does not count (the
+#: official SDK sends such a one when a tool sets ``task["AutoCluster"] = {}``).
+AUTO_CLUSTER_KEYS = ("ImageId", "ECSImageId", "InstanceType")
 
 
 #: CommandSpec field -> its key in the stored JSON (the keys of the first stored version).
@@ -229,9 +232,21 @@ def _dag_task(
     )
 
 
+def _blank(value: Any) -> bool:
+    """None, or a string of nothing but white space."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _is_empty_auto_cluster(auto: Any) -> bool:
+    return isinstance(auto, dict) and all(_blank(auto.get(key)) for key in AUTO_CLUSTER_KEYS)
+
+
 def _cluster_of(name: str, desc: Dict[str, Any], cluster_exists: Callable[[str], bool]) -> Optional[str]:
+    """The task's ClusterId; None for an AutoCluster."""
     cluster = desc.get("ClusterId") or None
     auto = desc.get("AutoCluster") or None
+    if cluster and _is_empty_auto_cluster(auto):
+        auto = None
     if cluster and auto:
         raise invalid("ClusterId", "task %s sets both ClusterId and AutoCluster; set exactly one" % name)
     if not cluster and not auto:
