@@ -95,8 +95,11 @@ def get_job(ctx: Context, req: ApiRequest) -> ApiResponse:
 
 
 def get_job_description(ctx: Context, req: ApiRequest) -> ApiResponse:
+    """The description the job was created with, completed with the service's defaults."""
     with ctx.store.read() as conn:
-        return ApiResponse(200, jobs.description(_job(conn, req.params["job"])))
+        job = _job(conn, req.params["job"])
+        app_task = jobs.first_task(conn, job["id"]) if job["type"] == "App" else None
+        return ApiResponse(200, render.job_description(job, app_task))
 
 
 def list_jobs(ctx: Context, req: ApiRequest) -> ApiResponse:

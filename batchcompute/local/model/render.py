@@ -11,10 +11,23 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 from ..constants import OWNER_ID
 from ..ids import format_time
 from .images import SYSTEM
+from .job_description import completed_app_job, completed_dag_job
 from .jsontext import loads
 from .states import FINAL, State
 
-__all__ = ["job", "task", "instance", "sync_instance", "cluster", "vm", "image", "app", "revisions", "metrics"]
+__all__ = [
+    "job",
+    "job_description",
+    "task",
+    "instance",
+    "sync_instance",
+    "cluster",
+    "vm",
+    "image",
+    "app",
+    "revisions",
+    "metrics",
+]
 
 Row = Mapping[str, Any]
 
@@ -40,6 +53,15 @@ def job(row: Row, task_counts: Mapping[str, int], instance_counts: Mapping[str, 
         "TaskMetrics": metrics(task_counts),
         "InstanceMetrics": metrics(instance_counts),
     }
+
+
+def job_description(job: Row, app_task: Optional[Row]) -> Dict[str, Any]:
+    """The description a job was created with, completed with the service's defaults; an App job's
+    Config with what its task (``app_task``) runs with."""
+    desc = loads(job["description"])
+    if job["type"] == "App" and app_task is not None:
+        return completed_app_job(desc, app_task["instance_count"], app_task["max_retry"], app_task["timeout"])
+    return completed_dag_job(desc)
 
 
 def task(row: Row, instance_counts: Mapping[str, int]) -> Dict[str, Any]:

@@ -24,8 +24,8 @@ __all__ = [
     "find_job",
     "find_task",
     "find_instance",
+    "first_task",
     "first_instance",
-    "description",
     "list_jobs",
     "list_tasks",
     "list_instances",
@@ -112,16 +112,16 @@ def find_instance(conn: Connection, key: Key) -> Optional[Row]:
     return conn.execute("SELECT * FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key).fetchone()
 
 
+def first_task(conn: Connection, job_id: str) -> Optional[Row]:
+    """The job's first task by name (an App job's only one)."""
+    return conn.execute("SELECT * FROM tasks WHERE job_id = ? ORDER BY name LIMIT 1", (job_id,)).fetchone()
+
+
 def first_instance(conn: Connection, job_id: str) -> Optional[Row]:
     """The job's first instance by task name and instance id."""
     return conn.execute(
         "SELECT * FROM instances WHERE job_id = ? ORDER BY task, iid LIMIT 1", (job_id,)
     ).fetchone()
-
-
-def description(job: Row) -> Dict[str, Any]:
-    """The description a job row was created with."""
-    return loads(job["description"])
 
 
 def list_jobs(
