@@ -1,8 +1,9 @@
-"""State changes of jobs, tasks and instances, each made inside a store transaction.
+"""Jobs, their tasks and instances: their rows, and every change of their states.
 
-Waiting -> Running -> Finished | Failed | Stopped for all three. Functions that end running
-instances of other tasks return their keys, for the scheduler to kill the processes after commit.
-An instance's ``run_seq`` names its current attempt: a result for an older attempt is ignored.
+Waiting -> Running -> Finished | Failed | Stopped for all three; each change is made inside a
+store transaction and logged. Functions that end running instances of other tasks return their
+keys, for the scheduler to kill the attempts after commit. An instance's ``run_seq`` names its
+current attempt: a result for an older attempt is ignored.
 """
 
 from __future__ import annotations
