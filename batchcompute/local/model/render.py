@@ -30,11 +30,13 @@ __all__ = [
 ]
 
 Row = Mapping[str, Any]
+#: (state, its metric's key), computed once: every job and task answer has two metrics.
+_METRIC_KEYS = tuple((state.value, state.value + "Count") for state in State)
 
 
 def metrics(counts: Mapping[str, int]) -> Dict[str, int]:
     """``{WaitingCount, RunningCount, FinishedCount, FailedCount, StoppedCount}`` of state counts."""
-    return {state + "Count": counts.get(state, 0) for state in State}
+    return {key: counts.get(state, 0) for state, key in _METRIC_KEYS}
 
 
 def job(row: Row, task_counts: Mapping[str, int], instance_counts: Mapping[str, int]) -> Dict[str, Any]:
