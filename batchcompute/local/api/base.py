@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, Optional
 
 from ..constants import MAX_ITEM_COUNT
 from ..errors import ApiError, invalid
-from ..model.states import State
+from ..model.states import STATES
 from ..run.objects import ObjectStore
 from ..run.scheduler import Scheduler
 from ..state.paging import Page
@@ -101,11 +101,11 @@ def page_request(ctx: Context, query: Dict[str, str], text_marker: bool = False)
     return Page(_page_size(ctx, query), marker if text_marker else _int_marker(marker))
 
 
-def state_filter(query: Dict[str, str]) -> Optional[State]:
-    text = (query.get("State") or "").strip()
-    if not text:
+def state_filter(query: Dict[str, str]) -> Optional[str]:
+    """The State a list is filtered by (None: any)."""
+    state = (query.get("State") or "").strip()
+    if not state:
         return None
-    try:
-        return State(text)
-    except ValueError:
-        raise invalid("State", "State must be one of %s" % ", ".join(State)) from None
+    if state not in STATES:
+        raise invalid("State", "State must be one of %s" % ", ".join(STATES))
+    return state

@@ -35,7 +35,8 @@ MAX_INSTANCES = 10000
 AUTO_CLUSTER_KEYS = ("ImageId", "ECSImageId", "InstanceType")
 
 
-#: CommandSpec field -> its key in the stored JSON (the keys of the first stored version).
+#: CommandSpec fields in their order, with their keys in the stored JSON (those of the first
+#: stored version).
 _STORED_KEYS = (
     ("command_line", "CommandLine"),
     ("env_vars", "EnvVars"),
@@ -48,7 +49,7 @@ _STORED_KEYS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: one is decoded for every attempt, and a frozen one takes twice as long
 class CommandSpec:
     """How each instance of a task runs and where its output goes; stored as the task's JSON
     ``spec`` through ``to_json`` / ``from_json``."""
@@ -68,7 +69,7 @@ class CommandSpec:
     @classmethod
     def from_json(cls, text: str) -> "CommandSpec":
         stored = loads(text)
-        return cls(**{name: stored[key] for name, key in _STORED_KEYS})
+        return cls(*[stored[key] for _, key in _STORED_KEYS])
 
     def log_urls(self, job_id: str, task: str, instance: int) -> Tuple[str, str]:
         """The stdout and stderr objects of an instance."""

@@ -13,7 +13,7 @@ from ..ids import format_time
 from .images import SYSTEM
 from .job_description import completed_app_job, completed_dag_job
 from .jsontext import loads
-from .states import FINAL, State
+from .states import FINAL, STATES, State
 
 __all__ = [
     "job",
@@ -31,7 +31,7 @@ __all__ = [
 
 Row = Mapping[str, Any]
 #: (state, its metric's key), computed once: every job and task answer has two metrics.
-_METRIC_KEYS = tuple((state.value, state.value + "Count") for state in State)
+_METRIC_KEYS = tuple((state, state + "Count") for state in STATES)
 
 
 def metrics(counts: Mapping[str, int]) -> Dict[str, int]:

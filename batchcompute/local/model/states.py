@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
-__all__ = ["State", "ACTIVE", "FINAL", "CLUSTER_ACTIVE", "VM_RUNNING"]
+__all__ = ["State", "STATES", "ACTIVE", "FINAL", "CLUSTER_ACTIVE", "VM_RUNNING"]
 
 
-class State(str, Enum):
+class State:
     """Of a job, a task or an instance: Waiting -> Running -> Finished | Failed | Stopped.
 
-    A member is its name as a string (in SQL parameters, JSON and comparisons with stored rows).
+    Plain strings, as they are stored, compared and answered (an Enum member would cost a slow
+    adaptation in every SQL parameter).
     """
 
     WAITING = "Waiting"
@@ -19,10 +18,9 @@ class State(str, Enum):
     FAILED = "Failed"
     STOPPED = "Stopped"
 
-    def __str__(self) -> str:
-        return self.value
 
-
+#: Every state, in the order of the metrics of an answer.
+STATES = (State.WAITING, State.RUNNING, State.FINISHED, State.FAILED, State.STOPPED)
 #: Not ended yet.
 ACTIVE = (State.WAITING, State.RUNNING)
 #: Ended: such a job may be deleted.

@@ -9,8 +9,7 @@ current attempt: a result for an older attempt is ignored.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from ..model.attempts import Key, RecordedAttempt, RunResult
 from ..model.jobs import CommandSpec, JobSpec
@@ -126,7 +125,7 @@ def first_instance(conn: Connection, job_id: str) -> Optional[Row]:
 
 
 def list_jobs(
-    conn: Connection, page: Page, state: Optional[State] = None, cluster_id: str = ""
+    conn: Connection, page: Page, state: Optional[str] = None, cluster_id: str = ""
 ) -> Tuple[List[Row], str]:
     """Jobs, newest first, in ``state`` and with a task on ``cluster_id`` when given; the NextMarker."""
     filters = [("state = ?", state), ("id IN (SELECT job_id FROM tasks WHERE cluster_id = ?)", cluster_id)]
@@ -134,7 +133,7 @@ def list_jobs(
 
 
 def list_tasks(
-    conn: Connection, job_id: str, page: Page, state: Optional[State] = None, cluster_id: str = ""
+    conn: Connection, job_id: str, page: Page, state: Optional[str] = None, cluster_id: str = ""
 ) -> Tuple[List[Row], str]:
     """A job's tasks by name, filtered when asked; the NextMarker (a task name)."""
     filters = [("job_id = ?", job_id), ("state = ?", state), ("cluster_id = ?", cluster_id)]
@@ -142,7 +141,7 @@ def list_tasks(
 
 
 def list_instances(
-    conn: Connection, job_id: str, task: str, page: Page, state: Optional[State] = None
+    conn: Connection, job_id: str, task: str, page: Page, state: Optional[str] = None
 ) -> Tuple[List[Row], str]:
     """A task's instances by id, in ``state`` when given; the NextMarker (an instance id)."""
     filters = [("job_id = ?", job_id), ("task = ?", task), ("state = ?", state)]
@@ -168,9 +167,9 @@ def set_priority(conn: Connection, job_id: str, priority: int) -> None:
     conn.execute("UPDATE jobs SET priority = ? WHERE id = ?", (priority, job_id))
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A Waiting instance that may start now, with what its attempt needs."""
+class Candidate(NamedTuple):
+    """A Waiting instance that may start now, with what its attempt needs (a tuple: a dispatch
+    pass makes several, and starts few of them)."""
 
     key: Key
     last_run_seq: int
@@ -272,7 +271,7 @@ def requeue(conn: Connection, key: Key, run_seq: int) -> None:
     )
 
 
-def _end_instance(conn: Connection, key: Key, state: State, result: RunResult, now: float) -> None:
+def _end_instance(conn: Connection, key: Key, state: str, result: RunResult, now: float) -> None:
     conn.execute(
         "UPDATE instances SET state = ?, end_time = ?, exit_code = ?, error_code = ?, error_message = ?, "
         "pid = NULL, pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
