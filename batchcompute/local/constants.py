@@ -28,5 +28,3 @@ DEFAULT_BUCKET = "batchcompute-local"
 OSS_HOST = "localhost"
 OWNER_ID = "1000000000000000"
 
-JOB_STATES = ("Waiting", "Running", "Finished", "Failed", "Stopped")
-FINAL_STATES = ("Finished", "Failed", "Stopped")

@@ -8,12 +8,11 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import IO, Dict, Mapping, Optional, Union
 
 from .api import Context
-from .api.images import seed_system_images
-from .auth import Authenticator
 from .constants import (
     DATA_DIR_ENV,
     DEFAULT_ACCESS_KEY_ID,
@@ -24,12 +23,15 @@ from .constants import (
     OSS_HOST,
     REGION,
 )
-from .executor import Executor, LocalProcessExecutor
-from .http import WsgiApp
-from .httpd import WsgiServer, make_server
-from .oss import ObjectStore
-from .scheduler import Scheduler
-from .store import Store
+from .run.executor import Executor
+from .run.local import LocalProcessExecutor
+from .run.objects import ObjectStore
+from .run.scheduler import Scheduler
+from .state.images import seed_system_images
+from .state.store import Store
+from .web.app import WsgiApp
+from .web.auth import Authenticator
+from .web.server import WsgiServer, make_server
 
 __all__ = ["LocalServer", "default_data_dir", "DataDirLocked"]
 
@@ -76,7 +78,7 @@ class LocalServer:
         self.oss = ObjectStore(self.data_dir / "oss")
         self.store = Store(None if self._temp else self.data_dir / "batchcompute.db")
         with self.store.transaction() as conn:
-            seed_system_images(conn)
+            seed_system_images(conn, time.time())
         self.executor = executor or LocalProcessExecutor(
             self.oss, self.data_dir / "work", {"BATCH_COMPUTE_LOCAL_OSS_ROOT": str(self.oss.root)}
         )

@@ -16,7 +16,7 @@ from typing import Any, Callable, Deque, Dict, List, NamedTuple, Optional, Tuple
 
 import fixture_server as fx
 
-from batchcompute.local.executor import Execution, Executor, RunResult
+from batchcompute.local.run.executor import Execution, Executor, RunResult
 
 HOST = "127.0.0.1"
 KEY_ID = "client-test-key"

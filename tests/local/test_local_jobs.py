@@ -175,6 +175,36 @@ def test_env_vars(local_server, api):
     assert lines["BATCH_COMPUTE_WORKER_ID"] in vms
 
 
+#: What the official SDK sends beside a ClusterId when a tool sets ``task["AutoCluster"] = {}``.
+SDK_EMPTY_AUTO_CLUSTER = {
+    "InstanceType": "",
+    "ECSImageId": "",
+    "UserData": {},
+    "ReserveOnFail": False,
+    "DependencyIsvService": "",
+}
+
+
+@pytest.mark.parametrize("auto_cluster", [{}, SDK_EMPTY_AUTO_CLUSTER, {"ImageId": " ", "ReserveOnFail": True}])
+def test_a_cluster_task_with_an_empty_auto_cluster_runs_on_the_cluster(local_server, api, auto_cluster):
+    cluster_id = api.create_cluster(cluster(vms=1)).Id
+    command = "echo $BATCH_COMPUTE_CLUSTER_ID"
+    job_id = api.create_job(job({"t": task(command, 2, cluster_id, AutoCluster=auto_cluster)})).Id
+    assert api.poll([job_id], timeout=20, interval=0.05) == []
+    assert [_stdout(local_server, api, job_id, "t", n) for n in range(2)] == [cluster_id + "\n"] * 2
+    assert api.get_task(job_id, "t").ClusterId == cluster_id
+    assert api.get_job_description(job_id).DAG.Tasks["t"].AutoCluster.InstanceType == ""
+
+
+def test_a_task_with_a_cluster_and_a_real_auto_cluster_is_refused(local_server, api):
+    cluster_id = api.create_cluster(cluster(vms=1)).Id
+    for auto_cluster in ({"InstanceType": "ecs.sn1.medium"}, {"ECSImageId": "m-1"}, {"ImageId": "img-ubuntu"}):
+        with pytest.raises(ClientError) as caught:
+            api.create_job(job({"t": task("true", 1, cluster_id, AutoCluster=auto_cluster)}))
+        assert caught.value.get_status_code() == 400 and caught.value.get_code() == "InvalidClusterId"
+    assert len(api.list_jobs("", 100)) == 0
+
+
 def test_job_fail_on_instance_fail_false_goes_on(local_server, api):
     tasks = {"mixed": task("[ $BATCH_COMPUTE_DAG_INSTANCE_ID -ne 1 ]", 3), "after": task("echo after")}
     job_id = api.create_job(job(tasks, {"mixed": ["after"]}, fail_fast=False)).Id

@@ -8,6 +8,7 @@ import json
 import pytest
 from local_helpers import cluster, job, task
 
+from batchcompute.core.exceptions import ClientError
 from batchcompute.core.signing import gmt_date
 from batchcompute.local.testing import local_server as start_server
 from batchcompute.local.testing import signed_headers
@@ -155,6 +156,46 @@ def test_traversal_paths_are_invalid_parameters(local_server, field, url):
     assert response.status_code == 400, response.text
     assert response.json()["Code"] in ("Invalid" + field, "InvalidParameter")
     assert _job_count(local_server) == 0
+
+
+def _app_job(logging):
+    return {"Name": "a", "Type": "App", "App": {"AppName": "echo", "Inputs": {}, "Logging": logging}}
+
+
+@pytest.mark.parametrize(
+    "logging, code",
+    [
+        ({"StdoutPath": "oss://test-bucket/../../etc/"}, "InvalidStdoutPath"),
+        ({"StdoutPath": "oss://test-bucket/logs/", "StderrPath": "/var/log/"}, "InvalidStderrPath"),
+        ({"StderrPath": "oss://test-bucket/a/./b/"}, "InvalidStderrPath"),
+        ({"StdoutPath": 7}, "InvalidStdoutPath"),
+    ],
+)
+def test_a_bad_app_logging_path_is_invalid_by_its_name(local_server, logging, code):
+    """Regression: these were refused as ``InvalidP``."""
+    app = {"Name": "echo", "CommandLine": "echo hi", "InputParameters": {}, "OutputParameters": {}, "EnvVars": {}}
+    assert local_server.request("POST", "/apps", body=app).status_code == 201
+    _error(local_server.request("POST", "/jobs", body=_app_job(logging)), 400, code)
+    assert _job_count(local_server) == 0
+
+
+def test_a_bad_app_logging_path_through_the_client(local_server, api):
+    api.create_app({"Name": "echo", "CommandLine": "echo hi", "InputParameters": {}, "OutputParameters": {}})
+    with pytest.raises(ClientError) as caught:
+        api.create_job(_app_job({"StdoutPath": "oss://test-bucket/logs/", "StderrPath": "oss://../x/"}))
+    assert caught.value.get_status_code() == 400 and caught.value.get_code() == "InvalidStderrPath"
+
+
+def test_log_paths_left_out_go_to_the_default_prefix(local_server):
+    desc = task("true")
+    del desc["Parameters"]["StdoutRedirectPath"], desc["Parameters"]["StderrRedirectPath"]
+    response = local_server.request("POST", "/jobs", body=job({"t": desc}))
+    assert response.status_code == 201, response.text
+    app = {"Name": "echo", "CommandLine": "echo hi", "InputParameters": {}, "OutputParameters": {}, "EnvVars": {}}
+    local_server.request("POST", "/apps", body=app)
+    for logging in ({}, {"StdoutPath": "", "StderrPath": None}):
+        response = local_server.request("POST", "/jobs", body=_app_job(logging))
+        assert response.status_code == 201, response.text
 
 
 def test_traversal_in_mappings_is_invalid(local_server):

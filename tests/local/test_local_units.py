@@ -9,13 +9,14 @@ import time
 import pytest
 from local_helpers import job, task
 
-from batchcompute.local.auth import Authenticator
-from batchcompute.local.descriptions import parse_job
 from batchcompute.local.errors import ApiError
 from batchcompute.local.ids import format_time, job_id
-from batchcompute.local.oss import ObjectStore, OssPathError
-from batchcompute.local.store import Store
+from batchcompute.local.model.job_description import completed_dag_job
+from batchcompute.local.model.jobs import CommandSpec, parse_job
+from batchcompute.local.run.objects import ObjectStore, OssPathError
+from batchcompute.local.state.store import Store
 from batchcompute.local.testing import signed_headers
+from batchcompute.local.web.auth import Authenticator
 
 
 @pytest.mark.parametrize(
@@ -136,3 +137,29 @@ def test_store_commits_and_survives_reopen(tmp_path):
         assert [row[0] for row in conn.execute("SELECT name FROM apps")] == ["x"]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     reopened.close()
+
+
+def test_command_spec_reads_and_writes_the_stored_json():
+    stored = (
+        '{"CommandLine":"echo hi","DockerImage":"","EnvVars":{"A":"1"},"InputMapping":{"oss://b/in":"in"},'
+        '"OutputMapping":{},"PackagePath":"","StderrPrefix":"oss://b/err/","StdoutPrefix":"oss://b/out/"}'
+    )
+    spec = CommandSpec.from_json(stored)
+    assert spec.command_line == "echo hi" and spec.env_vars == {"A": "1"} and spec.stderr_prefix == "oss://b/err/"
+    assert spec.to_json() == stored
+    assert spec.log_urls("job-1", "t", 2) == ("oss://b/out/stdout.job-1.t.2", "oss://b/err/stderr.job-1.t.2")
+
+
+def test_a_description_is_completed_at_every_level_it_has():
+    mounted = {"Entries": [{"Source": "oss://b/"}], "NAS": None}
+    auto = {"ImageId": "img-1", "Configs": {"Disks": {"SystemDisk": {"Size": 40, "Type": "cloud"}}}}
+    tasks = {"t": {"Parameters": None, "Mounts": mounted, "AutoCluster": auto, "Timeout": 5}}
+    desc = completed_dag_job({"Name": "j", "Notification": "as given", "DAG": {"Tasks": tasks}})
+    assert desc["Notification"] == "as given" and desc["DAG"]["Dependencies"] == {}
+    task_desc = desc["DAG"]["Tasks"]["t"]
+    assert task_desc["Timeout"] == 5 and task_desc["Parameters"]["Command"]["Docker"] == {"Image": ""}
+    assert task_desc["Mounts"]["Entries"] == [{"Source": "oss://b/", "Destination": "", "WriteSupport": False}]
+    assert task_desc["Mounts"]["Lock"] is False and task_desc["Mounts"]["NAS"] is None  # optional: as given
+    assert task_desc["AutoCluster"]["Configs"] == {"Disks": {"SystemDisk": {"Size": 40, "Type": "cloud"}}}
+    assert task_desc["AutoCluster"]["ImageId"] == "img-1" and task_desc["AutoCluster"]["ECSImageId"] == ""
+    assert tasks["t"]["Parameters"] is None  # the stored description is not changed

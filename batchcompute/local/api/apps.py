@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from typing import Any, Optional
 
-from .. import views
-from ..descriptions import check_app
 from ..errors import ApiError, invalid, not_found
-from ..store import dumps, loads
-from .base import ApiRequest, ApiResponse, Context, IdempotentTokens, int_marker, page, page_size
+from ..model import render
+from ..model.apps import check_app
+from ..state import apps, tokens
+from ..state.store import Connection, Row
+from .base import ApiRequest, ApiResponse, Context, page_request
 
 __all__ = [
     "create_app",
@@ -30,25 +30,17 @@ def _scope(req: ApiRequest) -> str:
     return scope
 
 
-def _app(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM apps WHERE name = ?", (name,)).fetchone()
+def _app(conn: Connection, name: str) -> Row:
+    row = apps.find_app(conn, name)
     if row is None:
         raise not_found("App", name)
     return row
 
 
-def _revision(conn: sqlite3.Connection, name: str, qualifier: str = "") -> sqlite3.Row:
+def _revision(conn: Connection, name: str, qualifier: str = "") -> Row:
     """Revision ``qualifier`` of an App (blank: the latest)."""
     _app(conn, name)
-    number = _qualifier(qualifier)
-    if number is None:
-        row = conn.execute(
-            "SELECT * FROM app_revisions WHERE name = ? ORDER BY revision DESC LIMIT 1", (name,)
-        ).fetchone()
-    else:
-        row = conn.execute(
-            "SELECT * FROM app_revisions WHERE name = ? AND revision = ?", (name, number)
-        ).fetchone()
+    row = apps.find_revision(conn, name, _qualifier(qualifier))
     if row is None:
         raise not_found("App revision", "%s:%s" % (name, qualifier))
     return row
@@ -67,41 +59,27 @@ def create_app(ctx: Context, req: ApiRequest) -> ApiResponse:
     body = req.json()
     token = req.query.get("IdempotentToken", "")
     with ctx.store.transaction() as conn:
-        name = IdempotentTokens.create_once(conn, "app", token, body, lambda: _insert_app(conn, body))
+        name = tokens.create_once(conn, "app", token, body, lambda: _insert_app(conn, body))
     return ApiResponse(201, {"Name": name})
 
 
-def _insert_app(conn: sqlite3.Connection, body: Any) -> str:
-    desc = check_app(body)
-    name = desc["Name"]
-    if conn.execute("SELECT 1 FROM apps WHERE name = ?", (name,)).fetchone():
-        raise ApiError(403, "InvalidResource.AlreadyExisting", "App %s already exists" % name)
-    now = time.time()
-    conn.execute("INSERT INTO apps (name, creation_time) VALUES (?, ?)", (name, now))
-    conn.execute(
-        "INSERT INTO app_revisions (name, revision, body, update_time) VALUES (?, 1, ?, ?)",
-        (name, dumps(desc), now),
-    )
-    return name
+def _insert_app(conn: Connection, body: Any) -> str:
+    spec = check_app(body)
+    if apps.find_app(conn, spec.name) is not None:
+        raise ApiError(403, "InvalidResource.AlreadyExisting", "App %s already exists" % spec.name)
+    apps.insert_app(conn, spec, time.time())
+    return spec.name
 
 
 def list_apps(ctx: Context, req: ApiRequest) -> ApiResponse:
     """Private: the account's Apps (oldest first); Public: none are published here."""
-    size, marker = page_size(ctx, req.query), int_marker(req.query) or 0
+    page = page_request(ctx, req.query)
     if _scope(req) == "Public":
         return ApiResponse(200, {"Items": [], "NextMarker": ""})
     with ctx.store.read() as conn:
-        rows = conn.execute(
-            "SELECT * FROM apps WHERE seq >= ? ORDER BY seq LIMIT ?", (marker, size + 1)
-        ).fetchall()
-        items, next_marker = page(rows, size, lambda row: row["seq"])
-        return ApiResponse(
-            200,
-            {
-                "Items": [views.app(row, _revision(conn, row["name"])) for row in items],
-                "NextMarker": next_marker,
-            },
-        )
+        rows, next_marker = apps.list_apps(conn, page)
+        items = [render.app(row, _revision(conn, row["name"])) for row in rows]
+        return ApiResponse(200, {"Items": items, "NextMarker": next_marker})
 
 
 def get_app(ctx: Context, req: ApiRequest) -> ApiResponse:
@@ -109,24 +87,20 @@ def get_app(ctx: Context, req: ApiRequest) -> ApiResponse:
     if scope == "Public":
         raise not_found("Public App", name)
     with ctx.store.read() as conn:
-        return ApiResponse(200, views.app(_app(conn, name), _revision(conn, name), scope))
+        return ApiResponse(200, render.app(_app(conn, name), _revision(conn, name), scope))
 
 
 def get_app_detail(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.read() as conn:
-        return ApiResponse(
-            200, loads(_revision(conn, req.params["app"], req.query.get("Qualifier", ""))["body"])
-        )
+        revision = _revision(conn, req.params["app"], req.query.get("Qualifier", ""))
+        return ApiResponse(200, apps.description(revision))
 
 
 def get_app_revisions(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.read() as conn:
         _app(conn, req.params["app"])
-        rows = conn.execute(
-            "SELECT revision, update_time FROM app_revisions WHERE name = ? ORDER BY revision",
-            (req.params["app"],),
-        ).fetchall()
-    return ApiResponse(200, {"Items": views.revisions(rows), "NextMarker": ""})
+        rows = apps.revisions(conn, req.params["app"])
+    return ApiResponse(200, {"Items": render.revisions(rows), "NextMarker": ""})
 
 
 def modify_app(ctx: Context, req: ApiRequest) -> ApiResponse:
@@ -134,13 +108,10 @@ def modify_app(ctx: Context, req: ApiRequest) -> ApiResponse:
     name = req.params["app"]
     body = req.json_object()
     body["Name"] = name
-    desc = check_app(body)
+    spec = check_app(body)
     with ctx.store.transaction() as conn:
-        latest = _revision(conn, name)["revision"]
-        conn.execute(
-            "INSERT INTO app_revisions (name, revision, body, update_time) VALUES (?, ?, ?, ?)",
-            (name, latest + 1, dumps(desc), time.time()),
-        )
+        _revision(conn, name)
+        apps.add_revision(conn, spec, time.time())
     return ApiResponse(200)
 
 
@@ -150,13 +121,9 @@ def delete_app(ctx: Context, req: ApiRequest) -> ApiResponse:
     number = _qualifier(req.query.get("Qualifier", ""))
     with ctx.store.transaction() as conn:
         _app(conn, name)
-        if number is not None:
+        if number is None:
+            apps.delete_app(conn, name)
+        else:
             _revision(conn, name, str(number))
-            conn.execute("DELETE FROM app_revisions WHERE name = ? AND revision = ?", (name, number))
-        if (
-            number is None
-            or not conn.execute("SELECT 1 FROM app_revisions WHERE name = ?", (name,)).fetchone()
-        ):
-            conn.execute("DELETE FROM app_revisions WHERE name = ?", (name,))
-            conn.execute("DELETE FROM apps WHERE name = ?", (name,))
+            apps.delete_revision(conn, name, number)
     return ApiResponse(204)

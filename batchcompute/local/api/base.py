@@ -1,28 +1,27 @@
-"""What an API handler receives and returns, the context it works in, and list paging."""
+"""What an API handler receives and returns, the context it works in, and the query parameters
+that several handlers read (paging, the State filter)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sqlite3
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Optional
 
-from ..constants import JOB_STATES, MAX_ITEM_COUNT
+from ..constants import MAX_ITEM_COUNT
 from ..errors import ApiError, invalid
-from ..oss import ObjectStore
-from ..scheduler import Scheduler
-from ..store import Store, dumps
+from ..model.states import STATES
+from ..run.objects import ObjectStore
+from ..run.scheduler import Scheduler
+from ..state.paging import Page
+from ..state.store import Store
 
 __all__ = [
     "ApiRequest",
     "ApiResponse",
     "Context",
     "Handler",
-    "page_size",
-    "page",
+    "page_request",
     "state_filter",
-    "IdempotentTokens",
 ]
 
 
@@ -67,13 +66,12 @@ class Context:
     max_items: int = MAX_ITEM_COUNT
     sync_timeout: float = 86400.0
     poll_interval: float = 0.05
-    extra: Dict[str, Any] = field(default_factory=dict)
 
 
 Handler = Callable[[Context, ApiRequest], ApiResponse]
 
 
-def page_size(ctx: Context, query: Dict[str, str]) -> int:
+def _page_size(ctx: Context, query: Dict[str, str]) -> int:
     """MaxItemCount (blank or 0: the maximum; capped at the maximum)."""
     text = (query.get("MaxItemCount") or "").strip()
     if not text:
@@ -87,9 +85,7 @@ def page_size(ctx: Context, query: Dict[str, str]) -> int:
     return min(size or ctx.max_items, ctx.max_items)
 
 
-def int_marker(query: Dict[str, str]) -> Optional[int]:
-    """An integer Marker (None when blank)."""
-    text = (query.get("Marker") or "").strip()
+def _int_marker(text: str) -> Optional[int]:
     if not text:
         return None
     try:
@@ -98,65 +94,18 @@ def int_marker(query: Dict[str, str]) -> Optional[int]:
         raise invalid("Marker", "Marker %r was not issued by this server" % text) from None
 
 
-def page(
-    rows: Sequence[sqlite3.Row], size: int, marker_of: Callable[[sqlite3.Row], Any]
-) -> Tuple[List[sqlite3.Row], str]:
-    """The first ``size`` rows and the NextMarker (from row ``size``, fetched as one extra)."""
-    if len(rows) > size:
-        return list(rows[:size]), str(marker_of(rows[size]))
-    return list(rows), ""
+def page_request(ctx: Context, query: Dict[str, str], text_marker: bool = False) -> Page:
+    """The page a list request asks for: MaxItemCount and Marker (an integer, unless
+    ``text_marker``; blank: the first page)."""
+    marker = (query.get("Marker") or "").strip()
+    return Page(_page_size(ctx, query), marker if text_marker else _int_marker(marker))
 
 
 def state_filter(query: Dict[str, str]) -> Optional[str]:
+    """The State a list is filtered by (None: any)."""
     state = (query.get("State") or "").strip()
     if not state:
         return None
-    if state not in JOB_STATES:
-        raise invalid("State", "State must be one of %s" % ", ".join(JOB_STATES))
+    if state not in STATES:
+        raise invalid("State", "State must be one of %s" % ", ".join(STATES))
     return state
-
-
-class IdempotentTokens:
-    """``IdempotentToken``: the same token and body create once; another body is a mismatch."""
-
-    @staticmethod
-    def _digest(body: Any) -> str:
-        return hashlib.sha256(dumps(body).encode("utf-8")).hexdigest()
-
-    @classmethod
-    def lookup(cls, conn: sqlite3.Connection, kind: str, token: str, body: Any) -> Optional[str]:
-        if not token:
-            return None
-        row = conn.execute(
-            "SELECT digest, resource_id FROM tokens WHERE kind = ? AND token = ?", (kind, token)
-        ).fetchone()
-        if row is None:
-            return None
-        if row["digest"] != cls._digest(body):
-            raise ApiError(
-                400,
-                "IdempotentTokenMismatch",
-                "IdempotentToken %r was used before with another request body" % token,
-            )
-        return row["resource_id"]
-
-    @classmethod
-    def create_once(
-        cls, conn: sqlite3.Connection, kind: str, token: str, body: Any, create: Callable[[], str]
-    ) -> str:
-        """The id made by ``create()``, or for a token seen before with this body, the id it made
-        then (``create`` is not called)."""
-        existing = cls.lookup(conn, kind, token, body)
-        if existing is not None:
-            return existing
-        resource_id = create()
-        cls.remember(conn, kind, token, body, resource_id)
-        return resource_id
-
-    @classmethod
-    def remember(cls, conn: sqlite3.Connection, kind: str, token: str, body: Any, resource_id: str) -> None:
-        if token:
-            conn.execute(
-                "INSERT INTO tokens (kind, token, digest, resource_id) VALUES (?, ?, ?, ?)",
-                (kind, token, cls._digest(body), resource_id),
-            )

@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from typing import Any
 
-from .. import views
-from ..descriptions import check_image
 from ..errors import forbidden, not_found
-from ..ids import image_id
-from ..store import dumps
-from .base import ApiRequest, ApiResponse, Context, IdempotentTokens, int_marker, page, page_size
+from ..model import render
+from ..model.images import OWN, SYSTEM, check_image
+from ..state import images, tokens
+from ..state.store import Connection, Row
+from .base import ApiRequest, ApiResponse, Context, page_request
 
-__all__ = ["SYSTEM_IMAGES", "seed_system_images", "create_image", "list_images", "get_image", "delete_image"]
-
-SYSTEM_IMAGES = (
-    ("img-ubuntu", "Ubuntu 16.04 64bit", "Linux", "ubuntu_16_0402_64_20G_alibase_20170818.vhd"),
-    ("img-centos", "CentOS 7.2 64bit", "Linux", "centos_7_2_64_40G_base_20170222.vhd"),
-    (
-        "img-windows",
-        "Windows Server 2012 R2",
-        "Windows",
-        "win2012r2_64_dtc_9600_zh-cn_40G_alibase_20170915.vhd",
-    ),
-)
+__all__ = ["create_image", "list_images", "get_image", "delete_image"]
 
 
-def seed_system_images(conn: sqlite3.Connection) -> None:
-    for ident, name, platform, ecs_image in SYSTEM_IMAGES:
-        body = {"Name": name, "Description": "System image", "Platform": platform, "EcsImageId": ecs_image}
-        conn.execute(
-            "INSERT OR IGNORE INTO images (id, type, body, creation_time) VALUES (?, 'System', ?, ?)",
-            (ident, dumps(body), time.time()),
-        )
-
-
-def _image(conn: sqlite3.Connection, ident: str) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM images WHERE id = ?", (ident,)).fetchone()
+def _image(conn: Connection, ident: str) -> Row:
+    row = images.find_image(conn, ident)
     if row is None:
         raise not_found("Image", ident)
     return row
@@ -49,41 +27,30 @@ def create_image(ctx: Context, req: ApiRequest) -> ApiResponse:
         body.get("IdempotentToken", "") if isinstance(body, dict) else ""
     )
     with ctx.store.transaction() as conn:
-        ident = IdempotentTokens.create_once(conn, "image", token, body, lambda: _insert_image(conn, body))
+        ident = tokens.create_once(
+            conn, "image", token, body, lambda: images.insert_image(conn, check_image(body), time.time())
+        )
     return ApiResponse(201, {"Id": ident})
-
-
-def _insert_image(conn: sqlite3.Connection, body: Any) -> str:
-    check_image(body)
-    ident = image_id()
-    conn.execute(
-        "INSERT INTO images (id, type, body, creation_time) VALUES (?, 'Self', ?, ?)",
-        (ident, dumps(body), time.time()),
-    )
-    return ident
 
 
 def list_images(ctx: Context, req: ApiRequest) -> ApiResponse:
     """``Type=System``: the System images; otherwise the account's own."""
-    size, marker = page_size(ctx, req.query), int_marker(req.query) or 0
-    kind = "System" if (req.query.get("Type") or "").strip() == "System" else "Self"
+    page = page_request(ctx, req.query)
+    kind = SYSTEM if (req.query.get("Type") or "").strip() == SYSTEM else OWN
     with ctx.store.read() as conn:
-        rows = conn.execute(
-            "SELECT * FROM images WHERE type = ? AND seq >= ? ORDER BY seq LIMIT ?", (kind, marker, size + 1)
-        ).fetchall()
-    items, next_marker = page(rows, size, lambda row: row["seq"])
-    return ApiResponse(200, {"Items": [views.image(row) for row in items], "NextMarker": next_marker})
+        rows, next_marker = images.list_images(conn, kind, page)
+    return ApiResponse(200, {"Items": [render.image(row) for row in rows], "NextMarker": next_marker})
 
 
 def get_image(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.read() as conn:
-        return ApiResponse(200, views.image(_image(conn, req.params["image"])))
+        return ApiResponse(200, render.image(_image(conn, req.params["image"])))
 
 
 def delete_image(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.transaction() as conn:
         row = _image(conn, req.params["image"])
-        if row["type"] == "System":
+        if row["type"] == SYSTEM:
             raise forbidden("System image %s cannot be deleted" % row["id"])
-        conn.execute("DELETE FROM images WHERE id = ?", (row["id"],))
+        images.delete_image(conn, row["id"])
     return ApiResponse(204)

@@ -3,25 +3,26 @@
 One thread dispatches: Waiting instances of runnable tasks (DAG order), highest job Priority
 first, then oldest, within the global ``workers`` cap and, for a cluster, one instance per VM
 (the sum of its groups' DesiredVMCount). Results come back on executor threads and are recorded
-by ``lifecycle``. At start, attempts that were running when a previous server process died are
-ended (retried or failed per MaxRetryCount) and their leftover processes killed.
+through ``state.jobs``. At start, the executor recovers the attempts that were running when a
+previous server process died: it ends them (then retried or failed per MaxRetryCount) or adopts them.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from . import lifecycle
-from .executor import Execution, Executor, InstanceRun, RunResult, kill_process_group, process_start_token
-from .lifecycle import Key
-from .store import Store, loads
+from ..model.attempts import Key
+from ..model.clusters import input_mapping, instance_env
+from ..state import clusters, jobs
+from ..state.jobs import Candidate
+from ..state.store import Connection, Store, savepoint
+from .executor import STOPPED_CODE, Execution, Executor, InstanceRun, RecordedAttempt, RunResult
 
 __all__ = ["Scheduler"]
 
@@ -99,7 +100,7 @@ class Scheduler:
                     continue
                 slot.kill_requested = True
                 if slot.execution is not None:
-                    slot.execution.kill()
+                    self.executor.stop(slot.execution)
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop dispatching, kill running attempts and requeue them (they run again at restart)."""
@@ -149,24 +150,24 @@ class Scheduler:
         for key, slot, run in launches:
             self._launch(key, slot, run)
 
-    def _claim(self, conn: sqlite3.Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
+    def _claim(self, conn: Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
         """Claim Waiting instances for the free slots; they are launched after the commit."""
         launches: List[Tuple[Key, _Slot, InstanceRun]] = []
         with self._lock:
             free = self.workers - len(self._slots)
             if free > 0 and not self._closing:
                 busy = {slot.worker_id for slot in self._slots.values()}
-                clusters: Dict[str, Any] = {}
-                full = self._full_clusters(conn, clusters, busy)
+                known: Dict[str, Optional[_Cluster]] = {}
+                full = self._full_clusters(conn, known, busy)
                 try:
-                    for row in lifecycle.candidates(conn, free + SPARE_CANDIDATES, full):
-                        key: Key = (row["job_id"], row["task"], row["iid"])
-                        place = None if key in self._slots else self._place(conn, row, clusters, busy)
+                    for candidate in jobs.candidates(conn, free + SPARE_CANDIDATES, full):
+                        key = candidate.key
+                        place = None if key in self._slots else self._place(conn, candidate, known, busy)
                         if place is None:
                             continue
-                        run = self._run(key, row, place)
-                        run_seq = lifecycle.claim(conn, row, place.worker_id, place.ip, time.time())
-                        slot = _Slot(run_seq, place.worker_id, row["cluster_id"])
+                        run = self._run(candidate, place)
+                        run_seq = jobs.claim(conn, candidate, place.worker_id, place.ip, time.time())
+                        slot = _Slot(run_seq, place.worker_id, candidate.cluster_id)
                         self._slots[key] = slot
                         busy.add(place.worker_id)
                         launches.append((key, slot, run))
@@ -179,24 +180,26 @@ class Scheduler:
                     raise
         return launches
 
-    def _full_clusters(self, conn: sqlite3.Connection, clusters: Dict[str, Any], busy: Set[str]) -> List[str]:
+    def _full_clusters(
+        self, conn: Connection, known: Dict[str, Optional[_Cluster]], busy: Set[str]
+    ) -> List[str]:
         """Clusters whose every VM runs an instance now."""
         used = {slot.cluster_id for slot in self._slots.values() if slot.cluster_id}
         full = []
         for cluster_id in used:
-            clusters[cluster_id] = info = _cluster_info(conn, cluster_id)
-            if info is None or all(vm_id in busy for vm_id, _ in info[0]):
+            known[cluster_id] = info = _cluster(conn, cluster_id)
+            if info is None or all(vm_id in busy for vm_id, _ in info.vms):
                 full.append(cluster_id)
         return full
 
     def _place(
-        self, conn: sqlite3.Connection, row: sqlite3.Row, clusters: Dict[str, Any], busy: Set[str]
+        self, conn: Connection, candidate: Candidate, known: Dict[str, Optional[_Cluster]], busy: Set[str]
     ) -> Optional[_Placement]:
         """Where the instance runs: a free VM of its cluster (None when all are busy) or its own
         AutoCluster worker."""
-        cluster_id = row["cluster_id"]
+        cluster_id = candidate.cluster_id
         if cluster_id is None:
-            job_id, task, iid = row["job_id"], row["task"], row["iid"]
+            job_id, task, iid = candidate.key
             return _Placement(
                 "cls-auto-" + job_id[4:].lower(),
                 "i-auto-%s-%s-%d" % (job_id[4:].lower(), task, iid),
@@ -204,21 +207,20 @@ class Scheduler:
                 {},
                 {},
             )
-        if cluster_id not in clusters:
-            clusters[cluster_id] = _cluster_info(conn, cluster_id)
-        info = clusters[cluster_id]
+        if cluster_id not in known:
+            known[cluster_id] = _cluster(conn, cluster_id)
+        info = known[cluster_id]
         if info is None:
             return None
-        vms, env, mapping = info
-        for vm_id, ip in vms:
+        for vm_id, ip in info.vms:
             if vm_id not in busy:
-                return _Placement(cluster_id, vm_id, ip, env, mapping)
+                return _Placement(cluster_id, vm_id, ip, info.env, info.input_mapping)
         return None
 
-    def _run(self, key: Key, row: sqlite3.Row, place: _Placement) -> InstanceRun:
-        spec = loads(row["spec"])
+    def _run(self, candidate: Candidate, place: _Placement) -> InstanceRun:
+        key, command = candidate.key, candidate.command
         env = dict(place.env)
-        env.update(spec["EnvVars"])
+        env.update(command.env_vars)
         env.update(self.env)
         env.update(
             {
@@ -230,18 +232,18 @@ class Scheduler:
             }
         )
         inputs = dict(place.input_mapping)
-        inputs.update(spec["InputMapping"])
+        inputs.update(command.input_mapping)
         return InstanceRun(
             key=key,
-            command_line=spec["CommandLine"],
+            command_line=command.command_line,
             env=env,
-            stdout_url=row["stdout_path"],
-            stderr_url=row["stderr_path"],
-            timeout=row["timeout"],
-            package_path=spec["PackagePath"],
-            docker_image=spec["DockerImage"],
+            stdout_url=candidate.stdout_url,
+            stderr_url=candidate.stderr_url,
+            timeout=candidate.timeout,
+            package_path=command.package_path,
+            docker_image=command.docker_image,
             input_mapping=inputs,
-            output_mapping=spec["OutputMapping"],
+            output_mapping=command.output_mapping,
         )
 
     def _launch(self, key: Key, slot: _Slot, run: InstanceRun) -> None:
@@ -250,14 +252,14 @@ class Scheduler:
             if not slot.kill_requested:
                 slot.execution = self.executor.start(run, partial(self._on_started, key, slot.run_seq), done)
                 return
-        done(RunResult(None, "Stopped", "stopped before it started"))
+        done(RunResult(None, STOPPED_CODE, "stopped before it started"))
 
     # -- results ---------------------------------------------------------------------------------
 
     def _on_started(self, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:
         try:
             with self.store.transaction() as conn:
-                lifecycle.record_pid(conn, key, run_seq, pid, pid_start)
+                jobs.record_pid(conn, key, run_seq, pid, pid_start)
         except Exception:
             log.exception("recording pid %s of %s failed", pid, key)
 
@@ -271,10 +273,10 @@ class Scheduler:
         try:
             with self.store.transaction() as conn:
                 if shutdown:
-                    lifecycle.requeue(conn, key, run_seq)
+                    jobs.requeue(conn, key, run_seq)
                     kills: List[Key] = []
                 else:
-                    kills = lifecycle.instance_ended(conn, key, run_seq, result, time.time())
+                    kills = jobs.instance_ended(conn, key, run_seq, result, time.time())
                     launches = self._claim_next(conn)
         except Exception:
             log.exception("recording the end of %s failed", key)
@@ -286,7 +288,7 @@ class Scheduler:
         self.kill(kills)
         self._launch_all(launches)
 
-    def _claim_next(self, conn: sqlite3.Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
+    def _claim_next(self, conn: Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
         """The freed slot is reused at once, in the transaction that recorded the end (or by the
         scheduler thread when it is dispatching already)."""
         if self._closing:
@@ -294,50 +296,58 @@ class Scheduler:
         if not self._dispatching.acquire(blocking=False):
             self._wake.set()
             return []
-        conn.execute("SAVEPOINT claim_next")
         try:
-            launches = self._claim(conn)
+            with savepoint(conn, "claim_next"):
+                launches = self._claim(conn)
         except Exception:  # the end is recorded all the same; the scheduler thread tries again
-            conn.execute("ROLLBACK TO claim_next")
             log.exception("claiming the next instance failed")
             self._wake.set()
             launches = []
         finally:
-            conn.execute("RELEASE claim_next")
             self._dispatching.release()
         return launches
 
     def _recover(self) -> None:
-        """End the attempts a dead server process left Running, killing their leftover processes."""
+        """Hand the attempts a dead server process left Running to the executor; record the end of
+        those it ended, and hold a slot for those it adopted."""
+        with self.store.read() as conn:
+            attempts = jobs.running_attempts(conn)
+        if not attempts:
+            return
+        ended = self.executor.recover(attempts)
         with self.store.transaction() as conn:
-            rows = lifecycle.running_instances(conn)
-            for row in rows:
-                if row["pid"] and row["pid_start"] and process_start_token(row["pid"]) == row["pid_start"]:
-                    kill_process_group(row["pid"])
-            result = RunResult(None, "ServerRestarted", "the server stopped while the instance was running")
-            for row in rows:
-                lifecycle.instance_ended(
-                    conn, (row["job_id"], row["task"], row["iid"]), row["run_seq"], result, time.time()
-                )
-        if rows:
-            log.info("recovered %d instance(s) left running by a previous server process", len(rows))
+            for attempt in attempts:
+                if attempt.key in ended:
+                    jobs.instance_ended(conn, attempt.key, attempt.run_seq, ended[attempt.key], time.time())
+        for attempt in attempts:
+            if attempt.key not in ended:
+                self._adopt(attempt)
+        log.info(
+            "recovered %d instance(s) left running by a previous server process (%d adopted)",
+            len(attempts),
+            len(attempts) - len(ended),
+        )
+
+    def _adopt(self, attempt: RecordedAttempt) -> None:
+        slot = _Slot(attempt.run_seq, attempt.worker_id, attempt.cluster_id)
+        with self._lock:  # (an end reported at once waits until the handle is stored)
+            self._slots[attempt.key] = slot
+            slot.execution = self.executor.adopt(attempt, partial(self._on_done, attempt.key, attempt.run_seq))
 
 
-ClusterInfo = Tuple[List[Tuple[str, str]], Dict[str, str], Dict[str, str]]
+@dataclass
+class _Cluster:
+    """What placing an instance on a cluster needs."""
+
+    vms: List[Tuple[str, str]]  # (id, ip) of its running VMs
+    env: Dict[str, str]
+    input_mapping: Dict[str, str]
 
 
-def _cluster_info(conn: sqlite3.Connection, cluster_id: str) -> Optional[ClusterInfo]:
-    """(VMs as [(id, ip)], cluster EnvVars, cluster InputMapping) or None when the cluster is gone."""
-    row = conn.execute("SELECT description FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+def _cluster(conn: Connection, cluster_id: str) -> Optional[_Cluster]:
+    """None when the cluster is gone."""
+    row = clusters.find_cluster(conn, cluster_id)
     if row is None:
         return None
-    desc = loads(row["description"])
-    vms = [
-        (vm["id"], vm["ip"])
-        for vm in conn.execute(
-            "SELECT id, ip FROM vms WHERE cluster_id = ? AND state = 'Running' ORDER BY grp, slot",
-            (cluster_id,),
-        )
-    ]
-    env = {key: str(value) for key, value in (desc.get("EnvVars") or {}).items()}
-    return vms, env, dict(desc.get("InputMapping") or {})
+    desc = clusters.description(row)
+    return _Cluster(clusters.running_vms(conn, cluster_id), instance_env(desc), input_mapping(desc))

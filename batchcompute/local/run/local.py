@@ -1,4 +1,4 @@
-"""Running one instance: the Executor interface and LocalProcessExecutor.
+"""LocalProcessExecutor: each attempt a process on this machine.
 
 An instance runs ``CommandLine`` through ``/bin/sh`` in a fresh working directory, in its own
 process group (``start_new_session``), with stdout/stderr written straight into the object store
@@ -8,7 +8,6 @@ successful command: OutputMapping copied out. Timeout and kill() end the whole p
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import signal
@@ -16,60 +15,39 @@ import subprocess
 import tarfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from .constants import ACCESS_KEYS_ENV
-from .oss import ObjectStore, OssPathError
+from ..constants import ACCESS_KEYS_ENV
+from ..model.attempts import Key
+from .executor import (
+    STOPPED_CODE,
+    Done,
+    Execution,
+    Executor,
+    InstanceRun,
+    RecordedAttempt,
+    RunResult,
+    Started,
+    server_restarted,
+)
+from .objects import ObjectStore, OssPathError
 from .threads import ThreadPool, Watchdog
+from .workdirs import WorkDirs
 
-__all__ = [
-    "InstanceRun",
-    "RunResult",
-    "Execution",
-    "Executor",
-    "LocalProcessExecutor",
-    "process_start_token",
-    "kill_process_group",
-]
+__all__ = ["LocalProcessExecutor", "LocalExecution", "process_start_token", "kill_process_group", "container_engine"]
+
+#: A process still running after this many seconds is reported (``on_started``) so that a restarted
+#: server can find it; shorter ones are not worth a database write.
+REPORT_PID_AFTER = 0.05
 
 
-@dataclass
-class InstanceRun:
-    """Everything needed to run one attempt of one instance."""
-
-    key: tuple  # (job id, task name, instance id)
-    command_line: str
-    env: Dict[str, str]  # added to the server's environment
-    stdout_url: str
-    stderr_url: str
-    timeout: float
-    package_path: str = ""
-    docker_image: str = ""
-    input_mapping: Dict[str, str] = field(default_factory=dict)  # oss url -> local path
-    output_mapping: Dict[str, str] = field(default_factory=dict)  # local path -> oss url
-
-
-@dataclass
-class RunResult:
-    """How an attempt ended: ExitCode (None when the command never ran) and the error, if any."""
-
-    exit_code: Optional[int]
-    error_code: str = ""
-    error_message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0 and not self.error_code
-
-
-class Execution:
-    """A handle on a started attempt."""
+class LocalExecution(Execution):
+    """A started attempt: its process group once the command runs."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.pid: Optional[int] = None
-        self.killed = False
         self.timed_out = False
         self._lock = threading.Lock()
 
@@ -86,21 +64,6 @@ class Execution:
             self.killed = True
             if self.pid is not None:
                 kill_process_group(self.pid)
-
-
-Started = Callable[[int, Optional[str]], None]
-#: A process still running after this many seconds is reported (``on_started``) so that a restarted
-#: server can find it; shorter ones are not worth a database write.
-REPORT_PID_AFTER = 0.05
-Done = Callable[[RunResult], None]
-
-
-class Executor:
-    """Starts attempts; ``on_started(pid, pid_start)`` and ``on_done(result)`` are called from
-    another thread."""
-
-    def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
-        raise NotImplementedError
 
 
 def kill_process_group(pid: int) -> None:
@@ -145,11 +108,19 @@ class LocalProcessExecutor(Executor):
         self._watchdog = Watchdog()
 
     def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
-        execution = Execution()
+        execution = LocalExecution()
         self._threads.submit(self._run, run, execution, on_started, on_done)
         return execution
 
-    def _run(self, run: InstanceRun, execution: Execution, on_started: Started, on_done: Done) -> None:
+    def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
+        """Kill the process group of each attempt whose recorded process still runs (the same pid
+        and start time: not a new process that reuses the pid); all ended with the restart."""
+        for attempt in attempts:
+            if attempt.pid and attempt.pid_start and process_start_token(attempt.pid) == attempt.pid_start:
+                kill_process_group(attempt.pid)
+        return {attempt.key: server_restarted() for attempt in attempts}
+
+    def _run(self, run: InstanceRun, execution: LocalExecution, on_started: Started, on_done: Done) -> None:
         try:
             workdir = self.workdirs.take()
         except OSError as exc:
@@ -163,7 +134,7 @@ class LocalProcessExecutor(Executor):
             result = RunResult(None, "LaunchFailed", "%s: %s" % (type(exc).__name__, exc))
         finally:
             self.workdirs.give_back(workdir)
-        if result.exit_code is None and result.error_code != "Stopped":
+        if result.exit_code is None and result.error_code != STOPPED_CODE:
             self._note(run.stderr_url, result.error_message)
         on_done(result)
 
@@ -178,7 +149,7 @@ class LocalProcessExecutor(Executor):
             pass
 
     def _attempt(
-        self, run: InstanceRun, execution: Execution, workdir: Path, on_started: Started
+        self, run: InstanceRun, execution: LocalExecution, workdir: Path, on_started: Started
     ) -> RunResult:
         self._unpack(run.package_path, workdir)
         self._map_inputs(run.input_mapping, workdir)
@@ -193,7 +164,7 @@ class LocalProcessExecutor(Executor):
         finally:
             os.close(out)
         if execution.killed:
-            return RunResult(None, "Stopped", "the instance was stopped")
+            return RunResult(None, STOPPED_CODE, "the instance was stopped")
         if timed_out:
             return RunResult(
                 _signal_exit(returncode),
@@ -212,7 +183,7 @@ class LocalProcessExecutor(Executor):
     def _spawn(
         self,
         run: InstanceRun,
-        execution: Execution,
+        execution: LocalExecution,
         workdir: Path,
         out: int,
         err: int,
@@ -315,43 +286,6 @@ class LocalProcessExecutor(Executor):
                 raise _Failure(
                     "OutputMappingFailed", "OutputMapping %s -> %s failed: %s" % (local, url, exc)
                 ) from exc
-
-
-class WorkDirs:
-    """Empty working directories under ``root``, one per running attempt.
-
-    A directory its command left empty is reused: creating and removing directories costs more
-    than running a short command on some file systems. Whatever a previous server process left
-    under ``root`` is removed at start.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir(parents=True, exist_ok=True)
-        self._free: List[Path] = []
-        self._count = itertools.count()
-        self._lock = threading.Lock()
-
-    def take(self) -> Path:
-        with self._lock:
-            if self._free:
-                return self._free.pop()
-        path = self.root / ("w%d" % next(self._count))
-        path.mkdir()
-        return path
-
-    def give_back(self, path: Path) -> None:
-        try:
-            with os.scandir(path) as entries:
-                empty = next(entries, None) is None
-        except OSError:
-            empty = False
-        if not empty:
-            shutil.rmtree(path, ignore_errors=True)
-            return
-        with self._lock:
-            self._free.append(path)
 
 
 def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:

@@ -1,26 +1,45 @@
-"""Stored rows as the status JSON the service answers with (client.md)."""
+"""Stored rows as the status JSON the service answers with (client.md).
+
+A row is a mapping of column names to values, as the store reads it; counts map a state to how
+many tasks or instances are in it.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
-from .constants import JOB_STATES, OWNER_ID
-from .ids import format_time
-from .store import loads
+from ..constants import OWNER_ID
+from ..ids import format_time
+from .images import SYSTEM
+from .job_description import completed_app_job, completed_dag_job
+from .jsontext import loads
+from .states import FINAL, STATES, State
 
-__all__ = ["job", "task", "instance", "cluster", "vm", "image", "app", "metrics"]
+__all__ = [
+    "job",
+    "job_description",
+    "task",
+    "instance",
+    "sync_instance",
+    "cluster",
+    "vm",
+    "image",
+    "app",
+    "revisions",
+    "metrics",
+]
+
+Row = Mapping[str, Any]
+#: (state, its metric's key), computed once: every job and task answer has two metrics.
+_METRIC_KEYS = tuple((state, state + "Count") for state in STATES)
 
 
-def metrics(conn: sqlite3.Connection, sql: str, args: tuple) -> Dict[str, int]:
-    """``{WaitingCount, RunningCount, FinishedCount, FailedCount, StoppedCount}`` of a GROUP BY state."""
-    counts = {state + "Count": 0 for state in JOB_STATES}
-    for state, count in conn.execute(sql, args):
-        counts[state + "Count"] = count
-    return counts
+def metrics(counts: Mapping[str, int]) -> Dict[str, int]:
+    """``{WaitingCount, RunningCount, FinishedCount, FailedCount, StoppedCount}`` of state counts."""
+    return {key: counts.get(state, 0) for state, key in _METRIC_KEYS}
 
 
-def job(conn: sqlite3.Connection, row: sqlite3.Row) -> Dict[str, Any]:
+def job(row: Row, task_counts: Mapping[str, int], instance_counts: Mapping[str, int]) -> Dict[str, Any]:
     return {
         "Id": row["id"],
         "Name": row["name"],
@@ -33,32 +52,33 @@ def job(conn: sqlite3.Connection, row: sqlite3.Row) -> Dict[str, Any]:
         "CreationTime": format_time(row["creation_time"]),
         "StartTime": format_time(row["start_time"]),
         "EndTime": format_time(row["end_time"]),
-        "TaskMetrics": metrics(
-            conn, "SELECT state, COUNT(*) FROM tasks WHERE job_id = ? GROUP BY state", (row["id"],)
-        ),
-        "InstanceMetrics": metrics(
-            conn, "SELECT state, COUNT(*) FROM instances WHERE job_id = ? GROUP BY state", (row["id"],)
-        ),
+        "TaskMetrics": metrics(task_counts),
+        "InstanceMetrics": metrics(instance_counts),
     }
 
 
-def task(conn: sqlite3.Connection, row: sqlite3.Row) -> Dict[str, Any]:
+def job_description(job: Row, app_task: Optional[Row]) -> Dict[str, Any]:
+    """The description a job was created with, completed with the service's defaults; an App job's
+    Config with what its task (``app_task``) runs with."""
+    desc = loads(job["description"])
+    if job["type"] == "App" and app_task is not None:
+        return completed_app_job(desc, app_task["instance_count"], app_task["max_retry"], app_task["timeout"])
+    return completed_dag_job(desc)
+
+
+def task(row: Row, instance_counts: Mapping[str, int]) -> Dict[str, Any]:
     return {
         "TaskName": row["name"],
         "State": row["state"],
         "ClusterId": row["cluster_id"] or "",
         "StartTime": format_time(row["start_time"]),
         "EndTime": format_time(row["end_time"]),
-        "InstanceMetrics": metrics(
-            conn,
-            "SELECT state, COUNT(*) FROM instances WHERE job_id = ? AND task = ? GROUP BY state",
-            (row["job_id"], row["name"]),
-        ),
+        "InstanceMetrics": metrics(instance_counts),
     }
 
 
-def instance(row: sqlite3.Row) -> Dict[str, Any]:
-    done = row["state"] in ("Finished", "Failed", "Stopped")
+def instance(row: Row) -> Dict[str, Any]:
+    done = row["state"] in FINAL
     return {
         "InstanceId": row["iid"],
         "State": row["state"],
@@ -80,7 +100,37 @@ def instance(row: sqlite3.Row) -> Dict[str, Any]:
     }
 
 
-def vm(row: sqlite3.Row) -> Dict[str, Any]:
+def sync_instance(
+    job_id: str, job: Optional[Row], first_instance: Optional[Row], request_id: str
+) -> Dict[str, Any]:
+    """The SynchronousInstance of create_job_sync: the job's state and times, its first instance's
+    result, the App's outputs. A job that is gone (AutoRelease) has Finished."""
+    answer: Dict[str, Any] = {
+        "JobId": job_id,
+        "RequestId": request_id,
+        "State": State.FINISHED,
+        "StartTime": "",
+        "EndTime": "",
+        "Result": {"ExitCode": 0, "ErrorCode": "", "ErrorMessage": "", "Detail": ""},
+        "Error": {"Code": "", "Message": ""},
+        "Outputs": {},
+    }
+    if job is None:
+        return answer
+    if first_instance is not None:
+        shown = instance(first_instance)
+        answer.update(Result=shown["Result"], Error=shown["Error"])
+    outputs = ((loads(job["description"]) or {}).get("App") or {}).get("Outputs") or {}
+    answer.update(
+        State=job["state"],
+        StartTime=format_time(job["start_time"]),
+        EndTime=format_time(job["end_time"]),
+        Outputs=outputs,
+    )
+    return answer
+
+
+def vm(row: Row) -> Dict[str, Any]:
     return {
         "Id": row["id"],
         "Hint": "",
@@ -107,14 +157,9 @@ def _group(desc: Dict[str, Any], actual: int) -> Dict[str, Any]:
     }
 
 
-def cluster(conn: sqlite3.Connection, row: sqlite3.Row) -> Dict[str, Any]:
+def cluster(row: Row, counts: Mapping[str, int]) -> Dict[str, Any]:
+    """A cluster; ``counts``: group name -> its running VMs."""
     desc = loads(row["description"]) or {}
-    counts = dict(
-        conn.execute(
-            "SELECT grp, COUNT(*) FROM vms WHERE cluster_id = ? AND state = 'Running' GROUP BY grp",
-            (row["id"],),
-        ).fetchall()
-    )
     groups = {name: _group(group, counts.get(name, 0)) for name, group in (desc.get("Groups") or {}).items()}
     return {
         "Id": row["id"],
@@ -145,7 +190,7 @@ def cluster(conn: sqlite3.Connection, row: sqlite3.Row) -> Dict[str, Any]:
     }
 
 
-def image(row: sqlite3.Row) -> Dict[str, Any]:
+def image(row: Row) -> Dict[str, Any]:
     body = loads(row["body"]) or {}
     return {
         "Id": row["id"],
@@ -153,13 +198,13 @@ def image(row: sqlite3.Row) -> Dict[str, Any]:
         "Type": row["type"],
         "Description": body.get("Description") or "",
         "EcsImageId": body.get("EcsImageId") or "",
-        "OwnerId": None if row["type"] == "System" else int(OWNER_ID),
+        "OwnerId": None if row["type"] == SYSTEM else int(OWNER_ID),
         "Platform": body.get("Platform") or "Linux",
         "CreationTime": format_time(row["creation_time"]),
     }
 
 
-def app(row: sqlite3.Row, revision: sqlite3.Row, scope: str = "Private") -> Dict[str, Any]:
+def app(row: Row, revision: Row, scope: str = "Private") -> Dict[str, Any]:
     """The App's latest description plus Scope, Revision and times."""
     body = dict(loads(revision["body"]) or {})
     body.update(
@@ -175,5 +220,5 @@ def app(row: sqlite3.Row, revision: sqlite3.Row, scope: str = "Private") -> Dict
     return body
 
 
-def revisions(rows: List[sqlite3.Row]) -> List[Dict[str, Any]]:
+def revisions(rows: Iterable[Row]) -> List[Dict[str, Any]]:
     return [{"Revision": row["revision"], "UpdateTime": format_time(row["update_time"])} for row in rows]

@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from .http import RAW_HEADERS_KEY
+from .app import RAW_HEADERS_KEY
 
 __all__ = ["WsgiServer", "make_server"]
 

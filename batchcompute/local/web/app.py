@@ -14,13 +14,13 @@ from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, List, Tuple
 from urllib.parse import parse_qsl, quote, unquote
 
-from ..core import routes
-from ..core.signing import gmt_date
-from .api import HANDLERS, ApiRequest, ApiResponse, Context
+from ...core import routes
+from ...core.signing import gmt_date
+from ..api import HANDLERS, ApiRequest, ApiResponse, Context
+from ..constants import MAX_BODY_BYTES
+from ..errors import ApiError
+from ..ids import request_id as new_request_id
 from .auth import Authenticator
-from .constants import MAX_BODY_BYTES
-from .errors import ApiError
-from .ids import request_id as new_request_id
 
 __all__ = ["WsgiApp", "RAW_HEADERS_KEY"]
 

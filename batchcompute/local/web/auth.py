@@ -16,9 +16,9 @@ import time
 from email.utils import parsedate_to_datetime
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
-from ..core.signing import signature, string_to_sign
-from .constants import API_VERSION, MAX_DATE_SKEW_SECONDS
-from .errors import forbidden
+from ...core.signing import signature, string_to_sign
+from ..constants import API_VERSION, MAX_DATE_SKEW_SECONDS
+from ..errors import forbidden
 
 __all__ = ["Authenticator", "NonceCache"]
 

@@ -1,0 +1,91 @@
+"""The Executor interface: what the scheduler asks of whatever runs instance attempts.
+
+``start`` runs one attempt and reports it through two callbacks, called from another thread:
+``on_started(pid, pid_start)`` once its process is worth recording (so that a restarted server can
+find it), ``on_done(result)`` when it has ended. ``stop`` ends a started attempt; its ``on_done``
+still follows. ``recover``, once at start-up, deals with the attempts a previous server process
+left Running: the executor ends what is left of each, or adopts it (``adopt``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Optional, Sequence
+
+from ..model.attempts import Key, RecordedAttempt, RunResult
+
+__all__ = [
+    "InstanceRun",
+    "RunResult",
+    "RecordedAttempt",
+    "Execution",
+    "Executor",
+    "Started",
+    "Done",
+    "STOPPED_CODE",
+    "server_restarted",
+]
+
+#: The ErrorCode of an attempt that was killed (or kept from starting) because its job stopped.
+STOPPED_CODE = "Stopped"
+
+
+def server_restarted() -> RunResult:
+    """How an attempt ended that the server lost when it stopped (MaxRetryCount decides)."""
+    return RunResult(None, "ServerRestarted", "the server stopped while the instance was running")
+
+
+@dataclass
+class InstanceRun:
+    """Everything needed to run one attempt of one instance."""
+
+    key: Key
+    command_line: str
+    env: Dict[str, str]  # added to the server's environment
+    stdout_url: str
+    stderr_url: str
+    timeout: float
+    package_path: str = ""
+    docker_image: str = ""
+    input_mapping: Dict[str, str] = field(default_factory=dict)  # oss url -> local path
+    output_mapping: Dict[str, str] = field(default_factory=dict)  # local path -> oss url
+
+
+class Execution:
+    """A handle on a started attempt."""
+
+    def __init__(self) -> None:
+        self.killed = False
+
+    def kill(self) -> None:
+        """End the attempt (or keep it from starting)."""
+        self.killed = True
+
+
+Started = Callable[[int, Optional[str]], None]
+Done = Callable[[RunResult], None]
+
+
+class Executor:
+    """Runs instance attempts for the scheduler."""
+
+    def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
+        """Start an attempt; ``on_started`` and ``on_done`` are called from another thread."""
+        raise NotImplementedError
+
+    def stop(self, execution: Execution) -> None:
+        """End a started attempt (or keep it from starting); its ``on_done`` still follows."""
+        execution.kill()
+
+    def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
+        """End what is left of attempts that a previous server process left Running, and say how
+        each ended; the scheduler records that (MaxRetryCount decides on a retry). An attempt
+        left out of the answer is adopted: the scheduler hands it to ``adopt``.
+
+        This executor knows nothing of a previous process: each attempt ended with it.
+        """
+        return {attempt.key: server_restarted() for attempt in attempts}
+
+    def adopt(self, attempt: RecordedAttempt, on_done: Done) -> Execution:
+        """Take over an attempt that ``recover`` left running: ``on_done`` when it ends."""
+        raise NotImplementedError("%s adopts no attempt" % type(self).__name__)

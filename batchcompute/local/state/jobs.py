@@ -1,0 +1,473 @@
+"""Jobs, their tasks and instances: their rows, and every change of their states.
+
+Waiting -> Running -> Finished | Failed | Stopped for all three; each change is made inside a
+store transaction and logged. Functions that end running instances of other tasks return their
+keys, for the scheduler to kill the attempts after commit. An instance's ``run_seq`` names its
+current attempt: a result for an older attempt is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+from ..model.attempts import Key, RecordedAttempt, RunResult
+from ..model.jobs import CommandSpec, JobSpec
+from ..model.jsontext import dumps, loads
+from ..model.states import ACTIVE, State
+from .paging import Page, fetch_page
+from .store import Connection, Row
+
+__all__ = [
+    "Candidate",
+    "insert_job",
+    "find_job",
+    "find_task",
+    "find_instance",
+    "first_task",
+    "first_instance",
+    "list_jobs",
+    "list_tasks",
+    "list_instances",
+    "task_counts",
+    "instance_counts",
+    "set_priority",
+    "claim",
+    "record_pid",
+    "instance_ended",
+    "requeue",
+    "stop_job",
+    "start_job",
+    "delete_job",
+    "running_attempts",
+    "candidates",
+]
+
+log = logging.getLogger("batchcompute.local")
+
+
+def _job_changed(job_id: str, state: str, detail: str = "") -> None:
+    """Each job state change is logged, so the server's log shows what happens."""
+    log.info("job %s %s%s", job_id, state, ": " + detail if detail else "")
+
+
+def insert_job(conn: Connection, job_id: str, job: JobSpec, now: float) -> None:
+    """Store a new Waiting job with its tasks and instances."""
+    conn.execute(
+        "INSERT INTO jobs (id, name, type, description, summary, topic, priority, state, "
+        "fail_on_instance_fail, auto_release, creation_time) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            job_id,
+            job.name,
+            job.type,
+            dumps(job.description),
+            job.summary,
+            dumps(job.topic) if job.topic else "",
+            job.priority,
+            State.WAITING,
+            int(job.fail_on_instance_fail),
+            int(job.auto_release),
+            now,
+        ),
+    )
+    _job_changed(job_id, State.WAITING, "created (%s, %d tasks)" % (job.name, len(job.tasks)))
+    for task in job.tasks:
+        conn.execute(
+            "INSERT INTO tasks (job_id, name, spec, upstream, cluster_id, instance_count, max_retry, "
+            "timeout, state, runnable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                job_id,
+                task.name,
+                task.command.to_json(),
+                dumps(task.upstream),
+                task.cluster_id,
+                task.instance_count,
+                task.max_retry,
+                task.timeout,
+                State.WAITING,
+                int(not task.upstream),
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (job_id, task.name, iid, State.WAITING, *task.command.log_urls(job_id, task.name, iid))
+                for iid in range(task.instance_count)
+            ],
+        )
+    _notify(conn, job_id, "OnJobWaiting")
+
+
+def find_job(conn: Connection, job_id: str) -> Optional[Row]:
+    return conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+
+
+def find_task(conn: Connection, job_id: str, name: str) -> Optional[Row]:
+    return conn.execute("SELECT * FROM tasks WHERE job_id = ? AND name = ?", (job_id, name)).fetchone()
+
+
+def find_instance(conn: Connection, key: Key) -> Optional[Row]:
+    return conn.execute("SELECT * FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key).fetchone()
+
+
+def first_task(conn: Connection, job_id: str) -> Optional[Row]:
+    """The job's first task by name (an App job's only one)."""
+    return conn.execute("SELECT * FROM tasks WHERE job_id = ? ORDER BY name LIMIT 1", (job_id,)).fetchone()
+
+
+def first_instance(conn: Connection, job_id: str) -> Optional[Row]:
+    """The job's first instance by task name and instance id."""
+    return conn.execute(
+        "SELECT * FROM instances WHERE job_id = ? ORDER BY task, iid LIMIT 1", (job_id,)
+    ).fetchone()
+
+
+def list_jobs(
+    conn: Connection, page: Page, state: Optional[str] = None, cluster_id: str = ""
+) -> Tuple[List[Row], str]:
+    """Jobs, newest first, in ``state`` and with a task on ``cluster_id`` when given; the NextMarker."""
+    filters = [("state = ?", state), ("id IN (SELECT job_id FROM tasks WHERE cluster_id = ?)", cluster_id)]
+    return fetch_page(conn, "jobs", "seq", page, filters, newest_first=True)
+
+
+def list_tasks(
+    conn: Connection, job_id: str, page: Page, state: Optional[str] = None, cluster_id: str = ""
+) -> Tuple[List[Row], str]:
+    """A job's tasks by name, filtered when asked; the NextMarker (a task name)."""
+    filters = [("job_id = ?", job_id), ("state = ?", state), ("cluster_id = ?", cluster_id)]
+    return fetch_page(conn, "tasks", "name", page, filters)
+
+
+def list_instances(
+    conn: Connection, job_id: str, task: str, page: Page, state: Optional[str] = None
+) -> Tuple[List[Row], str]:
+    """A task's instances by id, in ``state`` when given; the NextMarker (an instance id)."""
+    filters = [("job_id = ?", job_id), ("task = ?", task), ("state = ?", state)]
+    return fetch_page(conn, "instances", "iid", page, filters)
+
+
+def task_counts(conn: Connection, job_id: str) -> Dict[str, int]:
+    """State -> how many of the job's tasks are in it."""
+    return dict(conn.execute("SELECT state, COUNT(*) FROM tasks WHERE job_id = ? GROUP BY state", (job_id,)))
+
+
+def instance_counts(conn: Connection, job_id: str, task: Optional[str] = None) -> Dict[str, int]:
+    """State -> how many of the job's instances (of ``task`` only, when given) are in it."""
+    if task is None:
+        sql, args = "SELECT state, COUNT(*) FROM instances WHERE job_id = ? GROUP BY state", (job_id,)
+    else:
+        sql = "SELECT state, COUNT(*) FROM instances WHERE job_id = ? AND task = ? GROUP BY state"
+        args = (job_id, task)
+    return dict(conn.execute(sql, args))
+
+
+def set_priority(conn: Connection, job_id: str, priority: int) -> None:
+    conn.execute("UPDATE jobs SET priority = ? WHERE id = ?", (priority, job_id))
+
+
+class Candidate(NamedTuple):
+    """A Waiting instance that may start now, with what its attempt needs (a tuple: a dispatch
+    pass makes several, and starts few of them)."""
+
+    key: Key
+    last_run_seq: int
+    cluster_id: Optional[str]  # None: an AutoCluster
+    command_json: str
+    timeout: float
+    stdout_url: str
+    stderr_url: str
+    task_state: str
+    job_state: str
+
+    @property
+    def command(self) -> CommandSpec:
+        """The task's command (decoded on use: most candidates of a pass are not started)."""
+        return CommandSpec.from_json(self.command_json)
+
+
+def _candidate(row: Row, job_state: str) -> Candidate:
+    return Candidate(
+        key=(row["job_id"], row["task"], row["iid"]),
+        last_run_seq=row["run_seq"],
+        cluster_id=row["cluster_id"],
+        command_json=row["spec"],
+        timeout=row["timeout"],
+        stdout_url=row["stdout_path"],
+        stderr_url=row["stderr_path"],
+        task_state=row["task_state"],
+        job_state=job_state,
+    )
+
+
+def candidates(conn: Connection, limit: int, full_clusters: Sequence[str] = ()) -> List[Candidate]:
+    """Up to ``limit`` Waiting instances that may start now (none on ``full_clusters``): highest
+    job Priority first, then oldest job; within a job by task and instance id."""
+    marks = ", ".join("?" * len(full_clusters))
+    skip = "AND (t.cluster_id IS NULL OR t.cluster_id NOT IN (%s)) " % marks if full_clusters else ""
+    sql = (
+        "SELECT i.job_id, i.task, i.iid, i.run_seq, i.stdout_path, i.stderr_path, t.cluster_id, t.spec, "
+        "t.timeout, t.state AS task_state "
+        "FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task "
+        "WHERE i.job_id = ? AND i.state = ? AND t.runnable = 1 AND t.state IN (?, ?) "
+        + skip
+        + "ORDER BY i.task, i.iid LIMIT ?"
+    )
+    found: List[Candidate] = []
+    jobs = conn.execute(
+        "SELECT id, state FROM jobs WHERE state IN (?, ?) ORDER BY priority DESC, seq", ACTIVE
+    )
+    for job_id, job_state in jobs.fetchall():
+        args = (job_id, State.WAITING, *ACTIVE, *full_clusters, limit - len(found))
+        found += [_candidate(row, job_state) for row in conn.execute(sql, args)]
+        if len(found) >= limit:
+            break
+    return found
+
+
+def claim(conn: Connection, candidate: Candidate, worker_id: str, node_ip: str, now: float) -> int:
+    """Mark a Waiting instance of ``candidates`` (and its task and job) Running; return the
+    attempt's run_seq."""
+    job_id, task, iid = candidate.key
+    run_seq = candidate.last_run_seq + 1
+    conn.execute(
+        "UPDATE instances SET state = ?, run_seq = ?, start_time = ?, end_time = NULL, "
+        "exit_code = NULL, error_code = '', error_message = '', worker_id = ?, node_ip = ?, pid = NULL, "
+        "pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
+        (State.RUNNING, run_seq, now, worker_id, node_ip, job_id, task, iid),
+    )
+    if candidate.task_state == State.WAITING:
+        conn.execute(
+            "UPDATE tasks SET state = ?, start_time = COALESCE(start_time, ?) "
+            "WHERE job_id = ? AND name = ? AND state = ?",
+            (State.RUNNING, now, job_id, task, State.WAITING),
+        )
+    if candidate.job_state == State.WAITING:
+        started = conn.execute(
+            "UPDATE jobs SET state = ?, start_time = COALESCE(start_time, ?) WHERE id = ? AND state = ?",
+            (State.RUNNING, now, job_id, State.WAITING),
+        ).rowcount
+        if started:
+            _job_changed(job_id, State.RUNNING)
+            _notify(conn, job_id, "OnJobRunning")
+    return run_seq
+
+
+def record_pid(conn: Connection, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:
+    conn.execute(
+        "UPDATE instances SET pid = ?, pid_start = ? WHERE job_id = ? AND task = ? AND iid = ? "
+        "AND run_seq = ? AND state = ?",
+        (pid, pid_start, *key, run_seq, State.RUNNING),
+    )
+
+
+def requeue(conn: Connection, key: Key, run_seq: int) -> None:
+    """Put an attempt interrupted by a server shutdown back in the queue (not a retry)."""
+    conn.execute(
+        "UPDATE instances SET state = ?, pid = NULL, pid_start = NULL, start_time = NULL "
+        "WHERE job_id = ? AND task = ? AND iid = ? AND run_seq = ? AND state = ?",
+        (State.WAITING, *key, run_seq, State.RUNNING),
+    )
+
+
+def _end_instance(conn: Connection, key: Key, state: str, result: RunResult, now: float) -> None:
+    conn.execute(
+        "UPDATE instances SET state = ?, end_time = ?, exit_code = ?, error_code = ?, error_message = ?, "
+        "pid = NULL, pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
+        (state, now, result.exit_code, result.error_code, result.error_message, *key),
+    )
+
+
+def instance_ended(
+    conn: Connection, key: Key, run_seq: int, result: RunResult, now: float
+) -> List[Key]:
+    """Record how an attempt ended: Finished, retried (Waiting again) or Failed, and settle the
+    task and job. Returns the keys of instances to kill (a job failed by this instance)."""
+    row = find_instance(conn, key)
+    if row is None or row["state"] != State.RUNNING or row["run_seq"] != run_seq:
+        return []  # stopped, deleted or a stale attempt
+    job_id, task_name, _ = key
+    task = conn.execute(
+        "SELECT max_retry FROM tasks WHERE job_id = ? AND name = ?", (job_id, task_name)
+    ).fetchone()
+    if result.ok:
+        _end_instance(conn, key, State.FINISHED, result, now)
+    elif row["retry_count"] < task["max_retry"]:
+        conn.execute(
+            "UPDATE instances SET state = ?, retry_count = retry_count + 1, exit_code = ?, "
+            "error_code = ?, error_message = ?, pid = NULL, pid_start = NULL "
+            "WHERE job_id = ? AND task = ? AND iid = ?",
+            (State.WAITING, result.exit_code, result.error_code, result.error_message, *key),
+        )
+        return []
+    else:
+        _end_instance(conn, key, State.FAILED, result, now)
+        job = conn.execute("SELECT fail_on_instance_fail FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if job["fail_on_instance_fail"]:
+            message = "Task %s instance %d failed: %s" % (
+                task_name,
+                key[2],
+                result.error_message or result.error_code,
+            )
+            return _fail_job(conn, job_id, task_name, message, now)
+    _settle_task(conn, job_id, task_name, now)
+    return []
+
+
+def _settle_task(conn: Connection, job_id: str, task_name: str, now: float) -> None:
+    """Finish a task whose instances all ended; release its successors; finish the job."""
+    busy = conn.execute(
+        "SELECT 1 FROM instances WHERE job_id = ? AND task = ? AND state IN (?, ?) LIMIT 1",
+        (job_id, task_name, *ACTIVE),
+    ).fetchone()
+    if busy:
+        return
+    conn.execute(
+        "UPDATE tasks SET state = ?, end_time = ? WHERE job_id = ? AND name = ? AND state IN (?, ?)",
+        (State.FINISHED, now, job_id, task_name, *ACTIVE),
+    )
+    _release_successors(conn, job_id)
+    if not _unfinished(conn, job_id):
+        _finish_job(conn, job_id, now)
+
+
+def _unfinished(conn: Connection, job_id: str) -> bool:
+    """Whether some task of the job has not Finished."""
+    return bool(
+        conn.execute(
+            "SELECT 1 FROM tasks WHERE job_id = ? AND state != ? LIMIT 1", (job_id, State.FINISHED)
+        ).fetchone()
+    )
+
+
+def _release_successors(conn: Connection, job_id: str) -> None:
+    rows = conn.execute(
+        "SELECT name, state, upstream, runnable FROM tasks WHERE job_id = ?", (job_id,)
+    ).fetchall()
+    finished = {row["name"] for row in rows if row["state"] == State.FINISHED}
+    for row in rows:
+        if row["state"] == State.WAITING and not row["runnable"] and set(loads(row["upstream"])) <= finished:
+            conn.execute("UPDATE tasks SET runnable = 1 WHERE job_id = ? AND name = ?", (job_id, row["name"]))
+
+
+def _finish_job(conn: Connection, job_id: str, now: float) -> None:
+    conn.execute(
+        "UPDATE jobs SET state = ?, end_time = ?, message = '' WHERE id = ?", (State.FINISHED, now, job_id)
+    )
+    _job_changed(job_id, State.FINISHED)
+    _notify(conn, job_id, "OnJobFinished")
+    row = conn.execute("SELECT auto_release FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row["auto_release"]:
+        delete_job(conn, job_id)
+        log.info("job %s finished and was released (AutoRelease)", job_id)
+
+
+def _stop_rest(conn: Connection, job_id: str, now: float) -> List[Key]:
+    """Stop every Waiting or Running instance and task of a job; the running ones' keys."""
+    running = [
+        (r["job_id"], r["task"], r["iid"])
+        for r in conn.execute(
+            "SELECT job_id, task, iid FROM instances WHERE job_id = ? AND state = ?", (job_id, State.RUNNING)
+        )
+    ]
+    conn.execute(
+        "UPDATE instances SET state = ?, end_time = ?, pid = NULL, pid_start = NULL "
+        "WHERE job_id = ? AND state IN (?, ?)",
+        (State.STOPPED, now, job_id, *ACTIVE),
+    )
+    conn.execute(
+        "UPDATE tasks SET state = ?, end_time = ? WHERE job_id = ? AND state IN (?, ?)",
+        (State.STOPPED, now, job_id, *ACTIVE),
+    )
+    return running
+
+
+def _fail_job(conn: Connection, job_id: str, task_name: str, message: str, now: float) -> List[Key]:
+    conn.execute(
+        "UPDATE tasks SET state = ?, end_time = ? WHERE job_id = ? AND name = ?",
+        (State.FAILED, now, job_id, task_name),
+    )
+    running = _stop_rest(conn, job_id, now)
+    conn.execute(
+        "UPDATE jobs SET state = ?, end_time = ?, message = ? WHERE id = ?", (State.FAILED, now, message, job_id)
+    )
+    _job_changed(job_id, State.FAILED, message)
+    _notify(conn, job_id, "OnJobFailed")
+    return running
+
+
+def stop_job(conn: Connection, job_id: str, now: float) -> List[Key]:
+    """Stop a Waiting or Running job: its running instances' keys are returned for killing."""
+    running = _stop_rest(conn, job_id, now)
+    conn.execute(
+        "UPDATE jobs SET state = ?, end_time = ?, message = 'Stopped by the user' WHERE id = ?",
+        (State.STOPPED, now, job_id),
+    )
+    _job_changed(job_id, State.STOPPED, "by the user")
+    _notify(conn, job_id, "OnJobStopped")
+    return running
+
+
+def start_job(conn: Connection, job_id: str, now: float) -> None:
+    """Requeue what did not finish in a Stopped or Failed job."""
+    conn.execute(
+        "UPDATE instances SET state = ?, start_time = NULL, end_time = NULL, retry_count = 0, "
+        "exit_code = NULL, error_code = '', error_message = '' "
+        "WHERE job_id = ? AND state != ?",
+        (State.WAITING, job_id, State.FINISHED),
+    )
+    conn.execute(
+        "UPDATE tasks SET state = ?, end_time = NULL, runnable = 0 WHERE job_id = ? AND state != ?",
+        (State.WAITING, job_id, State.FINISHED),
+    )
+    conn.execute(
+        "UPDATE jobs SET state = ?, end_time = NULL, message = '' WHERE id = ?", (State.WAITING, job_id)
+    )
+    _job_changed(job_id, State.WAITING, "started again")
+    _release_successors(conn, job_id)
+    if not _unfinished(conn, job_id):
+        _finish_job(conn, job_id, now)
+
+
+def delete_job(conn: Connection, job_id: str) -> None:
+    _job_changed(job_id, "deleted")
+    conn.execute("DELETE FROM instances WHERE job_id = ?", (job_id,))
+    conn.execute("DELETE FROM tasks WHERE job_id = ?", (job_id,))
+    conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+
+def running_attempts(conn: Connection) -> List[RecordedAttempt]:
+    """The attempts recorded as Running (at start-up: those of a server process that died)."""
+    rows = conn.execute(
+        "SELECT i.job_id, i.task, i.iid, i.run_seq, i.worker_id, i.pid, i.pid_start, t.cluster_id "
+        "FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task WHERE i.state = ?",
+        (State.RUNNING,),
+    )
+    return [
+        RecordedAttempt(
+            (row["job_id"], row["task"], row["iid"]),
+            row["run_seq"],
+            row["worker_id"],
+            row["cluster_id"],
+            row["pid"],
+            row["pid_start"],
+        )
+        for row in rows
+    ]
+
+
+def _notify(conn: Connection, job_id: str, event: str) -> None:
+    """Notification topics: the event is written to the server log."""
+    row = conn.execute("SELECT topic FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    topic: Dict[str, Any] = loads(row["topic"]) or {} if row else {}
+    if topic:
+        events = topic.get("Events") or []
+        if not events or event in events:
+            log.info(
+                "notification: topic=%s endpoint=%s event=%s job=%s",
+                topic.get("Name"),
+                topic.get("Endpoint", ""),
+                event,
+                job_id,
+            )

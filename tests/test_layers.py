@@ -1,0 +1,154 @@
+"""The local server's layers, checked on its source: who imports whom, and where SQL is written.
+
+From the top: web (HTTP) -> api (handlers) -> run (scheduler, executors) -> state (the only SQL)
+-> model (specs, state names, rendering). A layer may import those below it, never one above it,
+nor the modules that wire the server together. Imports are read with ``ast`` (relative ones
+resolved, those inside functions included); SQL is a string literal (not a docstring) that starts
+with an SQL keyword.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from pathlib import Path
+from typing import Dict, Iterator, List, Set, Tuple
+
+import pytest
+
+import batchcompute
+
+PACKAGE = "batchcompute.local"
+ROOT = Path(batchcompute.__file__).resolve().parent / "local"
+SQL = re.compile(
+    r"\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE
+)
+LAYERS = ("web", "api", "run", "state", "model")
+WIRING = ("server", "testing", "pytest_plugin", "__main__")
+#: Hands out a batchcompute.Client for tests and scripts: the one module that must import it.
+CLIENT_HELPER = PACKAGE + ".testing"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join([PACKAGE, *parts])
+
+
+def _sources() -> Dict[str, Tuple[Path, ast.Module]]:
+    return {_module_name(path): (path, ast.parse(path.read_text(), str(path))) for path in sorted(ROOT.rglob("*.py"))}
+
+
+SOURCES = _sources()
+
+
+def _imports(module: str, tree: ast.Module) -> Set[str]:
+    """Every module ``module`` imports, and for ``from X import name`` also ``X.name``."""
+    is_package = SOURCES[module][0].name == "__init__.py"
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    found: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            source = ".".join(base + ([node.module] if node.module else []))
+            found.add(source)
+            found.update("%s.%s" % (source, alias.name) for alias in node.names)
+    return found
+
+
+def _docstrings(tree: ast.Module) -> Set[int]:
+    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    return {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, kinds)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+
+
+def _sql_texts(tree: ast.Module) -> Iterator[Tuple[int, str]]:
+    docstrings = _docstrings(tree)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and SQL.match(node.value)
+        ):
+            yield node.lineno, node.value
+
+
+def _within(module: str, layer: str) -> bool:
+    prefix = "%s.%s" % (PACKAGE, layer)
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def _layer(layer: str) -> List[str]:
+    return [module for module in SOURCES if _within(module, layer)]
+
+
+def _importing(modules: List[str], target: str) -> List[str]:
+    return sorted(
+        "%s imports %s" % (module, name)
+        for module in modules
+        for name in _imports(module, SOURCES[module][1])
+        if name == target or name.startswith(target + ".")
+    )
+
+
+def _is_client(name: str) -> bool:
+    """Whether an imported name is the client package or something it defines (a re-export)."""
+    if name == "batchcompute.client" or name.startswith("batchcompute.client."):
+        return True
+    parent, _, attr = name.rpartition(".")
+    if parent != "batchcompute":
+        return False
+    value = getattr(importlib.import_module(parent), attr, None)
+    return (getattr(value, "__module__", None) or "").startswith("batchcompute.client")
+
+
+def test_the_layers_are_there():
+    for layer in LAYERS:
+        assert _layer(layer), "no module in %s.%s" % (PACKAGE, layer)
+    assert _importing(_layer("web"), PACKAGE + ".api")  # the check works
+
+
+def test_the_server_never_imports_the_client():
+    found = sorted(
+        "%s imports %s" % (module, name)
+        for module, (_, tree) in SOURCES.items()
+        if module != CLIENT_HELPER
+        for name in _imports(module, tree)
+        if _is_client(name)
+    )
+    assert found == []
+    assert any(_is_client(name) for name in _imports(CLIENT_HELPER, SOURCES[CLIENT_HELPER][1]))  # the check works
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_layer_imports_no_layer_above_it_nor_the_wiring(layer):
+    above = LAYERS[: LAYERS.index(layer)]
+    modules = _layer(layer)
+    assert [found for name in above + WIRING for found in _importing(modules, "%s.%s" % (PACKAGE, name))] == []
+
+
+def test_only_state_imports_sqlite3():
+    outside = [module for module in SOURCES if not _within(module, "state")]
+    assert _importing(outside, "sqlite3") == []
+
+
+def test_only_state_contains_sql_text():
+    found = [
+        "%s:%d %r" % (module, line, text[:40])
+        for module, (_, tree) in SOURCES.items()
+        if not _within(module, "state")
+        for line, text in _sql_texts(tree)
+    ]
+    assert found == []
+    assert any(_sql_texts(SOURCES[PACKAGE + ".state.jobs"][1]))  # the check works
