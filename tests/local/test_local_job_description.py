@@ -103,7 +103,7 @@ def test_a_completed_dag_description_creates_the_same_job_again(local_server, ap
     first = api.create_job(json.dumps(job(tasks, {"auto": ["on"]}))).Id
     again = api.create_job(_description(local_server, first)).Id
     assert api.poll([first, again], timeout=20, interval=0.05) == []
-    assert api.get_task(again, "on").ClusterId == cluster_id
+    assert [t.TaskName for t in api.list_tasks(again, "", 10, cluster_id=cluster_id)] == ["on"]
     assert api.get_task(again, "on").InstanceMetrics.FinishedCount == 2
 
 

@@ -192,7 +192,7 @@ def test_a_cluster_task_with_an_empty_auto_cluster_runs_on_the_cluster(local_ser
     job_id = api.create_job(job({"t": task(command, 2, cluster_id, AutoCluster=auto_cluster)})).Id
     assert api.poll([job_id], timeout=20, interval=0.05) == []
     assert [_stdout(local_server, api, job_id, "t", n) for n in range(2)] == [cluster_id + "\n"] * 2
-    assert api.get_task(job_id, "t").ClusterId == cluster_id
+    assert [t.TaskName for t in api.list_tasks(job_id, "", 10, cluster_id=cluster_id)] == ["t"]
     assert api.get_job_description(job_id).DAG.Tasks["t"].AutoCluster.InstanceType == ""
 
 
