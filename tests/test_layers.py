@@ -1,10 +1,11 @@
-"""The local server's layers, checked on its source: who imports whom, and where SQL is written.
+"""The package's layers, checked on its source: who imports whom, and where SQL is written.
 
-From the top: web (HTTP) -> api (handlers) -> run (scheduler, executors) -> state (the only SQL)
--> model (specs, state names, rendering). A layer may import those below it, never one above it,
-nor the modules that wire the server together. Imports are read with ``ast`` (relative ones
-resolved, those inside functions included); SQL is a string literal (not a docstring) that starts
-with an SQL keyword.
+The SDK: ``core`` imports nothing else of the package; ``resources`` imports only ``core``. The
+local server, from the top: web (HTTP) -> api (handlers) -> run (scheduler, executors) -> state (the
+only SQL) -> model (specs, state names, rendering). A layer may import those below it, never one
+above it, nor the modules that wire the server together; the server never imports the client.
+Imports are read with ``ast`` (relative ones resolved, those inside functions included); SQL is a
+string literal (not a docstring) that starts with an SQL keyword.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import pytest
 
 import batchcompute
 
-PACKAGE = "batchcompute.local"
-ROOT = Path(batchcompute.__file__).resolve().parent / "local"
+TOP = "batchcompute"
+PACKAGE = TOP + ".local"
+ROOT = Path(batchcompute.__file__).resolve().parent
 SQL = re.compile(
     r"\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE
 )
@@ -34,7 +36,7 @@ def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
-    return ".".join([PACKAGE, *parts])
+    return ".".join([TOP, *parts])
 
 
 def _sources() -> Dict[str, Tuple[Path, ast.Module]]:
@@ -84,8 +86,8 @@ def _sql_texts(tree: ast.Module) -> Iterator[Tuple[int, str]]:
             yield node.lineno, node.value
 
 
-def _within(module: str, layer: str) -> bool:
-    prefix = "%s.%s" % (PACKAGE, layer)
+def _within(module: str, layer: str, package: str = PACKAGE) -> bool:
+    prefix = "%s.%s" % (package, layer)
     return module == prefix or module.startswith(prefix + ".")
 
 
@@ -119,11 +121,34 @@ def test_the_layers_are_there():
     assert _importing(_layer("web"), PACKAGE + ".api")  # the check works
 
 
+def _imports_outside(package: str, allowed: Tuple[str, ...]) -> List[str]:
+    """What the modules of ``TOP.package`` import of the package outside ``package`` and ``allowed``."""
+    inside = ("%s.%s" % (TOP, name) for name in (package,) + allowed)
+    prefixes = tuple(inside)
+    return sorted(
+        "%s imports %s" % (module, name)
+        for module, (_, tree) in SOURCES.items()
+        if _within(module, package, TOP)
+        for name in _imports(module, tree)
+        if (name == TOP or name.startswith(TOP + "."))
+        and not any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
+    )
+
+
+def test_core_imports_nothing_else_of_the_package():
+    assert _imports_outside("core", ()) == []
+
+
+def test_resources_import_only_core():
+    assert _imports_outside("resources", ("core",)) == []
+    assert _imports_outside("client", ("resources",))  # the check works
+
+
 def test_the_server_never_imports_the_client():
     found = sorted(
         "%s imports %s" % (module, name)
         for module, (_, tree) in SOURCES.items()
-        if module != CLIENT_HELPER
+        if _within(module, "local", TOP) and module != CLIENT_HELPER
         for name in _imports(module, tree)
         if _is_client(name)
     )
@@ -139,7 +164,7 @@ def test_a_layer_imports_no_layer_above_it_nor_the_wiring(layer):
 
 
 def test_only_state_imports_sqlite3():
-    outside = [module for module in SOURCES if not _within(module, "state")]
+    outside = [module for module in SOURCES if not _within(module, "state")]  # in the whole package
     assert _importing(outside, "sqlite3") == []
 
 
@@ -147,7 +172,7 @@ def test_only_state_contains_sql_text():
     found = [
         "%s:%d %r" % (module, line, text[:40])
         for module, (_, tree) in SOURCES.items()
-        if not _within(module, "state")
+        if _within(module, "local", TOP) and not _within(module, "state")  # HTTP verbs elsewhere look like SQL
         for line, text in _sql_texts(tree)
     ]
     assert found == []
