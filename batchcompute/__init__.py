@@ -3,6 +3,7 @@
 ``from batchcompute import Client`` and the description classes in ``batchcompute.resources``
 work as they did; ``batchcompute.local`` runs a BatchCompute-compatible server on this machine.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List
@@ -31,9 +32,27 @@ US_WEST_1 = _ENDPOINTS["us-west-1"]
 US_EAST_1 = _ENDPOINTS["us-east-1"]
 
 __all__ = [
-    "Client", "ClientError", "ConfigError", "FieldError", "JsonError", "ValidationError", "__version__",
-    "CN_QINGDAO", "CN_HANGZHOU", "CN_SHENZHEN", "CN_BEIJING", "CN_CHENGDU", "CN_ZHANGJIAKOU", "CN_HUHEHAOTE",
-    "CN_SHANGHAI", "CN_HONGKONG", "AP_SOUTHEAST_1", "AP_SOUTHEAST_2", "EU_CENTRAL_1", "US_WEST_1", "US_EAST_1",
+    "Client",
+    "ClientError",
+    "ConfigError",
+    "FieldError",
+    "JsonError",
+    "ValidationError",
+    "__version__",
+    "CN_QINGDAO",
+    "CN_HANGZHOU",
+    "CN_SHENZHEN",
+    "CN_BEIJING",
+    "CN_CHENGDU",
+    "CN_ZHANGJIAKOU",
+    "CN_HUHEHAOTE",
+    "CN_SHANGHAI",
+    "CN_HONGKONG",
+    "AP_SOUTHEAST_1",
+    "AP_SOUTHEAST_2",
+    "EU_CENTRAL_1",
+    "US_WEST_1",
+    "US_EAST_1",
 ]
 
 
@@ -46,5 +65,6 @@ def __getattr__(name: str) -> Any:
     # descriptions start fast.
     if name == "Client":
         from .client import Client
+
         return Client
     raise AttributeError("module 'batchcompute' has no attribute %r" % name)

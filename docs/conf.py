@@ -1,4 +1,5 @@
 """Sphinx configuration: the API reference is generated from the package's docstrings."""
+
 import os
 import sys
 

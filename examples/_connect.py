@@ -4,6 +4,7 @@ With ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET set, the exam
 real service in BATCHCOMPUTE_REGION (default cn-qingdao). Otherwise they start the local
 BatchCompute server in-process, with a temporary data directory, and talk to it.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """A job whose task runs on an AutoCluster: a cluster made for the task and released after it."""
+
 from __future__ import annotations
 
 import sys

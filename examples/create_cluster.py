@@ -1,4 +1,5 @@
 """Create a cluster (one group of one VM with a system and a data disk), show it, delete it."""
+
 from __future__ import annotations
 
 import sys

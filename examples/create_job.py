@@ -4,6 +4,7 @@
 
 Without a cluster id, a cluster is created first (and deleted at the end).
 """
+
 from __future__ import annotations
 
 import sys

@@ -4,6 +4,7 @@ The input text and the worker program (as a tar.gz PackagePath) are put into the
 object store; the three tasks exchange data through InputMapping and OutputMapping. Against the
 real service, upload them yourself to BATCHCOMPUTE_DATA_PATH (input/*.txt and worker.tar.gz).
 """
+
 from __future__ import annotations
 
 import io
@@ -43,12 +44,16 @@ def task(step: str, data: str, logs: str, instances: int = 1, inputs=None, outpu
 
 def make_job(data: str, logs: str) -> JobDescription:
     dag = DAG()
-    dag.add_task("split", task("split", data, logs, inputs={data + "input/": "input/"},
-                               outputs={"out/": data + "split/"}))
-    dag.add_task("count", task("count", data, logs, instances=2, inputs={data + "split/": "split/"},
-                               outputs={"out/": data + "counts/"}))
-    dag.add_task("merge", task("merge", data, logs, inputs={data + "counts/": "counts/"},
-                               outputs={"out/": data + "result/"}))
+    dag.add_task(
+        "split", task("split", data, logs, inputs={data + "input/": "input/"}, outputs={"out/": data + "split/"})
+    )
+    dag.add_task(
+        "count",
+        task("count", data, logs, instances=2, inputs={data + "split/": "split/"}, outputs={"out/": data + "counts/"}),
+    )
+    dag.add_task(
+        "merge", task("merge", data, logs, inputs={data + "counts/": "counts/"}, outputs={"out/": data + "result/"})
+    )
     dag.Dependencies = {"split": ["count"], "count": ["merge"]}
     job = JobDescription()
     job.Name = "wordcount"

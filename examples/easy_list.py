@@ -1,4 +1,5 @@
 """easy_list: every item of a listing, all pages, filtered by value, by list or by predicate."""
+
 from __future__ import annotations
 
 import sys

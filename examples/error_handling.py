@@ -1,4 +1,5 @@
 """What errors look like: the service's ClientError, and the SDK's own checks before sending."""
+
 from __future__ import annotations
 
 import sys
@@ -14,8 +15,10 @@ def main() -> int:
         try:
             client.get_job("job-00000000000000000000000000000000")
         except ClientError as error:
-            print("get_job of an unknown job: HTTP %s, %s: %s (request %s)" % (
-                error.get_status_code(), error.get_code(), error.get_msg(), error.get_requestid()))
+            print(
+                "get_job of an unknown job: HTTP %s, %s: %s (request %s)"
+                % (error.get_status_code(), error.get_code(), error.get_msg(), error.get_requestid())
+            )
         try:
             client.create_job(JobDescription({"Name": "incomplete"}))
         except ValidationError as error:

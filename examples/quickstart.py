@@ -5,6 +5,7 @@
 Runs against the local BatchCompute server started in-process, or against the real service when
 ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET are set.
 """
+
 from __future__ import annotations
 
 import sys

@@ -5,6 +5,7 @@
 split: input/*.txt -> out/part-<n> (one part per count instance); count: split/part-<instance id>
 -> out/count-<instance id>; merge: counts/count-* -> out/total.
 """
+
 import glob
 import os
 import sys

@@ -16,6 +16,7 @@ from another interpreter; the pytest fixture ``recording_server`` is defined whe
         ...
         assert recording_server.requests[-1]["path"] == "/jobs"
 """
+
 from __future__ import annotations
 
 import copy
@@ -28,28 +29,82 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
 __all__ = [
-    "RecordingServer", "canned_answer", "replay_responder", "json_answer", "error_answer", "html_answer",
-    "split_target", "header",
-    "JOB_ID", "JOB_ID_2", "RUNNING_JOB_ID", "FAILED_JOB_ID", "STOPPED_JOB_ID", "APP_JOB_ID",
-    "CLUSTER_ID", "IMAGE_ID", "APP_NAME", "REQUEST_ID", "RESPONSE_DATE", "NEXT_MARKER",
-    "CONFIGURED_CLUSTER_ID", "FAILED_INSTANCE_ID", "FULL_APP_NAME",
+    "RecordingServer",
+    "canned_answer",
+    "replay_responder",
+    "json_answer",
+    "error_answer",
+    "html_answer",
+    "split_target",
+    "header",
+    "JOB_ID",
+    "JOB_ID_2",
+    "RUNNING_JOB_ID",
+    "FAILED_JOB_ID",
+    "STOPPED_JOB_ID",
+    "APP_JOB_ID",
+    "CLUSTER_ID",
+    "IMAGE_ID",
+    "APP_NAME",
+    "REQUEST_ID",
+    "RESPONSE_DATE",
+    "NEXT_MARKER",
+    "CONFIGURED_CLUSTER_ID",
+    "FAILED_INSTANCE_ID",
+    "FULL_APP_NAME",
 ]
 
-Answer = Dict[str, Any]        # {"status": int, "headers": [[name, value], ...], "body": str}
-Request = Dict[str, Any]       # {"method": str, "path": str, "headers": [[name, value], ...], "body": str}
+Answer = Dict[str, Any]  # {"status": int, "headers": [[name, value], ...], "body": str}
+Request = Dict[str, Any]  # {"method": str, "path": str, "headers": [[name, value], ...], "body": str}
 Responder = Callable[[Request], Answer]
 
 # Every method client.md documents (get_regions is a static helper of the Client).
-DOCUMENTED_METHODS = frozenset({
-    "create_job", "get_job", "get_job_description", "list_jobs", "start_job", "stop_job", "delete_job",
-    "change_job_priority", "get_task", "list_tasks", "get_instance", "list_instances", "create_cluster",
-    "get_cluster", "list_clusters", "delete_cluster", "modify_cluster", "change_cluster_desired_vm_count",
-    "change_cluster_spot_config", "change_cluster_user_data", "change_cluster_input_mapping",
-    "change_cluster_env_vars", "get_cluster_instance", "list_cluster_instances", "recreate_cluster_instance",
-    "delete_cluster_instance", "create_image", "get_image", "list_images", "delete_image", "create_app",
-    "get_app", "get_app_detail", "get_app_revisions", "list_apps", "modify_app", "delete_app", "get_quotas",
-    "get_available_resource", "easy_list", "poll", "get_regions",
-})
+DOCUMENTED_METHODS = frozenset(
+    {
+        "create_job",
+        "get_job",
+        "get_job_description",
+        "list_jobs",
+        "start_job",
+        "stop_job",
+        "delete_job",
+        "change_job_priority",
+        "get_task",
+        "list_tasks",
+        "get_instance",
+        "list_instances",
+        "create_cluster",
+        "get_cluster",
+        "list_clusters",
+        "delete_cluster",
+        "modify_cluster",
+        "change_cluster_desired_vm_count",
+        "change_cluster_spot_config",
+        "change_cluster_user_data",
+        "change_cluster_input_mapping",
+        "change_cluster_env_vars",
+        "get_cluster_instance",
+        "list_cluster_instances",
+        "recreate_cluster_instance",
+        "delete_cluster_instance",
+        "create_image",
+        "get_image",
+        "list_images",
+        "delete_image",
+        "create_app",
+        "get_app",
+        "get_app_detail",
+        "get_app_revisions",
+        "list_apps",
+        "modify_app",
+        "delete_app",
+        "get_quotas",
+        "get_available_resource",
+        "easy_list",
+        "poll",
+        "get_regions",
+    }
+)
 
 JOB_ID = "job-0000000058184218000008150000000D"
 JOB_ID_2 = "job-0000000058184218000008150000000E"
@@ -79,8 +134,10 @@ JOB_STATES = {RUNNING_JOB_ID: "Running", FAILED_JOB_ID: "Failed", STOPPED_JOB_ID
 
 # -- answers -------------------------------------------------------------------------------------
 
-def json_answer(status: int, obj: Any = None, request_id: Optional[str] = REQUEST_ID,
-                request_id_header: str = "x-acs-request-id") -> Answer:
+
+def json_answer(
+    status: int, obj: Any = None, request_id: Optional[str] = REQUEST_ID, request_id_header: str = "x-acs-request-id"
+) -> Answer:
     """An answer with a JSON body (``obj`` None: empty body)."""
     headers = [["Content-Type", "application/json"], ["Date", RESPONSE_DATE]]
     if request_id is not None:
@@ -91,8 +148,13 @@ def json_answer(status: int, obj: Any = None, request_id: Optional[str] = REQUES
 _SAME: Any = object()
 
 
-def error_answer(status: int, code: Optional[str], message: Optional[str],
-                 request_id: Optional[str] = REQUEST_ID, body_request_id: Any = _SAME) -> Answer:
+def error_answer(
+    status: int,
+    code: Optional[str],
+    message: Optional[str],
+    request_id: Optional[str] = REQUEST_ID,
+    body_request_id: Any = _SAME,
+) -> Answer:
     """The service's error body ``{"Code", "Message", "RequestId"}`` (None leaves a key out);
     ``request_id`` goes in the ``x-acs-request-id`` header and, unless ``body_request_id`` says
     otherwise, in the body."""
@@ -109,9 +171,11 @@ def error_answer(status: int, code: Optional[str], message: Optional[str],
 
 def html_answer(status: int = 502) -> Answer:
     """An HTML error page, as a proxy in front of the service sends it."""
-    body = ("<html>\r\n<head><title>%d Bad Gateway</title></head>\r\n<body>\r\n"
-            "<center><h1>%d Bad Gateway</h1></center>\r\n<hr><center>Tengine</center>\r\n"
-            "</body>\r\n</html>\r\n" % (status, status))
+    body = (
+        "<html>\r\n<head><title>%d Bad Gateway</title></head>\r\n<body>\r\n"
+        "<center><h1>%d Bad Gateway</h1></center>\r\n<hr><center>Tengine</center>\r\n"
+        "</body>\r\n</html>\r\n" % (status, status)
+    )
     return {"status": status, "headers": [["Content-Type", "text/html"], ["Date", RESPONSE_DATE]], "body": body}
 
 
@@ -143,35 +207,60 @@ def job_status(job_id: str = JOB_ID, state: Optional[str] = None) -> Dict[str, A
     state = state or JOB_STATES.get(job_id, "Finished")
     done = state in ("Finished", "Failed", "Stopped")
     return {
-        "Id": job_id, "Name": "log-count", "Owner": "1234567890123456", "Priority": 1, "State": state,
+        "Id": job_id,
+        "Name": "log-count",
+        "Owner": "1234567890123456",
+        "Priority": 1,
+        "State": state,
         "Message": "Instance failed" if state == "Failed" else "",
-        "CreationTime": CREATION_TIME, "StartTime": START_TIME, "EndTime": END_TIME if done else "",
+        "CreationTime": CREATION_TIME,
+        "StartTime": START_TIME,
+        "EndTime": END_TIME if done else "",
         "TaskMetrics": _metrics(**{state + "Count": 1}) if state != "Waiting" else _metrics(WaitingCount=1),
         "InstanceMetrics": _metrics(**{state + "Count": 2}) if state != "Waiting" else _metrics(WaitingCount=2),
     }
 
 
 def task_status(name: str = "split", state: str = "Finished") -> Dict[str, Any]:
-    return {"TaskName": name, "State": state, "StartTime": START_TIME,
-            "EndTime": END_TIME if state != "Running" else "", "InstanceMetrics": _metrics(FinishedCount=2)}
+    return {
+        "TaskName": name,
+        "State": state,
+        "StartTime": START_TIME,
+        "EndTime": END_TIME if state != "Running" else "",
+        "InstanceMetrics": _metrics(FinishedCount=2),
+    }
 
 
 def instance_status(instance_id: int = 0, state: str = "Finished") -> Dict[str, Any]:
     if instance_id == FAILED_INSTANCE_ID:
         return {
-            "InstanceId": instance_id, "State": "Failed", "StartTime": START_TIME, "EndTime": END_TIME,
-            "RetryCount": 1, "Progress": 0,
+            "InstanceId": instance_id,
+            "State": "Failed",
+            "StartTime": START_TIME,
+            "EndTime": END_TIME,
+            "RetryCount": 1,
+            "Progress": 0,
             "StdoutRedirectPath": "oss://my-bucket/log-count/stdout/",
             "StderrRedirectPath": "oss://my-bucket/log-count/stderr/",
-            "Result": {"ExitCode": 1, "ErrorCode": "ExitCodeNotZero", "ErrorMessage": "exit code 1",
-                       "Detail": "Traceback (most recent call last): ..."},
+            "Result": {
+                "ExitCode": 1,
+                "ErrorCode": "ExitCodeNotZero",
+                "ErrorMessage": "exit code 1",
+                "Detail": "Traceback (most recent call last): ...",
+            },
             "Error": {"Code": "InstanceFailed", "Message": "The instance exited with code 1"},
-            "Outputs": {}, "NodeIp": "10.163.14.29",
+            "Outputs": {},
+            "NodeIp": "10.163.14.29",
         }
     return {
-        "InstanceId": instance_id, "State": state, "StartTime": START_TIME, "EndTime": END_TIME,
-        "RetryCount": 0, "Progress": 100,
-        "StdoutRedirectPath": "oss://my-bucket/log-count/stdout/", "StderrRedirectPath": "oss://my-bucket/log-count/stderr/",
+        "InstanceId": instance_id,
+        "State": state,
+        "StartTime": START_TIME,
+        "EndTime": END_TIME,
+        "RetryCount": 0,
+        "Progress": 100,
+        "StdoutRedirectPath": "oss://my-bucket/log-count/stdout/",
+        "StderrRedirectPath": "oss://my-bucket/log-count/stderr/",
         "Result": {"ExitCode": 0, "ErrorCode": "", "ErrorMessage": "", "Detail": ""},
         "Outputs": {"outputFile": "oss://my-bucket/log-count/out-%d.txt" % instance_id},
         "NodeIp": "10.163.14.%d" % (20 + instance_id),
@@ -179,32 +268,68 @@ def instance_status(instance_id: int = 0, state: str = "Finished") -> Dict[str, 
 
 
 def _configured_cluster(cluster_id: str) -> Dict[str, Any]:
-    disks = {"SystemDisk": {"Type": "cloud_efficiency", "Size": 40},
-             "DataDisk": {"Type": "cloud_ssd", "Size": 100, "MountPoint": "/home/data"}}
+    disks = {
+        "SystemDisk": {"Type": "cloud_efficiency", "Size": 40},
+        "DataDisk": {"Type": "cloud_ssd", "Size": 100, "MountPoint": "/home/data"},
+    }
     return {
-        "Id": cluster_id, "Name": "cluster-configured", "OwnerId": 1234567890123456,
-        "Description": "cluster with every part", "CreationTime": CREATION_TIME, "State": "Active",
-        "InstanceType": "", "ImageId": "img-ubuntu", "UserData": {"role": "worker"}, "EnvVars": {},
+        "Id": cluster_id,
+        "Name": "cluster-configured",
+        "OwnerId": 1234567890123456,
+        "Description": "cluster with every part",
+        "CreationTime": CREATION_TIME,
+        "State": "Active",
+        "InstanceType": "",
+        "ImageId": "img-ubuntu",
+        "UserData": {"role": "worker"},
+        "EnvVars": {},
         "InputMapping": {"oss://my-bucket/data/": "/home/data/"},
         "InputMappingConfig": {"Locale": "UTF-8", "Lock": True},
-        "Notification": {"Topic": {"Name": "cluster-events", "Endpoint": "http://1234.mns.cn-qingdao.aliyuncs.com/",
-                                   "Events": ["OnClusterDeleted", "OnInstanceCreated"]}},
+        "Notification": {
+            "Topic": {
+                "Name": "cluster-events",
+                "Endpoint": "http://1234.mns.cn-qingdao.aliyuncs.com/",
+                "Events": ["OnClusterDeleted", "OnInstanceCreated"],
+            }
+        },
         "Configs": {
             "Disks": disks,
             "Networks": {"Classic": {}, "VPC": {"CidrBlock": "192.168.0.0/16", "VpcId": "vpc-2zeaqp1kdwwg1g9ao8ft0"}},
-            "Mounts": {"Entries": [{"Source": "oss://my-bucket/shared/", "Destination": "/home/shared/",
-                                    "WriteSupport": False}], "Locale": "UTF-8", "Lock": False},
+            "Mounts": {
+                "Entries": [
+                    {"Source": "oss://my-bucket/shared/", "Destination": "/home/shared/", "WriteSupport": False}
+                ],
+                "Locale": "UTF-8",
+                "Lock": False,
+            },
         },
-        "WriteSupport": True, "Bootstrap": "oss://my-bucket/bootstrap.sh", "SecurityGroup": "sg-2ze5ck4xqcklbtlprc3k",
+        "WriteSupport": True,
+        "Bootstrap": "oss://my-bucket/bootstrap.sh",
+        "SecurityGroup": "sg-2ze5ck4xqcklbtlprc3k",
         "Groups": {
-            "group1": {"DesiredVMCount": 2, "ActualVMCount": 2, "InstanceType": "ecs.sn1.medium",
-                       "ResourceType": "OnDemand", "SpotStrategy": "", "SpotPriceLimit": 0.0, "Disks": disks},
-            "spot": {"DesiredVMCount": 3, "ActualVMCount": 1, "InstanceType": "ecs.sn2.large", "ResourceType": "Spot",
-                     "SpotStrategy": "SpotWithPriceLimit", "SpotPriceLimit": 0.25,
-                     "Disks": {"SystemDisk": {"Type": "cloud_ssd", "Size": 50}}},
+            "group1": {
+                "DesiredVMCount": 2,
+                "ActualVMCount": 2,
+                "InstanceType": "ecs.sn1.medium",
+                "ResourceType": "OnDemand",
+                "SpotStrategy": "",
+                "SpotPriceLimit": 0.0,
+                "Disks": disks,
+            },
+            "spot": {
+                "DesiredVMCount": 3,
+                "ActualVMCount": 1,
+                "InstanceType": "ecs.sn2.large",
+                "ResourceType": "Spot",
+                "SpotStrategy": "SpotWithPriceLimit",
+                "SpotPriceLimit": 0.25,
+                "Disks": {"SystemDisk": {"Type": "cloud_ssd", "Size": 50}},
+            },
         },
-        "OperationLogs": [{"Time": CREATION_TIME, "Level": "Info", "Message": "cluster created"},
-                          {"Time": START_TIME, "Level": "Warning", "Message": "spot instance released"}],
+        "OperationLogs": [
+            {"Time": CREATION_TIME, "Level": "Info", "Message": "cluster created"},
+            {"Time": START_TIME, "Level": "Warning", "Message": "spot instance released"},
+        ],
         "Metrics": {"RunningCount": 3, "StartingCount": 0, "StoppingCount": 0, "StoppedCount": 0},
     }
 
@@ -213,25 +338,53 @@ def cluster_status(cluster_id: str = CLUSTER_ID) -> Dict[str, Any]:
     if cluster_id == CONFIGURED_CLUSTER_ID:
         return _configured_cluster(cluster_id)
     return {
-        "Id": cluster_id, "Name": "cluster-1", "OwnerId": 1234567890123456, "Description": "test cluster",
-        "CreationTime": CREATION_TIME, "State": "Active", "InstanceType": "", "ImageId": "img-ubuntu",
-        "UserData": {"role": "worker"}, "EnvVars": {"LANG": "C"},
-        "Groups": {"group1": {"DesiredVMCount": 2, "ActualVMCount": 2, "InstanceType": "ecs.sn1.medium",
-                              "ResourceType": "OnDemand", "SpotStrategy": "", "SpotPriceLimit": 0.0}},
+        "Id": cluster_id,
+        "Name": "cluster-1",
+        "OwnerId": 1234567890123456,
+        "Description": "test cluster",
+        "CreationTime": CREATION_TIME,
+        "State": "Active",
+        "InstanceType": "",
+        "ImageId": "img-ubuntu",
+        "UserData": {"role": "worker"},
+        "EnvVars": {"LANG": "C"},
+        "Groups": {
+            "group1": {
+                "DesiredVMCount": 2,
+                "ActualVMCount": 2,
+                "InstanceType": "ecs.sn1.medium",
+                "ResourceType": "OnDemand",
+                "SpotStrategy": "",
+                "SpotPriceLimit": 0.0,
+            }
+        },
         "Metrics": {"RunningCount": 2, "StartingCount": 0, "StoppingCount": 0, "StoppedCount": 0},
     }
 
 
 def cluster_instance_status(instance_id: str = "i-2ze5ck4xqcklbtlprc3k") -> Dict[str, Any]:
-    return {"Id": instance_id, "State": "Running", "IpAddress": "10.163.14.22",
-            "HostName": "iZ2ze5ck4xqcklbtlprc3kZ", "ErrorCode": 0, "ErrorMessage": "",
-            "CreationTime": CREATION_TIME}
+    return {
+        "Id": instance_id,
+        "State": "Running",
+        "IpAddress": "10.163.14.22",
+        "HostName": "iZ2ze5ck4xqcklbtlprc3kZ",
+        "ErrorCode": 0,
+        "ErrorMessage": "",
+        "CreationTime": CREATION_TIME,
+    }
 
 
 def image_status(image_id: str = IMAGE_ID) -> Dict[str, Any]:
-    return {"Id": image_id, "Name": "ubuntu-python", "Type": "Self", "Description": "Ubuntu with python",
-            "EcsImageId": "m-28sq8qx5xg0", "OwnerId": 1234567890123456, "Platform": "Linux",
-            "CreationTime": CREATION_TIME}
+    return {
+        "Id": image_id,
+        "Name": "ubuntu-python",
+        "Type": "Self",
+        "Description": "Ubuntu with python",
+        "EcsImageId": "m-28sq8qx5xg0",
+        "OwnerId": 1234567890123456,
+        "Platform": "Linux",
+        "CreationTime": CREATION_TIME,
+    }
 
 
 def app_status(name: str = APP_NAME) -> Dict[str, Any]:
@@ -246,22 +399,36 @@ def _config(default: Any, description: str = "", overwritable: bool = True) -> D
 
 def _full_app_description(name: str) -> Dict[str, Any]:
     return {
-        "Name": name, "Description": "transcode a video", "CommandLine": "ffmpeg -i ${input} -b:v ${bitrate} ${output}",
+        "Name": name,
+        "Description": "transcode a video",
+        "CommandLine": "ffmpeg -i ${input} -b:v ${bitrate} ${output}",
         "InputParameters": {
-            "input": {"Description": "the video", "Type": "String", "Default": "oss://my-bucket/in.mp4",
-                      "LocalPath": "/home/input/"},
+            "input": {
+                "Description": "the video",
+                "Type": "String",
+                "Default": "oss://my-bucket/in.mp4",
+                "LocalPath": "/home/input/",
+            },
             "bitrate": {"Description": "kbit/s", "Type": "Number", "Default": 800, "LocalPath": ""},
         },
-        "OutputParameters": {"output": {"Description": "the result", "Type": "String", "Default": None,
-                                        "LocalPath": "/home/output/"}},
+        "OutputParameters": {
+            "output": {"Description": "the result", "Type": "String", "Default": None, "LocalPath": "/home/output/"}
+        },
         "Docker": {"Image": "localhost:5000/ffmpeg", "RegistryOSSPath": "oss://my-bucket/registry/"},
         "VM": {"ECSImageId": "m-28sq8qx5xg0"},
-        "EnvVars": {"LANG": "C.UTF-8"}, "Daemonize": True,
+        "EnvVars": {"LANG": "C.UTF-8"},
+        "Daemonize": True,
         "Config": {
-            "ResourceType": _config("OnDemand"), "InstanceType": _config("ecs.sn1.medium", "type", True),
-            "InstanceCount": _config(1, "", False), "MinDiskSize": _config(40), "DiskType": _config("cloud_efficiency"),
-            "MinDataDiskSize": _config(0), "DataDiskType": _config("cloud_efficiency"),
-            "DataDiskMountPoint": _config(""), "MaxRetryCount": _config(2), "Timeout": _config(86400, "seconds"),
+            "ResourceType": _config("OnDemand"),
+            "InstanceType": _config("ecs.sn1.medium", "type", True),
+            "InstanceCount": _config(1, "", False),
+            "MinDiskSize": _config(40),
+            "DiskType": _config("cloud_efficiency"),
+            "MinDataDiskSize": _config(0),
+            "DataDiskType": _config("cloud_efficiency"),
+            "DataDiskMountPoint": _config(""),
+            "MaxRetryCount": _config(2),
+            "Timeout": _config(86400, "seconds"),
         },
     }
 
@@ -270,52 +437,99 @@ def app_description(name: str = APP_NAME) -> Dict[str, Any]:
     if name == FULL_APP_NAME:
         return _full_app_description(name)
     return {
-        "Name": name, "Description": "echo an input file", "CommandLine": "cat ${inputFile}",
-        "InputParameters": {"inputFile": {"Description": "", "Type": "String",
-                                          "Default": "oss://my-bucket/in.txt", "LocalPath": ""}},
+        "Name": name,
+        "Description": "echo an input file",
+        "CommandLine": "cat ${inputFile}",
+        "InputParameters": {
+            "inputFile": {"Description": "", "Type": "String", "Default": "oss://my-bucket/in.txt", "LocalPath": ""}
+        },
         "OutputParameters": {},
-        "VM": {"ECSImageId": "m-28sq8qx5xg0"}, "EnvVars": {}, "Daemonize": False,
-        "Config": {"InstanceType": {"Default": "ecs.sn1.medium", "Description": "", "Overwritable": True},
-                   "Timeout": {"Default": 3600, "Description": "", "Overwritable": True}},
+        "VM": {"ECSImageId": "m-28sq8qx5xg0"},
+        "EnvVars": {},
+        "Daemonize": False,
+        "Config": {
+            "InstanceType": {"Default": "ecs.sn1.medium", "Description": "", "Overwritable": True},
+            "Timeout": {"Default": 3600, "Description": "", "Overwritable": True},
+        },
     }
 
 
 def job_description(job_id: str = JOB_ID) -> Dict[str, Any]:
     if job_id == APP_JOB_ID:
-        return {"Name": "echo-job", "Description": "run echo", "Priority": 0, "Type": "App",
-                "JobFailOnInstanceFail": True, "AutoRelease": False,
-                "App": {"AppName": APP_NAME, "Inputs": {"inputFile": "oss://my-bucket/in.txt"},
-                        "Outputs": {}, "Config": {"InstanceCount": 1}}}
-    command = {"CommandLine": "python split.py", "PackagePath": "oss://my-bucket/log-count/worker.tar.gz",
-               "EnvVars": {}, "Docker": {"Image": ""}}
+        return {
+            "Name": "echo-job",
+            "Description": "run echo",
+            "Priority": 0,
+            "Type": "App",
+            "JobFailOnInstanceFail": True,
+            "AutoRelease": False,
+            "App": {
+                "AppName": APP_NAME,
+                "Inputs": {"inputFile": "oss://my-bucket/in.txt"},
+                "Outputs": {},
+                "Config": {"InstanceCount": 1},
+            },
+        }
+    command = {
+        "CommandLine": "python split.py",
+        "PackagePath": "oss://my-bucket/log-count/worker.tar.gz",
+        "EnvVars": {},
+        "Docker": {"Image": ""},
+    }
     return {
-        "Name": "log-count", "Description": "count words", "Priority": 1, "Type": "DAG",
-        "JobFailOnInstanceFail": True, "AutoRelease": False,
-        "DAG": {"Tasks": {"split": {
-            "InstanceCount": 1, "MaxRetryCount": 0, "Timeout": 3600, "ClusterId": CLUSTER_ID,
-            "InputMapping": {}, "OutputMapping": {}, "LogMapping": {},
-            "Parameters": {"Command": command, "InputMappingConfig": {"Locale": "GBK", "Lock": False},
-                           "StdoutRedirectPath": "oss://my-bucket/log-count/stdout/",
-                           "StderrRedirectPath": "oss://my-bucket/log-count/stderr/"}}},
-            "Dependencies": {}},
+        "Name": "log-count",
+        "Description": "count words",
+        "Priority": 1,
+        "Type": "DAG",
+        "JobFailOnInstanceFail": True,
+        "AutoRelease": False,
+        "DAG": {
+            "Tasks": {
+                "split": {
+                    "InstanceCount": 1,
+                    "MaxRetryCount": 0,
+                    "Timeout": 3600,
+                    "ClusterId": CLUSTER_ID,
+                    "InputMapping": {},
+                    "OutputMapping": {},
+                    "LogMapping": {},
+                    "Parameters": {
+                        "Command": command,
+                        "InputMappingConfig": {"Locale": "GBK", "Lock": False},
+                        "StdoutRedirectPath": "oss://my-bucket/log-count/stdout/",
+                        "StderrRedirectPath": "oss://my-bucket/log-count/stderr/",
+                    },
+                }
+            },
+            "Dependencies": {},
+        },
     }
 
 
 def sync_instance() -> Dict[str, Any]:
-    return {"JobId": APP_JOB_ID, "State": "Finished", "StartTime": START_TIME, "EndTime": END_TIME,
-            "Result": {"ExitCode": 0, "ErrorCode": "", "ErrorMessage": "", "Detail": ""},
-            "Outputs": {"outputFile": "oss://my-bucket/out.txt"}}
+    return {
+        "JobId": APP_JOB_ID,
+        "State": "Finished",
+        "StartTime": START_TIME,
+        "EndTime": END_TIME,
+        "Result": {"ExitCode": 0, "ErrorCode": "", "ErrorMessage": "", "Detail": ""},
+        "Outputs": {"outputFile": "oss://my-bucket/out.txt"},
+    }
 
 
 def quotas() -> Dict[str, Any]:
-    return {"AvailableClusterInstanceType": ["ecs.sn1.medium", "ecs.sn2.large"],
-            "AvailableSpotInstanceType": ["ecs.sn1.medium"],
-            "AvailablePrepaidInstanceType": [], "AvailableResourceType": ["OnDemand", "Spot"]}
+    return {
+        "AvailableClusterInstanceType": ["ecs.sn1.medium", "ecs.sn2.large"],
+        "AvailableSpotInstanceType": ["ecs.sn1.medium"],
+        "AvailablePrepaidInstanceType": [],
+        "AvailableResourceType": ["OnDemand", "Spot"],
+    }
 
 
 def available_resource() -> Dict[str, Any]:
     def instance_type(name: str, cpu: int, memory: int) -> Dict[str, Any]:
         return {"CpuCore": cpu, "InstanceType": name, "MemorySize": memory, "Network": {"Classic": True, "Vpc": True}}
+
     return {
         "AvailableClusterInstanceType": [instance_type("ecs.sn1.medium", 2, 4), instance_type("ecs.sn2.large", 4, 16)],
         "AvailableSpotInstanceType": [instance_type("ecs.sn1.medium", 2, 4)],
@@ -347,8 +561,9 @@ def canned_answer(request: Request) -> Answer:
         if n == 1 and method == "POST":
             return json_answer(201, sync_instance() if "sync" in query else {"Id": JOB_ID})
         if n == 1 and method == "GET":
-            return json_answer(200, _page(query, [job_status(JOB_ID), job_status(RUNNING_JOB_ID)],
-                                          [job_status(JOB_ID_2)]))
+            return json_answer(
+                200, _page(query, [job_status(JOB_ID), job_status(RUNNING_JOB_ID)], [job_status(JOB_ID_2)])
+            )
         if n == 2 and method == "GET":
             if "description" in query:
                 return json_answer(200, job_description(parts[1]))
@@ -360,8 +575,12 @@ def canned_answer(request: Request) -> Answer:
         if n == 3 and method == "POST" and parts[2] in ("start", "stop"):
             return json_answer(202)
         if n == 3 and method == "GET" and parts[2] == "tasks":
-            return json_answer(200, _page(query, [task_status("split"), task_status("count", "Running")],
-                                          [task_status("merge", "Waiting")]))
+            return json_answer(
+                200,
+                _page(
+                    query, [task_status("split"), task_status("count", "Running")], [task_status("merge", "Waiting")]
+                ),
+            )
         if n == 4 and method == "GET" and parts[2] == "tasks":
             return json_answer(200, task_status(parts[3]))
         if n == 5 and method == "GET" and parts[4] == "instances":
@@ -380,8 +599,9 @@ def canned_answer(request: Request) -> Answer:
         if n == 2 and method == "DELETE":
             return json_answer(204)
         if n == 5 and parts[2] == "groups" and parts[4] == "instances" and method == "GET":
-            return json_answer(200, _page(query, [cluster_instance_status()],
-                                          [cluster_instance_status("i-2ze5ck4xqcklbtlprc3m")]))
+            return json_answer(
+                200, _page(query, [cluster_instance_status()], [cluster_instance_status("i-2ze5ck4xqcklbtlprc3m")])
+            )
         if n == 6 and parts[2] == "groups" and method == "GET":
             return json_answer(200, cluster_instance_status(parts[5]))
         if n == 6 and parts[2] == "groups" and method == "DELETE":
@@ -410,8 +630,16 @@ def canned_answer(request: Request) -> Answer:
             if "Detail" in query:
                 return json_answer(200, app_description(parts[1]))
             if "Revisions" in query:
-                return json_answer(200, {"Items": [{"Revision": 1, "UpdateTime": CREATION_TIME},
-                                                   {"Revision": 2, "UpdateTime": END_TIME}], "NextMarker": ""})
+                return json_answer(
+                    200,
+                    {
+                        "Items": [
+                            {"Revision": 1, "UpdateTime": CREATION_TIME},
+                            {"Revision": 2, "UpdateTime": END_TIME},
+                        ],
+                        "NextMarker": "",
+                    },
+                )
             return json_answer(200, app_status(parts[1]))
         if n == 2 and method == "PUT":
             return json_answer(200, {})
@@ -432,8 +660,11 @@ def replay_responder(exchanges: List[Dict[str, Any]]) -> Responder:
 
     def respond(request: Request) -> Answer:
         with lock:
-            same = [ex for ex in pending if ex["request"]["method"] == request["method"]
-                    and ex["request"]["path"] == request["path"]]
+            same = [
+                ex
+                for ex in pending
+                if ex["request"]["method"] == request["method"] and ex["request"]["path"] == request["path"]
+            ]
             for exchange in same:
                 if not exchange["used"]:
                     exchange["used"] = True
@@ -447,6 +678,7 @@ def replay_responder(exchanges: List[Dict[str, Any]]) -> Responder:
 
 
 # -- server --------------------------------------------------------------------------------------
+
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
@@ -480,9 +712,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _handle(self) -> None:
         owner = self.server.owner  # type: ignore[attr-defined]
         body = self._read_body()
-        request = {"method": self.command, "path": self.path,
-                   "headers": [[key, value] for key, value in self.headers.items()],
-                   "body": body.decode("utf-8", "replace")}
+        request = {
+            "method": self.command,
+            "path": self.path,
+            "headers": [[key, value] for key, value in self.headers.items()],
+            "body": body.decode("utf-8", "replace"),
+        }
         try:
             answer = owner.responder(request)
         except Exception as exc:  # a broken responder must not hang the client
@@ -551,8 +786,9 @@ class RecordingServer:
     def start(self) -> "RecordingServer":
         self._server = _Server((self.host, 0), _Handler)
         self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="recording-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="recording-server", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -3,6 +3,7 @@
 Compared with ``tests/data/golden/descriptors.json``, recorded from the official 2.1.7 SDK by
 ``tests/compat/record_descriptors.py``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -16,8 +17,14 @@ with open(os.path.join(HERE, "data", "golden", "descriptors.json"), encoding="ut
     GOLDEN = json.load(_f)
 
 # The official TaskDescription requires 'TimeOut' (a typo that made validate() always fail).
-REQUIRED_FIXED = {"batchcompute.resources.job.TaskDescription": [
-    "Parameters", "Timeout", "InstanceCount", ["ClusterId", "AutoCluster"]]}
+REQUIRED_FIXED = {
+    "batchcompute.resources.job.TaskDescription": [
+        "Parameters",
+        "Timeout",
+        "InstanceCount",
+        ["ClusterId", "AutoCluster"],
+    ]
+}
 
 
 def ours(qualified):

@@ -1,4 +1,5 @@
 """Every example runs, against the local server started in-process (no credentials set)."""
+
 import os
 import subprocess
 import sys
@@ -11,8 +12,14 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def run(name, *args):
     env = {key: value for key, value in os.environ.items() if not key.startswith("ALIBABA_CLOUD_")}
-    return subprocess.run([sys.executable, str(EXAMPLES / name)] + list(args), cwd=str(EXAMPLES), env=env,
-                          capture_output=True, text=True, timeout=240)
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / name)] + list(args),
+        cwd=str(EXAMPLES),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
 
 
 def test_quickstart_prints_finished_and_three_stdout_lines():
@@ -23,14 +30,17 @@ def test_quickstart_prints_finished_and_three_stdout_lines():
     assert len(lines) == 3, result.stdout
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("create_cluster.py", "group group1: 1 x ecs.t1.small"),
-    ("create_job.py", "Finished"),
-    ("dag_wordcount.py", "words counted: 13 (expected 13)"),
-    ("autocluster_job.py", "auto-cluster instance 1"),
-    ("easy_list.py", "finished among them: 3"),
-    ("error_handling.py", "InvalidResource.NotFound"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("create_cluster.py", "group group1: 1 x ecs.t1.small"),
+        ("create_job.py", "Finished"),
+        ("dag_wordcount.py", "words counted: 13 (expected 13)"),
+        ("autocluster_job.py", "auto-cluster instance 1"),
+        ("easy_list.py", "finished among them: 3"),
+        ("error_handling.py", "InvalidResource.NotFound"),
+    ],
+)
 def test_example_runs(name, expected):
     result = run(name)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,4 +1,5 @@
 """Copies are made structurally for speed; they must equal a rebuild from the JSON text."""
+
 import copy
 import json
 
@@ -19,16 +20,20 @@ from batchcompute.resources.job import Docker
 texts = st.sampled_from(["", "x", "oss://bucket/dir/", "echo hi"])
 numbers = st.one_of(st.integers(-5, 5000), st.floats(allow_nan=False, allow_infinity=False), st.none())
 
-task_operations = st.lists(st.one_of(
-    st.tuples(st.just("set"), st.sampled_from(["ClusterId"]), texts),
-    st.tuples(st.just("set"), st.sampled_from(["Timeout", "InstanceCount", "MaxRetryCount"]), numbers),
-    st.tuples(st.just("command"), st.sampled_from(["CommandLine", "PackagePath"]), texts),
-    st.tuples(st.just("image"), st.just("Image"), texts),
-    st.tuples(st.just("env"), st.text(min_size=1, max_size=3), st.one_of(st.integers(), st.text(max_size=3))),
-    st.tuples(st.just("delete"), st.sampled_from(["Timeout", "Parameters", "InputMapping", "ClusterId"]),
-              st.none()),
-    st.tuples(st.just("read"), st.sampled_from(["AutoCluster", "Mounts", "ClusterId"]), st.none()),
-), max_size=12)
+task_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), st.sampled_from(["ClusterId"]), texts),
+        st.tuples(st.just("set"), st.sampled_from(["Timeout", "InstanceCount", "MaxRetryCount"]), numbers),
+        st.tuples(st.just("command"), st.sampled_from(["CommandLine", "PackagePath"]), texts),
+        st.tuples(st.just("image"), st.just("Image"), texts),
+        st.tuples(st.just("env"), st.text(min_size=1, max_size=3), st.one_of(st.integers(), st.text(max_size=3))),
+        st.tuples(
+            st.just("delete"), st.sampled_from(["Timeout", "Parameters", "InputMapping", "ClusterId"]), st.none()
+        ),
+        st.tuples(st.just("read"), st.sampled_from(["AutoCluster", "Mounts", "ClusterId"]), st.none()),
+    ),
+    max_size=12,
+)
 
 
 def apply(task, operations):

@@ -18,6 +18,7 @@ Where the official SDK fails or sends something wrong only because it was ported
 (ints in a query, bytes bodies, ``None`` ...), this project does the useful thing instead; those
 cases are listed in ``DEVIATIONS`` with what ours does.
 """
+
 from __future__ import annotations
 
 import glob
@@ -59,21 +60,25 @@ def _result(outcome: Dict[str, Any]) -> Dict[str, Any]:
 
 # -- what ours does where the official SDK fails --------------------------------------------------
 
+
 def _value(expected: Any) -> Callable[[Dict[str, Any], List[Dict[str, Any]]], None]:
     def check(outcome: Dict[str, Any], exchanges: List[Dict[str, Any]]) -> None:
         assert _result(outcome).get("value") == expected, outcome
+
     return check
 
 
 def _header_items(name: str, value: Any) -> Callable[[Dict[str, Any], List[Dict[str, Any]]], None]:
     def check(outcome: Dict[str, Any], exchanges: List[Dict[str, Any]]) -> None:
         assert dict((key, shown) for key, shown, _ in _result(outcome)["items"])[name] == value, outcome
+
     return check
 
 
 def _signed(target: str) -> Callable[[Dict[str, Any], List[Dict[str, Any]]], None]:
     def check(outcome: Dict[str, Any], exchanges: List[Dict[str, Any]]) -> None:
         assert _result(outcome)["value"] == authorization(ra.KEY_ID, ra.SECRET, "GET", target, {})
+
     return check
 
 
@@ -87,6 +92,7 @@ def _sent(path: str, body: bytes = b"") -> Callable[[Dict[str, Any], List[Dict[s
         assert headers["content-length"] == str(len(body))
         if body:
             assert headers["contentmd5"] == hashlib.md5(body).hexdigest()
+
     return check
 
 
@@ -94,13 +100,20 @@ def _client_error(status: int, code: str, request_id: Any, msg: str) -> Callable
     def check(outcome: Dict[str, Any], exchanges: List[Dict[str, Any]]) -> None:
         error = outcome["error"]
         assert (error["type"], error["status"], error["code"], error["request_id"], error["msg"]) == (
-            "ClientError", status, code, request_id, msg)
+            "ClientError",
+            status,
+            code,
+            request_id,
+            msg,
+        )
+
     return check
 
 
 def _connection(kind: str, port: int) -> Callable[[Dict[str, Any], List[Dict[str, Any]]], None]:
     def check(outcome: Dict[str, Any], exchanges: List[Dict[str, Any]]) -> None:
         assert _result(outcome) == {"type": kind, "host": ra.LOCAL, "port": port}
+
     return check
 
 
@@ -113,6 +126,7 @@ def _refused(outcome: Dict[str, Any], exchanges: List[Dict[str, Any]]) -> None:
 def _reason(expected: str) -> Callable[[Dict[str, Any], List[Dict[str, Any]]], None]:
     def check(outcome: Dict[str, Any], exchanges: List[Dict[str, Any]]) -> None:
         assert (_result(outcome)["status"], _result(outcome)["reason"]) == (501, expected)
+
     return check
 
 
@@ -150,8 +164,9 @@ DEVIATIONS: Dict[str, Callable[[Dict[str, Any], List[Dict[str, Any]]], None]] = 
     # as the Client: the body's RequestId when the headers have none, the HTML body as text,
     # a JSON body that is not an object treated as empty (the official SDK fails)
     "checked_error_id_body_only": _client_error(404, "NF", "body-id", "m"),
-    "checked_error_html": _client_error(502, "Json Error, a HTML returned from upstream server.", None,
-                                        "response_body: " + HTML),
+    "checked_error_html": _client_error(
+        502, "Json Error, a HTML returned from upstream server.", None, "response_body: " + HTML
+    ),
     "checked_error_json_list": _client_error(400, "Unkown code", None, "Unkown reason"),
 }
 
@@ -169,15 +184,26 @@ HOST_DEPENDENT = {"utils_http_get_local_ip": _an_ip_address}
 
 # -- the golden data -------------------------------------------------------------------------------
 
+
 def test_golden_cases_present():
     assert len(CASES) >= 150, "golden cases missing: run tests/compat/record_api.py"
     assert {case["target"] for case in CASES.values()} >= {
-        "api", "rc", "wrapper", "checked", "module:core.api", "module:utils.http"}
+        "api",
+        "rc",
+        "wrapper",
+        "checked",
+        "module:core.api",
+        "module:utils.http",
+    }
     assert set(DEVIATIONS) | set(HOST_DEPENDENT) <= set(CASES)
 
 
-SIGNED = [(name, index) for name in CASE_NAMES for index in range(len(CASES[name]["exchanges"]))
-          if fx.header(CASES[name]["exchanges"][index]["request"]["headers"], "Authorization")]
+SIGNED = [
+    (name, index)
+    for name in CASE_NAMES
+    for index in range(len(CASES[name]["exchanges"]))
+    if fx.header(CASES[name]["exchanges"][index]["request"]["headers"], "Authorization")
+]
 
 
 @pytest.mark.parametrize("name, index", SIGNED, ids=["%s-%d" % item for item in SIGNED])
@@ -185,8 +211,10 @@ def test_recorded_signature(name, index):
     case = CASES[name]
     request = case["exchanges"][index]["request"]
     headers = dict(request["headers"])
-    assert authorization(ra.KEY_ID, ra.SECRET, request["method"], request["path"], headers,
-                         _prefix(case)) == headers["Authorization"]
+    assert (
+        authorization(ra.KEY_ID, ra.SECRET, request["method"], request["path"], headers, _prefix(case))
+        == headers["Authorization"]
+    )
 
 
 HEADER_CASES = [name for name in CASE_NAMES if "Authorization" in _result(CASES[name]["outcome"]).get("exact", {})]
@@ -204,6 +232,7 @@ def test_recorded_get_headers_signature(name):
 
 
 # -- replaying with this project -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def server():
@@ -226,13 +255,17 @@ def _check_request(official: Dict[str, Any], ours: Dict[str, Any], case: Dict[st
         if ours_by_name.get(key) != value:
             problems.append("header %s: %r, official %r" % (name, ours_by_name.get(key), value))
     official_names = {name.lower() for name, _ in official["headers"]}
-    problems += ["extra header %s: %s" % (name, value) for name, value in ours["headers"]
-                 if name.lower() not in official_names and name.lower().startswith(("x-acs-", "content"))]
+    problems += [
+        "extra header %s: %s" % (name, value)
+        for name, value in ours["headers"]
+        if name.lower() not in official_names and name.lower().startswith(("x-acs-", "content"))
+    ]
     assert not problems, "%s:\n  %s" % (where, "\n  ".join(problems))
     if "authorization" in official_names:
         headers = dict(ours["headers"])
-        assert headers["Authorization"] == authorization(ra.KEY_ID, ra.SECRET, ours["method"], ours["path"], headers,
-                                                         _prefix(case)), where
+        assert headers["Authorization"] == authorization(
+            ra.KEY_ID, ra.SECRET, ours["method"], ours["path"], headers, _prefix(case)
+        ), where
 
 
 def _comparable(outcome: Dict[str, Any]) -> Dict[str, Any]:
@@ -267,26 +300,40 @@ def test_replay(name, server):
 
 # -- beyond the golden data: what ours adds ----------------------------------------------------------
 
+
 def test_signatures_match_the_official_parameter_lists():
     from batchcompute.client.checked import CheckedApi
     from batchcompute.core.api import Api
     from batchcompute.core.httpclient import RequestClient, ResponseWrapper
 
     def positional(func: Any) -> List[str]:
-        return [p.name + ("=" if p.default is not p.empty else "") for p in inspect.signature(func).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return [
+            p.name + ("=" if p.default is not p.empty else "")
+            for p in inspect.signature(func).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
 
     assert positional(Api.__init__) == ["self", "endpoint", "access_id", "secret_key", "auth_token", "security"]
     assert positional(Api.get) == ["self", "resource", "resource_id=", "attrs=", "params="]
     assert positional(Api.post) == ["self", "resource", "resource_id=", "attrs=", "params=", "body="]
-    assert positional(Api.put) == positional(Api.patch) == ["self", "resource", "resource_id", "attrs=", "params=",
-                                                            "body="]
+    assert (
+        positional(Api.put)
+        == positional(Api.patch)
+        == ["self", "resource", "resource_id", "attrs=", "params=", "body="]
+    )
     assert positional(Api.delete) == ["self", "resource", "resource_id", "attrs=", "params="]
     assert positional(Api.get_auth) == ["self", "method", "path=", "params=", "body=", "headers="]
     assert positional(RequestClient.send_request) == ["self", "method", "path=", "params=", "headers=", "body="]
     assert positional(ResponseWrapper.__init__) == ["self", "response_body", "raw_response"]
-    assert positional(CheckedApi.__init__) == ["self", "region", "access_key_id", "access_key_secret",
-                                               "security_token", "security_conn", "human_readable="]
+    assert positional(CheckedApi.__init__) == [
+        "self",
+        "region",
+        "access_key_id",
+        "access_key_secret",
+        "security_token",
+        "security_conn",
+        "human_readable=",
+    ]
 
 
 def test_exported_where_the_official_sdk_has_them():

@@ -7,6 +7,7 @@ constants. A parameter list is compatible when every official positional paramet
 same place here, by name, with a default where the official one has one; parameters added here
 have defaults or are keyword-only.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -54,7 +55,7 @@ def incompatibilities(theirs: List[str], ours: List[str]) -> List[str]:
             break
         if name.endswith("=") and not here[index].endswith("="):
             problems.append("parameter %r has no default here" % name)
-    problems += ["extra required parameter %r" % p for p in here[len(plain):] if not p.endswith("=")]
+    problems += ["extra required parameter %r" % p for p in here[len(plain) :] if not p.endswith("=")]
     return problems
 
 
@@ -84,8 +85,9 @@ def check_name(module: Any, name: str, info: Dict[str, Any]) -> List[str]:
 @pytest.mark.parametrize("module_name", sorted(OFFICIAL))
 def test_module_has_every_official_name(module_name):
     module = importlib.import_module(module_name)
-    problems = {name: found for name, info in OFFICIAL[module_name].items()
-                if (found := check_name(module, name, info))}
+    problems = {
+        name: found for name, info in OFFICIAL[module_name].items() if (found := check_name(module, name, info))
+    }
     assert not problems
 
 

@@ -1,4 +1,5 @@
 """The module paths and names that scripts written for the official SDK import."""
+
 import importlib
 import logging
 
@@ -6,31 +7,91 @@ import pytest
 
 import batchcompute
 
-REGIONS = ["CN_QINGDAO", "CN_HANGZHOU", "CN_SHENZHEN", "CN_BEIJING", "CN_CHENGDU", "CN_ZHANGJIAKOU",
-           "CN_HUHEHAOTE", "CN_SHANGHAI", "CN_HONGKONG", "AP_SOUTHEAST_1", "AP_SOUTHEAST_2", "EU_CENTRAL_1",
-           "US_WEST_1", "US_EAST_1"]
+REGIONS = [
+    "CN_QINGDAO",
+    "CN_HANGZHOU",
+    "CN_SHENZHEN",
+    "CN_BEIJING",
+    "CN_CHENGDU",
+    "CN_ZHANGJIAKOU",
+    "CN_HUHEHAOTE",
+    "CN_SHANGHAI",
+    "CN_HONGKONG",
+    "AP_SOUTHEAST_1",
+    "AP_SOUTHEAST_2",
+    "EU_CENTRAL_1",
+    "US_WEST_1",
+    "US_EAST_1",
+]
 
 
-@pytest.mark.parametrize("module, names", [
-    ("batchcompute", ["ClientError", "FieldError", "ValidationError", "JsonError", "ConfigError",
-                      "__version__"] + REGIONS),
-    ("batchcompute.resources", [
-        "JobDescription", "TaskDescription", "DAG", "Parameters", "Command", "Docker", "InputMappingConfig",
-        "AutoCluster", "Notification", "Topic", "ClusterDescription", "GroupDescription", "Configs", "Disks",
-        "Networks", "Mounts", "Classic", "VPC", "ModifyClusterDescription", "ModifyGroupDescription",
-        "ModifyConfigs", "ImageDescription", "AppDescription", "AppJobDescription", "App", "Logging", "Config",
-        "InputParameter", "OutputParameter", "VM"]),
-    ("batchcompute.utils", ["set_log_level", "get_logger", "CamelCasedClass", "remap", "get_region", "iget"]),
-    ("batchcompute.utils.jsonizable", ["Jsonizable", "BatchEncoder"]),
-    ("batchcompute.utils.functions", ["ConfigError", "get_region", "iget", "add_region", "get_all_region"]),
-    ("batchcompute.core.exceptions", ["ClientError", "FieldError", "ValidationError", "JsonError"]),
-    ("batchcompute.client.response", ["CreateResponse", "GetResponse", "ActionResponse", "ListResponse",
-                                      "Job", "Task", "Instance", "Cluster", "ClusterInstance", "Image"]),
-    ("batchcompute.resources.job", ["JobDescription", "AppJobDescription", "App"]),
-    ("batchcompute.resources.cluster", ["ClusterDescription", "Configs", "Mounts"]),
-    ("batchcompute.resources.app", ["AppDescription", "InputParameter"]),
-    ("batchcompute.resources.image", ["ImageDescription"]),
-])
+@pytest.mark.parametrize(
+    "module, names",
+    [
+        (
+            "batchcompute",
+            ["ClientError", "FieldError", "ValidationError", "JsonError", "ConfigError", "__version__"] + REGIONS,
+        ),
+        (
+            "batchcompute.resources",
+            [
+                "JobDescription",
+                "TaskDescription",
+                "DAG",
+                "Parameters",
+                "Command",
+                "Docker",
+                "InputMappingConfig",
+                "AutoCluster",
+                "Notification",
+                "Topic",
+                "ClusterDescription",
+                "GroupDescription",
+                "Configs",
+                "Disks",
+                "Networks",
+                "Mounts",
+                "Classic",
+                "VPC",
+                "ModifyClusterDescription",
+                "ModifyGroupDescription",
+                "ModifyConfigs",
+                "ImageDescription",
+                "AppDescription",
+                "AppJobDescription",
+                "App",
+                "Logging",
+                "Config",
+                "InputParameter",
+                "OutputParameter",
+                "VM",
+            ],
+        ),
+        ("batchcompute.utils", ["set_log_level", "get_logger", "CamelCasedClass", "remap", "get_region", "iget"]),
+        ("batchcompute.utils.jsonizable", ["Jsonizable", "BatchEncoder"]),
+        ("batchcompute.utils.functions", ["ConfigError", "get_region", "iget", "add_region", "get_all_region"]),
+        ("batchcompute.core.exceptions", ["ClientError", "FieldError", "ValidationError", "JsonError"]),
+        (
+            "batchcompute.client.response",
+            [
+                "CreateResponse",
+                "GetResponse",
+                "ActionResponse",
+                "ListResponse",
+                "Job",
+                "Task",
+                "Instance",
+                "Cluster",
+                "ClusterInstance",
+                "Image",
+            ],
+        ),
+        ("batchcompute.resources.job", ["JobDescription", "AppJobDescription", "App"]),
+        ("batchcompute.resources.cluster", ["ClusterDescription", "Configs", "Mounts"]),
+        ("batchcompute.resources.app", ["AppDescription", "InputParameter"]),
+        ("batchcompute.resources.image", ["ImageDescription"]),
+    ],
+)
 def test_module_exports(module, names):
     mod = importlib.import_module(module)
     missing = [name for name in names if not hasattr(mod, name)]
@@ -59,6 +120,7 @@ def test_camel_cased_class_adds_aliases():
 
 def test_remap_converts_time_fields_at_any_depth():
     from batchcompute.utils import remap
+
     data = remap({"CreationTime": "2016-11-01T15:25:03.020203Z", "A": [{"EndTime": ""}], "Size": 1})
     assert data["CreationTime"].microsecond == 20203
     assert data["A"][0]["EndTime"] is None and data["Size"] == 1
@@ -66,6 +128,7 @@ def test_remap_converts_time_fields_at_any_depth():
 
 def test_package_is_typed():
     from pathlib import Path
+
     assert (Path(batchcompute.__file__).parent / "py.typed").exists()
 
 

@@ -1,4 +1,5 @@
 """Direct tests of the documented semantics of the description classes (resources.md)."""
+
 from __future__ import annotations
 
 import copy
@@ -59,11 +60,15 @@ def full_job():
 
 # -- construction ---------------------------------------------------------------------------
 
+
 class TestConstruction:
     def test_from_nothing_has_the_construction_defaults(self):
         assert data(JobDescription()) == {
-            "Description": "Batchcompute Python SDK", "JobFailOnInstanceFail": True,
-            "AutoRelease": False, "Type": "DAG"}
+            "Description": "Batchcompute Python SDK",
+            "JobFailOnInstanceFail": True,
+            "AutoRelease": False,
+            "Type": "DAG",
+        }
         assert data(DAG()) == {"Tasks": {}, "Dependencies": {}}
         assert data(GroupDescription()) == {"ResourceType": "OnDemand"}
         assert data(ModifyClusterDescription()) == {"Groups": {}}
@@ -97,8 +102,10 @@ class TestConstruction:
         with pytest.raises(TypeError):
             JobDescription(arg)
 
-    @pytest.mark.parametrize("cls, other", [(JobDescription, TaskDescription), (ClusterDescription, Configs),
-                                            (GroupDescription, ModifyGroupDescription)])
+    @pytest.mark.parametrize(
+        "cls, other",
+        [(JobDescription, TaskDescription), (ClusterDescription, Configs), (GroupDescription, ModifyGroupDescription)],
+    )
     def test_another_class_is_a_type_error(self, cls, other):
         with pytest.raises(TypeError):
             cls(other())
@@ -122,6 +129,7 @@ class TestConstruction:
 
 
 # -- property types -------------------------------------------------------------------------
+
 
 class TestPropertyTypes:
     @pytest.mark.parametrize("value", [1, 1.5, [], {}, True])
@@ -213,6 +221,7 @@ class TestPropertyTypes:
 
 # -- reading properties ---------------------------------------------------------------------
 
+
 class TestReading:
     def test_nested_assignment_through_reads(self):
         task = TaskDescription()
@@ -226,8 +235,12 @@ class TestReading:
         assert isinstance(auto, AutoCluster)
         assert task.AutoCluster is auto
         assert data(task)["AutoCluster"] == {
-            "InstanceType": "", "ECSImageId": "", "UserData": {}, "ReserveOnFail": False,
-            "DependencyIsvService": ""}
+            "InstanceType": "",
+            "ECSImageId": "",
+            "UserData": {},
+            "ReserveOnFail": False,
+            "DependencyIsvService": "",
+        }
         task = TaskDescription()
         task.Mounts
         assert data(task)["Mounts"] == {}
@@ -238,10 +251,18 @@ class TestReading:
         cluster.EnvVars["A"] = "1"
         assert data(cluster)["EnvVars"] == {"A": "1"}
 
-    @pytest.mark.parametrize("cls, name", [(JobDescription, "Name"), (JobDescription, "Priority"),
-                                           (TaskDescription, "ClusterId"), (TaskDescription, "WriteSupport"),
-                                           (ClusterDescription, "ImageId"), (AppDescription, "CommandLine"),
-                                           (GroupDescription, "DesiredVMCount")])
+    @pytest.mark.parametrize(
+        "cls, name",
+        [
+            (JobDescription, "Name"),
+            (JobDescription, "Priority"),
+            (TaskDescription, "ClusterId"),
+            (TaskDescription, "WriteSupport"),
+            (ClusterDescription, "ImageId"),
+            (AppDescription, "CommandLine"),
+            (GroupDescription, "DesiredVMCount"),
+        ],
+    )
     def test_unset_plain_property_reads_none_and_stores_nothing(self, cls, name):
         obj = cls()
         before = data(obj)
@@ -283,12 +304,18 @@ class TestReading:
 
 # -- the dict-like API and bulk operations --------------------------------------------------
 
+
 class TestDictApi:
     def test_keys_items_get_in_iteration(self):
         job = JobDescription()
         job.Name = "n"
-        expected = {"Name": "n", "Description": "Batchcompute Python SDK", "JobFailOnInstanceFail": True,
-                    "AutoRelease": False, "Type": "DAG"}
+        expected = {
+            "Name": "n",
+            "Description": "Batchcompute Python SDK",
+            "JobFailOnInstanceFail": True,
+            "AutoRelease": False,
+            "Type": "DAG",
+        }
         assert set(job.keys()) == set(expected)
         assert set(job) == set(expected)
         assert dict(job.items()) == expected
@@ -354,9 +381,11 @@ class TestDictApi:
 
 # -- copies ---------------------------------------------------------------------------------
 
+
 class TestCopies:
-    @pytest.mark.parametrize("make_copy", [copy.copy, copy.deepcopy, JobDescription,
-                                           lambda job: JobDescription(job.dump())])
+    @pytest.mark.parametrize(
+        "make_copy", [copy.copy, copy.deepcopy, JobDescription, lambda job: JobDescription(job.dump())]
+    )
     def test_copies_are_independent(self, make_copy):
         job = full_job()
         job.Notification.Topic.Events = ["OnJobFinished"]
@@ -408,12 +437,13 @@ class TestCopies:
         cluster.Configs = configs
         assert data(cluster)["Configs"] == {
             "Networks": {"VPC": {"CidrBlock": "192.168.0.0/16"}, "Classic": {}},
-            "Disks": {"SystemDisk": {"Type": "ephemeral", "Size": 40},
-                      "DataDisk": {"Type": "ephemeral", "Size": 40}}}
+            "Disks": {"SystemDisk": {"Type": "ephemeral", "Size": 40}, "DataDisk": {"Type": "ephemeral", "Size": 40}},
+        }
         assert data(configs)["Disks"]["DataDisk"]["MountPoint"] == ""  # the original is untouched
 
 
 # -- validation -----------------------------------------------------------------------------
+
 
 class TestValidate:
     def test_valid_descriptions_pass_and_change_nothing(self):
@@ -512,6 +542,7 @@ class TestValidate:
 
 # -- methods --------------------------------------------------------------------------------
 
+
 class TestMethods:
     def test_add_task_stores_a_copy(self):
         dag = DAG()
@@ -534,8 +565,10 @@ class TestMethods:
         assert dag.Tasks == {}
 
     def test_groups(self):
-        for cls, group_cls in ((ClusterDescription, GroupDescription),
-                               (ModifyClusterDescription, ModifyGroupDescription)):
+        for cls, group_cls in (
+            (ClusterDescription, GroupDescription),
+            (ModifyClusterDescription, ModifyGroupDescription),
+        ):
             cluster = cls()
             group = group_cls()
             group.DesiredVMCount = 2
@@ -570,14 +603,17 @@ class TestMethods:
         configs = Configs()
         configs.add_system_disk(40)
         configs.add_data_disk(100)
-        assert data(configs)["Disks"] == {"SystemDisk": {"Type": "cloud", "Size": 40},
-                                          "DataDisk": {"Type": "cloud", "Size": 100, "MountPoint": ""}}
+        assert data(configs)["Disks"] == {
+            "SystemDisk": {"Type": "cloud", "Size": 40},
+            "DataDisk": {"Type": "cloud", "Size": 100, "MountPoint": ""},
+        }
         configs.add_system_disk(50, type="cloud_ssd")
         configs.add_data_disk(60, type="cloud_efficiency", mount_point="/data")
         configs.add_data_disk(70, type_="cloud_ssd", mount_point="/home")
         assert data(configs)["Disks"] == {
             "SystemDisk": {"Type": "cloud_ssd", "Size": 50},
-            "DataDisk": {"Type": "cloud_ssd", "Size": 70, "MountPoint": "/home"}}
+            "DataDisk": {"Type": "cloud_ssd", "Size": 70, "MountPoint": "/home"},
+        }
 
     def test_networks(self):
         configs = Configs()
@@ -607,12 +643,16 @@ class TestMethods:
         entry.Source = "changed"
         mounts.add_entry({"Source": "nas://n/", "Destination": "/n", "WriteSupport": True})
         assert all(isinstance(item, MountEntry) for item in mounts.Entries)
-        assert data(mounts) == {"Entries": [
-            {"Source": "oss://b/", "Destination": "/b"},
-            {"Source": "nas://n/", "Destination": "/n", "WriteSupport": True}]}
+        assert data(mounts) == {
+            "Entries": [
+                {"Source": "oss://b/", "Destination": "/b"},
+                {"Source": "nas://n/", "Destination": "/n", "WriteSupport": True},
+            ]
+        }
 
 
 # -- apps -----------------------------------------------------------------------------------
+
 
 class TestApps:
     def test_parameter_classes(self):
@@ -620,9 +660,10 @@ class TestApps:
         assert InputParameter is Parameter
         assert data(Parameter()) == {"Description": "", "Type": "String", "Default": None, "LocalPath": ""}
 
-    @pytest.mark.parametrize("source", [{"Type": "Number", "Default": "abc"},
-                                        {"Type": "String", "Default": 3},
-                                        {"Type": "Boolean", "Default": True}])
+    @pytest.mark.parametrize(
+        "source",
+        [{"Type": "Number", "Default": "abc"}, {"Type": "String", "Default": 3}, {"Type": "Boolean", "Default": True}],
+    )
     def test_default_must_fit_type(self, source):
         with pytest.raises(RuntimeError):
             Parameter(source)
@@ -645,7 +686,8 @@ class TestApps:
         assert data(app)["Config"] == {
             "InstanceType": {"Default": "ecs.x", "Overwritable": True, "Description": ""},
             "Timeout": {"Default": 60, "Overwritable": False, "Description": "limit"},
-            "InstanceCount": {"Default": 3, "Overwritable": False, "Description": "n"}}
+            "InstanceCount": {"Default": 3, "Overwritable": False, "Description": "n"},
+        }
         with pytest.raises(TypeError):
             app.set_instance_count("3")
         with pytest.raises(TypeError):
@@ -664,9 +706,16 @@ class TestApps:
         job.App.Logging.StdoutPath = "oss://out/"
         job.App.Config.InstanceCount = 2
         job.validate()
-        assert data(job) == {"Name": "n", "Type": "App", "App": {
-            "AppName": "app", "Inputs": {"in": "oss://in/"}, "Logging": {"StdoutPath": "oss://out/"},
-            "Config": {"InstanceCount": 2}}}
+        assert data(job) == {
+            "Name": "n",
+            "Type": "App",
+            "App": {
+                "AppName": "app",
+                "Inputs": {"in": "oss://in/"},
+                "Logging": {"StdoutPath": "oss://out/"},
+                "Config": {"InstanceCount": 2},
+            },
+        }
 
 
 class TestClassesOfTheSameName:

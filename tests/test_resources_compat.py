@@ -6,6 +6,7 @@ scenarios listed in ``tests/compat/fixed.py``, the expectation written there fro
 Every error scenario must raise the exception class the official SDK raised
 (``tests/data/golden/errors.json``). Re-record with ``tests/compat/record_golden.py``.
 """
+
 from __future__ import annotations
 
 import builtins

@@ -6,6 +6,7 @@ the same JSON as ``x``, and so do ``X(x.dump())``, ``X(x)``, ``copy.copy(x)`` an
 not rebuild to (``add_data_disk``'s blank mount point, the partial default network): every copy
 of it still agrees with ``X(json.loads(x.dump()))``, and that copy round-trips.
 """
+
 from __future__ import annotations
 
 import copy
@@ -29,7 +30,7 @@ SETTINGS = settings(max_examples=100, deadline=None)
 names = st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=8)
 texts = st.text(max_size=12)
 finite = st.floats(allow_nan=False, allow_infinity=False)
-numbers = st.one_of(st.integers(min_value=-10 ** 6, max_value=10 ** 6), finite)
+numbers = st.one_of(st.integers(min_value=-(10**6), max_value=10**6), finite)
 small = st.integers(min_value=0, max_value=1000)
 booleans = st.booleans()
 string_lists = st.lists(texts, max_size=3)
@@ -44,49 +45,129 @@ def record(required=None, **optional):
 topic = record(Name=texts, Endpoint=texts, Events=string_lists, UserData=texts, UserTemplate=texts)
 notification = record(Topic=topic)
 mount_entry = record(Source=texts, Destination=texts, WriteSupport=booleans)
-mounts = record(Entries=st.lists(mount_entry, max_size=2), Locale=texts, Lock=booleans, CacheSupport=booleans,
-                CacheBlockSize=small, CacheTotalSize=small,
-                NAS=record(AccessGroup=string_lists, FileSystem=string_lists),
-                OSS=record(AccessKeyId=texts, AccessKeySecret=texts, SecurityToken=texts),
-                RefreshStrategy=texts, RefreshTopicName=texts, RefreshTimeOut=small, NasMetaCache=booleans)
+mounts = record(
+    Entries=st.lists(mount_entry, max_size=2),
+    Locale=texts,
+    Lock=booleans,
+    CacheSupport=booleans,
+    CacheBlockSize=small,
+    CacheTotalSize=small,
+    NAS=record(AccessGroup=string_lists, FileSystem=string_lists),
+    OSS=record(AccessKeyId=texts, AccessKeySecret=texts, SecurityToken=texts),
+    RefreshStrategy=texts,
+    RefreshTopicName=texts,
+    RefreshTimeOut=small,
+    NasMetaCache=booleans,
+)
 disk_types = st.sampled_from(["", "cloud", "cloud_ssd", "cloud_efficiency", "ephemeral"])
-disks = record(SystemDisk=record({"Size": small}, Type=disk_types),
-               DataDisk=record({"Size": small}, Type=disk_types, MountPoint=st.sampled_from(["", "/data"])))
-networks = record(Classic=record(AllowSecurityGroup=string_lists, AllowSecurityGroupEgress=string_lists,
-                                 AllowIpAddress=string_lists, AllowIpAddressEgress=string_lists),
-                  VPC=record(CidrBlock=texts, VpcId=texts, ExpressConnectSpec=texts, OppositeRegionId=texts,
-                             OppositeAccessPointId=texts, OppositeRouterType=texts, OppositeRouterId=texts,
-                             OppositeInterfaceId=texts))
+disks = record(
+    SystemDisk=record({"Size": small}, Type=disk_types),
+    DataDisk=record({"Size": small}, Type=disk_types, MountPoint=st.sampled_from(["", "/data"])),
+)
+networks = record(
+    Classic=record(
+        AllowSecurityGroup=string_lists,
+        AllowSecurityGroupEgress=string_lists,
+        AllowIpAddress=string_lists,
+        AllowIpAddressEgress=string_lists,
+    ),
+    VPC=record(
+        CidrBlock=texts,
+        VpcId=texts,
+        ExpressConnectSpec=texts,
+        OppositeRegionId=texts,
+        OppositeAccessPointId=texts,
+        OppositeRouterType=texts,
+        OppositeRouterId=texts,
+        OppositeInterfaceId=texts,
+    ),
+)
 configs = record(Disks=disks, Networks=networks, Mounts=mounts)
-auto_cluster = record(InstanceType=texts, ResourceType=texts, SpotStrategy=texts, SpotPriceLimit=numbers,
-                      ImageId=texts, ECSImageId=texts, Configs=configs, UserData=plain_dicts,
-                      ReserveOnFail=booleans, ClusterId=texts, DependencyIsvService=texts)
+auto_cluster = record(
+    InstanceType=texts,
+    ResourceType=texts,
+    SpotStrategy=texts,
+    SpotPriceLimit=numbers,
+    ImageId=texts,
+    ECSImageId=texts,
+    Configs=configs,
+    UserData=plain_dicts,
+    ReserveOnFail=booleans,
+    ClusterId=texts,
+    DependencyIsvService=texts,
+)
 command = record(CommandLine=texts, PackagePath=texts, EnvVars=env_vars, Docker=record(Image=texts))
-parameters = record(Command=command, InputMappingConfig=record(Locale=texts, Lock=booleans),
-                    StdoutRedirectPath=texts, StderrRedirectPath=texts)
-task = record(Parameters=parameters, InputMapping=plain_dicts, OutputMapping=plain_dicts,
-              LogMapping=plain_dicts, WriteSupport=booleans, Timeout=numbers, InstanceCount=small,
-              MaxRetryCount=small, ClusterId=texts, Mounts=mounts, AutoCluster=auto_cluster)
-dag = record(Tasks=st.dictionaries(names, task, max_size=3),
-             Dependencies=st.dictionaries(names, st.lists(names, max_size=2), max_size=2))
-job = record(Name=texts, Description=texts, Priority=numbers, Notification=notification,
-             JobFailOnInstanceFail=booleans, AutoRelease=booleans, Type=st.sampled_from(["DAG", ""]), DAG=dag)
+parameters = record(
+    Command=command,
+    InputMappingConfig=record(Locale=texts, Lock=booleans),
+    StdoutRedirectPath=texts,
+    StderrRedirectPath=texts,
+)
+task = record(
+    Parameters=parameters,
+    InputMapping=plain_dicts,
+    OutputMapping=plain_dicts,
+    LogMapping=plain_dicts,
+    WriteSupport=booleans,
+    Timeout=numbers,
+    InstanceCount=small,
+    MaxRetryCount=small,
+    ClusterId=texts,
+    Mounts=mounts,
+    AutoCluster=auto_cluster,
+)
+dag = record(
+    Tasks=st.dictionaries(names, task, max_size=3),
+    Dependencies=st.dictionaries(names, st.lists(names, max_size=2), max_size=2),
+)
+job = record(
+    Name=texts,
+    Description=texts,
+    Priority=numbers,
+    Notification=notification,
+    JobFailOnInstanceFail=booleans,
+    AutoRelease=booleans,
+    Type=st.sampled_from(["DAG", ""]),
+    DAG=dag,
+)
 
-group = record(DesiredVMCount=small, InstanceType=texts, ResourceType=texts, SpotStrategy=texts,
-               SpotPriceLimit=numbers, HostnamePrefix=texts, ImageId=texts, Mode=texts)
-cluster = record(Name=texts, Description=texts, ImageId=texts, InstanceType=texts, UserData=plain_dicts,
-                 ScheduleType=texts, Configs=configs, Notification=notification,
-                 Groups=st.dictionaries(names, group, max_size=3), Bootstrap=texts, EnvVars=plain_dicts,
-                 PasswordInherit=booleans, DependencyIsvService=texts)
+group = record(
+    DesiredVMCount=small,
+    InstanceType=texts,
+    ResourceType=texts,
+    SpotStrategy=texts,
+    SpotPriceLimit=numbers,
+    HostnamePrefix=texts,
+    ImageId=texts,
+    Mode=texts,
+)
+cluster = record(
+    Name=texts,
+    Description=texts,
+    ImageId=texts,
+    InstanceType=texts,
+    UserData=plain_dicts,
+    ScheduleType=texts,
+    Configs=configs,
+    Notification=notification,
+    Groups=st.dictionaries(names, group, max_size=3),
+    Bootstrap=texts,
+    EnvVars=plain_dicts,
+    PasswordInherit=booleans,
+    DependencyIsvService=texts,
+)
 modify_group = record(DesiredVMCount=small, InstanceType=texts, SpotStrategy=texts, SpotPriceLimit=finite)
-modify_cluster = record(UserData=plain_dicts, Configs=record(Mounts=mounts),
-                        Groups=st.dictionaries(names, modify_group, max_size=3), EnvVars=plain_dicts,
-                        ImageId=texts)
+modify_cluster = record(
+    UserData=plain_dicts,
+    Configs=record(Mounts=mounts),
+    Groups=st.dictionaries(names, modify_group, max_size=3),
+    EnvVars=plain_dicts,
+    ImageId=texts,
+)
 
 parameter = st.one_of(
     record(Type=st.just("String"), Default=st.one_of(st.none(), texts), Description=texts, LocalPath=texts),
-    record({"Type": st.just("Number")}, Default=st.one_of(st.none(), numbers), Description=texts,
-           LocalPath=texts),
+    record({"Type": st.just("Number")}, Default=st.one_of(st.none(), numbers), Description=texts, LocalPath=texts),
 )
 
 
@@ -94,26 +175,66 @@ def one_config(values):
     return record(Default=values, Description=texts, Overwritable=booleans)
 
 
-app_config = record(ResourceType=one_config(texts), InstanceType=one_config(texts),
-                    InstanceCount=one_config(small), MinDiskSize=one_config(small),
-                    DiskType=one_config(texts), MinDataDiskSize=one_config(small),
-                    DataDiskType=one_config(texts), DataDiskMountPoint=one_config(texts),
-                    MaxRetryCount=one_config(small), Timeout=one_config(small))
-app = record(Name=texts, Description=texts, InputParameters=st.dictionaries(names, parameter, max_size=3),
-             OutputParameters=st.dictionaries(names, parameter, max_size=2),
-             Docker=record(Image=texts, RegistryOSSPath=texts), VM=record(ECSImageId=texts),
-             CommandLine=texts, EnvVars=plain_dicts, Daemonize=booleans, Config=app_config)
-app_job = record(Name=texts, Description=texts, AutoRelease=booleans, JobFailOnInstanceFail=booleans,
-                 Notification=notification, Type=texts, Priority=numbers,
-                 App=record(AppName=texts, Inputs=plain_dicts, Outputs=plain_dicts,
-                            Logging=record(StdoutPath=texts, StderrPath=texts),
-                            Config=record(ResourceType=texts, InstanceType=texts, InstanceCount=small,
-                                          MinDiskSize=small, DiskType=texts, MinDataDiskSize=small,
-                                          DataDiskType=texts, DataDiskMountPoint=texts, MaxRetryCount=small,
-                                          Timeout=small)))
+app_config = record(
+    ResourceType=one_config(texts),
+    InstanceType=one_config(texts),
+    InstanceCount=one_config(small),
+    MinDiskSize=one_config(small),
+    DiskType=one_config(texts),
+    MinDataDiskSize=one_config(small),
+    DataDiskType=one_config(texts),
+    DataDiskMountPoint=one_config(texts),
+    MaxRetryCount=one_config(small),
+    Timeout=one_config(small),
+)
+app = record(
+    Name=texts,
+    Description=texts,
+    InputParameters=st.dictionaries(names, parameter, max_size=3),
+    OutputParameters=st.dictionaries(names, parameter, max_size=2),
+    Docker=record(Image=texts, RegistryOSSPath=texts),
+    VM=record(ECSImageId=texts),
+    CommandLine=texts,
+    EnvVars=plain_dicts,
+    Daemonize=booleans,
+    Config=app_config,
+)
+app_job = record(
+    Name=texts,
+    Description=texts,
+    AutoRelease=booleans,
+    JobFailOnInstanceFail=booleans,
+    Notification=notification,
+    Type=texts,
+    Priority=numbers,
+    App=record(
+        AppName=texts,
+        Inputs=plain_dicts,
+        Outputs=plain_dicts,
+        Logging=record(StdoutPath=texts, StderrPath=texts),
+        Config=record(
+            ResourceType=texts,
+            InstanceType=texts,
+            InstanceCount=small,
+            MinDiskSize=small,
+            DiskType=texts,
+            MinDataDiskSize=small,
+            DataDiskType=texts,
+            DataDiskMountPoint=texts,
+            MaxRetryCount=small,
+            Timeout=small,
+        ),
+    ),
+)
 
-CASES = [(JobDescription, job), (TaskDescription, task), (ClusterDescription, cluster),
-         (ModifyClusterDescription, modify_cluster), (AppDescription, app), (AppJobDescription, app_job)]
+CASES = [
+    (JobDescription, job),
+    (TaskDescription, task),
+    (ClusterDescription, cluster),
+    (ModifyClusterDescription, modify_cluster),
+    (AppDescription, app),
+    (AppJobDescription, app_job),
+]
 
 
 def canonical(obj):
@@ -171,8 +292,12 @@ for _cls, _strategy in CASES:
 
 
 @SETTINGS
-@given(tasks=st.dictionaries(names, task, max_size=3), name=texts, priority=numbers,
-       deps=st.dictionaries(names, st.lists(names, max_size=2), max_size=2))
+@given(
+    tasks=st.dictionaries(names, task, max_size=3),
+    name=texts,
+    priority=numbers,
+    deps=st.dictionaries(names, st.lists(names, max_size=2), max_size=2),
+)
 def test_job_built_with_the_attribute_api_round_trips(tasks, name, priority, deps):
     from batchcompute.resources import DAG
 
@@ -190,10 +315,15 @@ def test_job_built_with_the_attribute_api_round_trips(tasks, name, priority, dep
 
 
 @SETTINGS
-@given(groups=st.dictionaries(names, group, max_size=3), system=small, data_size=small,
-       mount_point=st.sampled_from(["", "/home/data"]), classic=booleans, read_only=booleans)
-def test_cluster_built_with_the_attribute_api_round_trips(groups, system, data_size, mount_point, classic,
-                                                          read_only):
+@given(
+    groups=st.dictionaries(names, group, max_size=3),
+    system=small,
+    data_size=small,
+    mount_point=st.sampled_from(["", "/home/data"]),
+    classic=booleans,
+    read_only=booleans,
+)
+def test_cluster_built_with_the_attribute_api_round_trips(groups, system, data_size, mount_point, classic, read_only):
     from batchcompute.resources import Configs, GroupDescription
 
     cluster_desc = ClusterDescription()

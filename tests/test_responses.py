@@ -1,4 +1,5 @@
 """Status objects and the four response kinds."""
+
 import datetime
 import json
 
@@ -27,9 +28,17 @@ def raw(body, status=200, headers=HEADERS):
     return HttpResponse(status, headers, json.dumps(body).encode() if not isinstance(body, bytes) else body)
 
 
-JOB = {"Id": "job-00000000000000000000000000000001", "Name": "demo", "State": "Running", "Priority": 1,
-       "CreationTime": "2016-11-01T15:25:03.020203Z", "StartTime": "", "EndTime": None,
-       "TaskMetrics": {"RunningCount": 1, "FinishedCount": 0}, "InstanceMetrics": {"RunningCount": 3}}
+JOB = {
+    "Id": "job-00000000000000000000000000000001",
+    "Name": "demo",
+    "State": "Running",
+    "Priority": 1,
+    "CreationTime": "2016-11-01T15:25:03.020203Z",
+    "StartTime": "",
+    "EndTime": None,
+    "TaskMetrics": {"RunningCount": 1, "FinishedCount": 0},
+    "InstanceMetrics": {"RunningCount": 3},
+}
 
 
 def test_get_response_passes_attributes_through():
@@ -93,13 +102,22 @@ def test_create_response_id_falls_back_to_name():
     assert ActionResponse(raw(b"")).RequestId == "req-1"
 
 
-@pytest.mark.parametrize("body, code, message", [
-    ({"Code": "InvalidResource.NotFound", "Message": "no such job", "RequestId": "r"},
-     "InvalidResource.NotFound", "no such job"),
-    ({}, "Unkown code", "Unkown reason"),
-    (b"<html>bad gateway</html>", "Json Error, a HTML returned from upstream server.",
-     "response_body: <html>bad gateway</html>"),
-])
+@pytest.mark.parametrize(
+    "body, code, message",
+    [
+        (
+            {"Code": "InvalidResource.NotFound", "Message": "no such job", "RequestId": "r"},
+            "InvalidResource.NotFound",
+            "no such job",
+        ),
+        ({}, "Unkown code", "Unkown reason"),
+        (
+            b"<html>bad gateway</html>",
+            "Json Error, a HTML returned from upstream server.",
+            "response_body: <html>bad gateway</html>",
+        ),
+    ],
+)
 def test_client_error_fields(body, code, message):
     error = client_error(raw(body, 404))
     assert isinstance(error, ClientError)
@@ -129,4 +147,6 @@ def test_status_objects_declare_their_fields_and_print_as_json():
     assert json.loads(str(job.item))["Name"] == "demo" and str(job.item).startswith("{\n    ")
     detail = job.detail()
     assert type(detail["TaskMetrics"]).__name__ == "TaskMetrics" and detail["TaskMetrics"].detail() == {
-        "RunningCount": 1, "FinishedCount": 0}
+        "RunningCount": 1,
+        "FinishedCount": 0,
+    }

@@ -1,5 +1,6 @@
 """Unit tests of batchcompute.core.signing against the wire rules (spec: wire.md) and requests the
 official 2.1.7 SDK signed (tests/data/golden/requests), with the HMAC computed independently here."""
+
 from __future__ import annotations
 
 import base64
@@ -61,6 +62,7 @@ CANONICAL = (
 
 # -- Date, md5 -------------------------------------------------------------------------------------
 
+
 def test_gmt_date_format():
     assert gmt_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
     assert gmt_date(calendar.timegm((2016, 11, 1, 15, 25, 4, 0, 0, 0))) == "Tue, 01 Nov 2016 15:25:04 GMT"
@@ -79,24 +81,30 @@ def test_body_md5_is_lower_hex():
 
 # -- query encoding --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("query, expected", [
-    # the examples of wire.md
-    ({"Qualifier": "", "Scope": "Private"}, "Qualifier&Scope=Private"),
-    ({"Marker": "", "MaxItemCount": "100", "State": "Running"}, "Marker&MaxItemCount=100&State=Running"),
-    # sorted by key, whatever the insertion order
-    ({"State": "Running", "MaxItemCount": 10, "Marker": ""}, "Marker&MaxItemCount=10&State=Running"),
-    ({"Scope": "Public", "MaxItemCount": 50, "Marker": "m"}, "Marker=m&MaxItemCount=50&Scope=Public"),
-    # numbers are sent as their text; 0 is a value, not a blank
-    ({"Marker": 0, "MaxItemCount": 100}, "Marker=0&MaxItemCount=100"),
-    # keys: '_' becomes '-'
-    ({"Idempotent_Token": "tok"}, "Idempotent-Token=tok"),
-    # no safe characters: '/', '+', '=', '&', ' ' are all escaped (as recorded from the official SDK)
-    ({"Marker": "a b/c+d=e&f", "MaxItemCount": 5, "State": "Failed"},
-     "Marker=a%20b%2Fc%2Bd%3De%26f&MaxItemCount=5&State=Failed"),
-    ({"IdempotentToken": "tok/1=2 3"}, "IdempotentToken=tok%2F1%3D2%203"),
-    ({"Detail": "True", "Qualifier": ""}, "Detail=True&Qualifier"),
-    ({"Name": "\u4f5c\u4e1a"}, "Name=%E4%BD%9C%E4%B8%9A"),
-])
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        # the examples of wire.md
+        ({"Qualifier": "", "Scope": "Private"}, "Qualifier&Scope=Private"),
+        ({"Marker": "", "MaxItemCount": "100", "State": "Running"}, "Marker&MaxItemCount=100&State=Running"),
+        # sorted by key, whatever the insertion order
+        ({"State": "Running", "MaxItemCount": 10, "Marker": ""}, "Marker&MaxItemCount=10&State=Running"),
+        ({"Scope": "Public", "MaxItemCount": 50, "Marker": "m"}, "Marker=m&MaxItemCount=50&Scope=Public"),
+        # numbers are sent as their text; 0 is a value, not a blank
+        ({"Marker": 0, "MaxItemCount": 100}, "Marker=0&MaxItemCount=100"),
+        # keys: '_' becomes '-'
+        ({"Idempotent_Token": "tok"}, "Idempotent-Token=tok"),
+        # no safe characters: '/', '+', '=', '&', ' ' are all escaped (as recorded from the official SDK)
+        (
+            {"Marker": "a b/c+d=e&f", "MaxItemCount": 5, "State": "Failed"},
+            "Marker=a%20b%2Fc%2Bd%3De%26f&MaxItemCount=5&State=Failed",
+        ),
+        ({"IdempotentToken": "tok/1=2 3"}, "IdempotentToken=tok%2F1%3D2%203"),
+        ({"Detail": "True", "Qualifier": ""}, "Detail=True&Qualifier"),
+        ({"Name": "\u4f5c\u4e1a"}, "Name=%E4%BD%9C%E4%B8%9A"),
+    ],
+)
 def test_encode_query(query, expected):
     assert encode_query(query) == expected
 
@@ -122,10 +130,14 @@ def test_encode_query_empty(empty):
 
 # -- string to sign --------------------------------------------------------------------------------
 
+
 def test_string_to_sign_layout():
     text = string_to_sign("GET", "/jobs?Marker&MaxItemCount=100", standard_headers())
-    assert text == ("GET\napplication/json\n\napplication/json\nTue, 01 Nov 2016 15:25:04 GMT\n"
-                    + CANONICAL + "/jobs?Marker&MaxItemCount=100")
+    assert text == (
+        "GET\napplication/json\n\napplication/json\nTue, 01 Nov 2016 15:25:04 GMT\n"
+        + CANONICAL
+        + "/jobs?Marker&MaxItemCount=100"
+    )
 
 
 def test_canonical_headers_sorted_whatever_the_order():
@@ -139,11 +151,22 @@ def test_canonical_headers_sorted_whatever_the_order():
 
 
 def test_only_x_acs_headers_are_canonicalized():
-    text = string_to_sign("GET", "/quotas", standard_headers(**{
-        "User-Agent": "python-requests/2.31", "Host": "127.0.0.1:8080", "X-Request-Trace": "t-1",
-        "Connection": "keep-alive", "Accept-Encoding": "gzip"}))
-    assert text == ("GET\napplication/json\n\napplication/json\nTue, 01 Nov 2016 15:25:04 GMT\n"
-                    + CANONICAL + "/quotas")
+    text = string_to_sign(
+        "GET",
+        "/quotas",
+        standard_headers(
+            **{
+                "User-Agent": "python-requests/2.31",
+                "Host": "127.0.0.1:8080",
+                "X-Request-Trace": "t-1",
+                "Connection": "keep-alive",
+                "Accept-Encoding": "gzip",
+            }
+        ),
+    )
+    assert text == (
+        "GET\napplication/json\n\napplication/json\nTue, 01 Nov 2016 15:25:04 GMT\n" + CANONICAL + "/quotas"
+    )
 
 
 def test_extra_lowercase_acs_header_is_canonicalized_in_order():
@@ -185,7 +208,12 @@ def test_accept_and_content_type_are_stripped_and_may_be_missing():
     assert string_to_sign("GET", "/quotas", headers).split("\n")[1:4] == ["application/json", "", "application/json"]
     del headers["Accept"], headers["Content-Type"]
     assert string_to_sign("GET", "/quotas", headers).split("\n")[:5] == [
-        "GET", "", "", "", "Tue, 01 Nov 2016 15:25:04 GMT"]
+        "GET",
+        "",
+        "",
+        "",
+        "Tue, 01 Nov 2016 15:25:04 GMT",
+    ]
 
 
 def test_header_names_are_matched_case_insensitively():
@@ -209,11 +237,15 @@ def test_resource_is_the_path_and_query_as_sent():
 
 # -- signature and Authorization -------------------------------------------------------------------
 
-@pytest.mark.parametrize("secret, text", [
-    ("secret", "GET\n\n\n\n\n/"),
-    ("FakeSecret+/=0123456789abcdefghijk", "POST\napplication/json\n\napplication/json\nDate\n/jobs"),
-    ("\u5bc6\u94a5", "GET\n\u4f5c\u4e1a"),
-])
+
+@pytest.mark.parametrize(
+    "secret, text",
+    [
+        ("secret", "GET\n\n\n\n\n/"),
+        ("FakeSecret+/=0123456789abcdefghijk", "POST\napplication/json\n\napplication/json\nDate\n/jobs"),
+        ("\u5bc6\u94a5", "GET\n\u4f5c\u4e1a"),
+    ],
+)
 def test_signature_is_base64_hmac_sha1(secret, text):
     assert signature(secret, text) == reference_signature(secret, text)
 
@@ -226,10 +258,14 @@ def test_authorization_format():
 
 def test_authorization_independent_of_the_module():
     headers = standard_headers(contentMd5="0123456789abcdef0123456789abcdef")
-    text = ("POST\napplication/json\n\napplication/json\nTue, 01 Nov 2016 15:25:04 GMT\n" + CANONICAL
-            + "/jobs?IdempotentToken=tok")
+    text = (
+        "POST\napplication/json\n\napplication/json\nTue, 01 Nov 2016 15:25:04 GMT\n"
+        + CANONICAL
+        + "/jobs?IdempotentToken=tok"
+    )
     assert authorization("KEYID", "s3cr3t", "POST", "/jobs?IdempotentToken=tok", headers) == (
-        "acs KEYID:" + reference_signature("s3cr3t", text))
+        "acs KEYID:" + reference_signature("s3cr3t", text)
+    )
 
 
 # A POST with a body and an STS token, as the official SDK sent and signed it (golden case
@@ -265,8 +301,12 @@ def test_official_vector():
     headers = dict(v["headers"])
     assert authorization(v["key_id"], v["secret"], v["method"], v["path"], headers) == v["authorization"]
     # and the same by hand
-    text = "\n".join(["POST", "application/json", "", "application/json", headers["Date"]]) + "\n" + "".join(
-        "%s:%s\n" % (k, headers[k]) for k in sorted(k for k in headers if k.startswith("x-acs-"))) + v["path"]
+    text = (
+        "\n".join(["POST", "application/json", "", "application/json", headers["Date"]])
+        + "\n"
+        + "".join("%s:%s\n" % (k, headers[k]) for k in sorted(k for k in headers if k.startswith("x-acs-")))
+        + v["path"]
+    )
     assert "acs %s:%s" % (v["key_id"], reference_signature(v["secret"], text)) == v["authorization"]
 
 

@@ -10,6 +10,7 @@ this package deliberately differs, the expectation derived there. Re-record with
 Comparison is exact (types included: 1, 1.0 and true differ), except that a recorded ``dir``
 (the public names ``dir()`` lists) only has to be contained in ours.
 """
+
 from __future__ import annotations
 
 import glob
@@ -50,6 +51,7 @@ FACETS = [(name, facet) for name in sorted(GOLDEN) for facet in sorted(GOLDEN[na
 
 # -- comparison -------------------------------------------------------------------------------------
 
+
 def _short(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= 160 else text[:157] + "..."
@@ -61,7 +63,10 @@ def _text_difference(expected: str, got: str) -> str:
         if a != b:
             return "line %d: official %r, ours %r" % (number, a, b)
     return "official %d lines, ours %d lines (first extra: %r)" % (
-        len(old), len(new), (old[len(new):] or new[len(old):] or [""])[0])
+        len(old),
+        len(new),
+        (old[len(new) :] or new[len(old) :] or [""])[0],
+    )
 
 
 def _kind(value: Dict[str, Any]) -> str:
@@ -116,11 +121,11 @@ def assert_same(expected: Any, got: Any) -> None:
     found = differences(expected, got)
     if found:
         shown = found[:40] + (["... and %d more" % (len(found) - 40)] if len(found) > 40 else [])
-        pytest.fail("%d difference(s) from the official SDK:\n  %s" % (len(found), "\n  ".join(shown)),
-                    pytrace=False)
+        pytest.fail("%d difference(s) from the official SDK:\n  %s" % (len(found), "\n  ".join(shown)), pytrace=False)
 
 
 # -- running the scenarios against this package ---------------------------------------------------
+
 
 class Crashed:
     def __init__(self, exc: BaseException) -> None:
@@ -177,8 +182,9 @@ BC = types.SimpleNamespace(res=scenarios.make_namespace(batchcompute.resources))
 MISSPELLINGS = [(cls, wrong, value, meant) for cls, wrong, value, meant in ss.MISSPELLINGS]
 
 
-@pytest.mark.parametrize("cls, wrong, value, meant", MISSPELLINGS,
-                         ids=["%s.%s" % (item[0], item[1]) for item in MISSPELLINGS])
+@pytest.mark.parametrize(
+    "cls, wrong, value, meant", MISSPELLINGS, ids=["%s.%s" % (item[0], item[1]) for item in MISSPELLINGS]
+)
 def test_misspelled_property_warns(cls, wrong, value, meant):
     """``t.Paramters = ...`` is accepted and kept out of the JSON as in the official SDK, and warns
     with a suggestion of the property meant."""

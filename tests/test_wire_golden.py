@@ -16,6 +16,7 @@ answers it got, and what it made of them. For every case:
 
 Times are compared with TZ=UTC, the zone the cases were recorded in.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -88,8 +89,7 @@ def test_recorded_signature(name, index):
     request = case["exchanges"][index]["request"]
     headers = _headers(request["headers"])
     expected = headers["Authorization"]
-    got = authorization(case["client"]["key_id"], case["client"]["secret"], request["method"], request["path"],
-                        headers)
+    got = authorization(case["client"]["key_id"], case["client"]["secret"], request["method"], request["path"], headers)
     assert got == expected
 
 
@@ -108,6 +108,7 @@ def test_recorded_body_headers(name):
 
 
 # -- (b) + (c) replay with our client --------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def utc():
@@ -154,14 +155,16 @@ def nonces():
     return set()
 
 
-def _replay(name: str, our_sdk: Any, server: fx.RecordingServer, options: Dict[str, Any]
-            ) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+def _replay(
+    name: str, our_sdk: Any, server: fx.RecordingServer, options: Dict[str, Any]
+) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     case = CASES[name]
     return rr.run_case(our_sdk, case, server, answer=fx.replay_responder(case["exchanges"]), **options)
 
 
-def _check_request(official: Dict[str, Any], ours: Dict[str, Any], case: Dict[str, Any], port: int,
-                   nonces: set) -> None:
+def _check_request(
+    official: Dict[str, Any], ours: Dict[str, Any], case: Dict[str, Any], port: int, nonces: set
+) -> None:
     where = "%s %s" % (official["method"], official["path"])
     assert ours["method"] == official["method"], where
     assert ours["path"] == official["path"], where
@@ -238,7 +241,7 @@ def _html_msg_forms(msg: str) -> List[str]:
     if msg.startswith(prefix + "b'") or msg.startswith(prefix + 'b"'):
         import ast
 
-        forms.append(prefix + ast.literal_eval(msg[len(prefix):]).decode("utf-8", "replace"))
+        forms.append(prefix + ast.literal_eval(msg[len(prefix) :]).decode("utf-8", "replace"))
     return forms
 
 
@@ -254,7 +257,10 @@ def _check_outcome(name: str, recorded: Dict[str, Any], ours: Dict[str, Any]) ->
     if "error" in recorded:
         expected = recorded["error"]
         assert "error" in ours, "%s: official raised %s, ours returned %s" % (
-            name, expected, json.dumps(ours.get("result"))[:500])
+            name,
+            expected,
+            json.dumps(ours.get("result"))[:500],
+        )
         got = ours["error"]
         assert got["type"] == expected["type"], (expected, got)
         if expected["type"] == "ClientError":
@@ -269,8 +275,11 @@ def _check_outcome(name: str, recorded: Dict[str, Any], ours: Dict[str, Any]) ->
             assert got["request_id"] == request_id
             forms = _html_msg_forms(expected["msg"])
             assert got["msg"] in forms, (expected["msg"], got["msg"])
-            assert got["str"] in ["HTTP Status: %s, Code: %s, RequestID: %s, Message: %s." % (
-                expected["status"], expected["code"], request_id, form) for form in forms]
+            assert got["str"] in [
+                "HTTP Status: %s, Code: %s, RequestID: %s, Message: %s."
+                % (expected["status"], expected["code"], request_id, form)
+                for form in forms
+            ]
         return
     assert "error" not in ours, "%s: official returned, ours raised %s" % (name, ours["error"])
     expected, got = _strip_missing(recorded["result"], ours["result"])

@@ -3,6 +3,7 @@
 ``Client`` (and ``requests`` behind it) is imported on first use, so that importing the response
 classes alone stays light.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List

@@ -1,4 +1,5 @@
 """``CheckedApi``: the official SDK's :class:`~batchcompute.core.api.Api` that raises for errors."""
+
 from __future__ import annotations
 
 import functools
@@ -40,16 +41,37 @@ class CheckedApi:
     attribute. The keyword-only ``timeout``, ``verify`` and ``session`` are passed to the Api.
     """
 
-    def __init__(self, region: str, access_key_id: str, access_key_secret: str, security_token: str,
-                 security_conn: bool, human_readable: bool = False, *, timeout: Any = DEFAULT_TIMEOUT,
-                 verify: Union[None, bool, str] = None, session: Any = None, **headers: Any) -> None:
-        self._api = Api(region, access_key_id, access_key_secret, security_token, security_conn,
-                        timeout=timeout, verify=verify, session=session, **headers)
+    def __init__(
+        self,
+        region: str,
+        access_key_id: str,
+        access_key_secret: str,
+        security_token: str,
+        security_conn: bool,
+        human_readable: bool = False,
+        *,
+        timeout: Any = DEFAULT_TIMEOUT,
+        verify: Union[None, bool, str] = None,
+        session: Any = None,
+        **headers: Any,
+    ) -> None:
+        self._api = Api(
+            region,
+            access_key_id,
+            access_key_secret,
+            security_token,
+            security_conn,
+            timeout=timeout,
+            verify=verify,
+            session=session,
+            **headers,
+        )
         self.human_readable = human_readable
 
     def check_wrapper(self, f: Callable[..., Any]) -> Callable[..., Any]:
         """``f`` (which returns an HTTP answer) wrapped so that an answer outside 2xx raises
         :class:`~batchcompute.ClientError`; other answers are returned as they are."""
+
         @functools.wraps(f)
         def checked(*args: Any, **kwargs: Any) -> Any:
             response = f(*args, **kwargs)

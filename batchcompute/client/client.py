@@ -5,6 +5,7 @@ Each public method maps its arguments to a route of the route table
 paging, retry class), a query and a body; one generic path (:meth:`Client._invoke`) signs, sends,
 checks and wraps every call as the route says.
 """
+
 from __future__ import annotations
 
 import json
@@ -170,11 +171,23 @@ class Client(metaclass=CamelCasedClass):
     as a context manager, or call :meth:`close`, to release the connections.
     """
 
-    def __init__(self, region: str, access_key_id: str, access_key_secret: str, security_token: str = "",
-                 security_conn: bool = False, human_readable: bool = False, *,
-                 timeout: TimeoutSpec = DEFAULT_TIMEOUT, retries: Union[int, Retry, None] = 3,
-                 verify: Union[bool, str, None] = None, session: Optional[requests.Session] = None,
-                 port: Optional[int] = None, deadline: Optional[float] = None, **headers: Any) -> None:
+    def __init__(
+        self,
+        region: str,
+        access_key_id: str,
+        access_key_secret: str,
+        security_token: str = "",
+        security_conn: bool = False,
+        human_readable: bool = False,
+        *,
+        timeout: TimeoutSpec = DEFAULT_TIMEOUT,
+        retries: Union[int, Retry, None] = 3,
+        verify: Union[bool, str, None] = None,
+        session: Optional[requests.Session] = None,
+        port: Optional[int] = None,
+        deadline: Optional[float] = None,
+        **headers: Any,
+    ) -> None:
         host = region
         if isinstance(region, str) and region in ENDPOINTS and region not in ENDPOINTS.values():
             host = ENDPOINTS[region]  # a region id
@@ -194,8 +207,16 @@ class Client(metaclass=CamelCasedClass):
         if port is None:
             port = 443 if self.security_conn else http_port()
         self._retry = Retry.from_option(retries)
-        self._transport = Transport(host, port, secure=self.security_conn, timeout=timeout, retry=self._retry,
-                                    verify=verify, session=session, deadline=deadline)
+        self._transport = Transport(
+            host,
+            port,
+            secure=self.security_conn,
+            timeout=timeout,
+            retry=self._retry,
+            verify=verify,
+            session=session,
+            deadline=deadline,
+        )
 
     @classmethod
     def from_env(cls, region: str, **options: Any) -> "Client":
@@ -266,11 +287,19 @@ class Client(metaclass=CamelCasedClass):
 
     def _sign(self, method: str, target: str, body: bytes) -> Dict[str, str]:
         """The headers of one attempt: fresh Date and nonce, signed over exactly ``target``."""
-        return signed_headers(method, target, body, self._key_id, self._secret, self._region_id or "",
-                              self._security_token, self._extra_headers, USER_AGENT)
+        return signed_headers(
+            method,
+            target,
+            body,
+            self._key_id,
+            self._secret,
+            self._region_id or "",
+            self._security_token,
+            self._extra_headers,
+            USER_AGENT,
+        )
 
-    def _invoke(self, name: str, *path_args: Any, query: Optional[Mapping[str, Any]] = None,
-                body: Any = None) -> Any:
+    def _invoke(self, name: str, *path_args: Any, query: Optional[Mapping[str, Any]] = None, body: Any = None) -> Any:
         """Make the call ``name`` of the route table (:mod:`batchcompute.core.routes`): its path
         parameters in order, ``query`` (added to the route's selector), and ``body``: a
         description (dumped as the official SDK dumps it) or a dict (compact JSON)."""
@@ -332,16 +361,26 @@ class Client(metaclass=CamelCasedClass):
         of JobDescription (AppJobDescription for App jobs)."""
         return self._invoke("get_job_description", self._get_id(job))
 
-    def list_jobs(self, marker: Any, max_item_count: Any, state: str = "", cluster_id: str = "",
-                  project_id: str = "", **filters: Any) -> Any:
+    def list_jobs(
+        self,
+        marker: Any,
+        max_item_count: Any,
+        state: str = "",
+        cluster_id: str = "",
+        project_id: str = "",
+        **filters: Any,
+    ) -> Any:
         """A page of jobs: ``GET /jobs?Marker&MaxItemCount`` -> ListResponse of Job.
 
         Filters (``state``, ``cluster_id``, ``project_id``, or the keywords ``State``,
         ``ClusterId``, ``ProjectId``, ``OrderBy``, ``IsReverse``) are sent when not blank.
         ``NextMarker`` of the answer is the ``marker`` of the next page.
         """
-        query = _filters({"Marker": marker, "MaxItemCount": max_item_count},
-                         (("State", state), ("ClusterId", cluster_id), ("ProjectId", project_id)), filters)
+        query = _filters(
+            {"Marker": marker, "MaxItemCount": max_item_count},
+            (("State", state), ("ClusterId", cluster_id), ("ProjectId", project_id)),
+            filters,
+        )
         return self._invoke("list_jobs", query=query)
 
     def start_job(self, job: ResourceRef) -> Any:
@@ -369,12 +408,14 @@ class Client(metaclass=CamelCasedClass):
         """A task of a job: ``GET /jobs/{id}/tasks/{task}`` -> GetResponse of Task."""
         return self._invoke("get_task", self._get_id(job), task_name)
 
-    def list_tasks(self, job: ResourceRef, marker: Any, max_item_count: Any, state: str = "", cluster_id: str = "",
-                   **filters: Any) -> Any:
+    def list_tasks(
+        self, job: ResourceRef, marker: Any, max_item_count: Any, state: str = "", cluster_id: str = "", **filters: Any
+    ) -> Any:
         """A page of a job's tasks: ``GET /jobs/{id}/tasks?Marker&MaxItemCount[&State][&ClusterId]``
         -> ListResponse of Task."""
-        query = _filters({"Marker": marker, "MaxItemCount": max_item_count},
-                         (("State", state), ("ClusterId", cluster_id)), filters)
+        query = _filters(
+            {"Marker": marker, "MaxItemCount": max_item_count}, (("State", state), ("ClusterId", cluster_id)), filters
+        )
         return self._invoke("list_tasks", self._get_id(job), query=query)
 
     def get_instance(self, job: ResourceRef, task_name: str, instance_id: Any) -> Any:
@@ -382,8 +423,9 @@ class Client(metaclass=CamelCasedClass):
         Instance."""
         return self._invoke("get_instance", self._get_id(job), task_name, instance_id)
 
-    def list_instances(self, job: ResourceRef, task_name: str, marker: Any, max_item_count: Any, state: str = "",
-                       **filters: Any) -> Any:
+    def list_instances(
+        self, job: ResourceRef, task_name: str, marker: Any, max_item_count: Any, state: str = "", **filters: Any
+    ) -> Any:
         """A page of a task's instances: ``GET /jobs/{id}/tasks/{task}/instances?Marker&MaxItemCount[&State]``
         -> ListResponse of Instance (instance markers are numbers: start at 0)."""
         query = _filters({"Marker": marker, "MaxItemCount": max_item_count}, (("State", state),), filters)
@@ -428,8 +470,9 @@ class Client(metaclass=CamelCasedClass):
             body[group_name] = {"DesiredVMCount": count}
         return self._invoke("modify_cluster", self._get_id(cluster), body={"Groups": body})
 
-    def change_cluster_spot_config(self, cluster: ResourceRef, group_name: str, strategy: str = "",
-                                   price_limit: float = 0.0) -> Any:
+    def change_cluster_spot_config(
+        self, cluster: ResourceRef, group_name: str, strategy: str = "", price_limit: float = 0.0
+    ) -> Any:
         """Change a group's spot settings: ``PUT /clusters/{id}``
         ``{"Groups": {group: {"SpotStrategy": ..., "SpotPriceLimit": ...}}}`` (each only when
         given) -> ActionResponse.
@@ -443,44 +486,43 @@ class Client(metaclass=CamelCasedClass):
             group["SpotStrategy"] = strategy
         if price_limit:
             group["SpotPriceLimit"] = price_limit
-        return self._invoke("modify_cluster", self._get_id(cluster),
-                            body={"Groups": {group_name: group}})
+        return self._invoke("modify_cluster", self._get_id(cluster), body={"Groups": {group_name: group}})
 
     def change_cluster_user_data(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
         """Replace a cluster's user data: ``PUT /clusters/{id}`` ``{"UserData": data}`` -> ActionResponse.
 
         :raises TypeError: ``data`` is not a dict.
         """
-        return self._invoke("modify_cluster", self._get_id(cluster),
-                            body={"UserData": _check_dict(data)})
+        return self._invoke("modify_cluster", self._get_id(cluster), body={"UserData": _check_dict(data)})
 
     def change_cluster_input_mapping(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
         """Replace a cluster's input mapping: ``PUT /clusters/{id}`` ``{"InputMapping": data}`` -> ActionResponse.
 
         :raises TypeError: ``data`` is not a dict.
         """
-        return self._invoke("modify_cluster", self._get_id(cluster),
-                            body={"InputMapping": _check_dict(data)})
+        return self._invoke("modify_cluster", self._get_id(cluster), body={"InputMapping": _check_dict(data)})
 
     def change_cluster_env_vars(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
         """Replace a cluster's environment variables: ``PUT /clusters/{id}`` ``{"EnvVars": data}`` -> ActionResponse.
 
         :raises TypeError: ``data`` is not a dict.
         """
-        return self._invoke("modify_cluster", self._get_id(cluster),
-                            body={"EnvVars": _check_dict(data)})
+        return self._invoke("modify_cluster", self._get_id(cluster), body={"EnvVars": _check_dict(data)})
 
     def get_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
         """A VM of a cluster group: ``GET /clusters/{id}/groups/{group}/instances/{instance}``
         -> GetResponse of ClusterInstance."""
         return self._invoke("get_cluster_instance", self._get_id(cluster_id), group_name, instance_id)
 
-    def list_cluster_instances(self, cluster_id: ResourceRef, group_name: str, marker: Any,
-                               max_item_count: Any) -> Any:
+    def list_cluster_instances(self, cluster_id: ResourceRef, group_name: str, marker: Any, max_item_count: Any) -> Any:
         """A page of a group's VMs: ``GET /clusters/{id}/groups/{group}/instances?Marker&MaxItemCount``
         -> ListResponse of ClusterInstance."""
-        return self._invoke("list_cluster_instances", self._get_id(cluster_id), group_name,
-                            query={"Marker": marker, "MaxItemCount": max_item_count})
+        return self._invoke(
+            "list_cluster_instances",
+            self._get_id(cluster_id),
+            group_name,
+            query={"Marker": marker, "MaxItemCount": max_item_count},
+        )
 
     def recreate_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
         """Replace a VM: ``POST /clusters/{id}/groups/{group}/instances/{instance}/recreate`` -> ActionResponse."""
@@ -584,8 +626,14 @@ class Client(metaclass=CamelCasedClass):
         assert paging is not None
         return every_item(getattr(self, name), resource_info, paging.first_marker, PAGE_SIZE, filters)
 
-    def poll(self, job_ids: Union[str, Sequence[str]], timeout: float = 86400, interval: float = 3, *,
-             progress: Optional[Callable[[int, int], Any]] = None) -> List[str]:
+    def poll(
+        self,
+        job_ids: Union[str, Sequence[str]],
+        timeout: float = 86400,
+        interval: float = 3,
+        *,
+        progress: Optional[Callable[[int, int], Any]] = None,
+    ) -> List[str]:
         """Wait for jobs: every ``interval`` seconds, until all are Finished, one is Failed or
         Stopped, or ``timeout`` seconds passed.
 

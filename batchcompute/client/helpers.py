@@ -1,4 +1,5 @@
 """Pagination and polling: what ``Client.easy_list`` and ``Client.poll`` do with the calls."""
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,13 @@ def _matcher(wanted: Any) -> Callable[[Any], Any]:
     return lambda value: value == wanted
 
 
-def every_item(list_page: Callable[..., Any], resource_info: Tuple[Any, ...], marker: Any, page_size: int,
-               filters: Mapping[str, Any]) -> Iterator[Any]:
+def every_item(
+    list_page: Callable[..., Any],
+    resource_info: Tuple[Any, ...],
+    marker: Any,
+    page_size: int,
+    filters: Mapping[str, Any],
+) -> Iterator[Any]:
     """The items of ``list_page(*resource_info, marker, page_size)``, page after page (following
     NextMarker), that pass every filter; an item lacking a filtered attribute is skipped."""
     tests = [(name, _matcher(wanted)) for name, wanted in filters.items()]
@@ -54,8 +60,14 @@ def _instance_metrics(job: Any) -> Tuple[int, int]:
     return counts.get("FinishedCount", 0), sum(counts.values())
 
 
-def wait_for_jobs(get_job: Callable[[str], Any], stop_job: Callable[[str], Any], ids: Sequence[str],
-                  timeout: float, interval: float, progress: Optional[Callable[[int, int], Any]]) -> List[str]:
+def wait_for_jobs(
+    get_job: Callable[[str], Any],
+    stop_job: Callable[[str], Any],
+    ids: Sequence[str],
+    timeout: float,
+    interval: float,
+    progress: Optional[Callable[[int, int], Any]],
+) -> List[str]:
     """``Client.poll`` for the job ids ``ids``: the problems found, [] when every job finished."""
     deadline = time.monotonic() + timeout
     last_progress: Optional[Tuple[int, int]] = None
@@ -70,12 +82,19 @@ def wait_for_jobs(get_job: Callable[[str], Any], stop_job: Callable[[str], Any],
             total += count
         if (finished, total) != last_progress:
             last_progress = (finished, total)
-            logger.info("poll: %d of %d instances finished (%s)", finished, total,
-                        ", ".join("%s %s" % item for item in states.items()))
+            logger.info(
+                "poll: %d of %d instances finished (%s)",
+                finished,
+                total,
+                ", ".join("%s %s" % item for item in states.items()),
+            )
         if progress is not None:
             progress(finished, total)
-        errors = ["Job %s %s." % (job_id, "failed" if state == "Failed" else "stopped")
-                  for job_id, state in states.items() if state in ("Failed", "Stopped")]
+        errors = [
+            "Job %s %s." % (job_id, "failed" if state == "Failed" else "stopped")
+            for job_id, state in states.items()
+            if state in ("Failed", "Stopped")
+        ]
         if not errors and all(state == "Finished" for state in states.values()):
             return []
         remaining = deadline - time.monotonic()

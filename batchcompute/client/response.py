@@ -6,6 +6,7 @@ description classes (:mod:`batchcompute.resources._schema`): every field is a de
 ``str()`` is the indented JSON. They are read-only as attributes. ``*Time`` fields arrive as local
 datetimes.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,11 +48,41 @@ from ..resources.notification import Notification
 from ..utils.log import get_logger  # noqa: F401  (a name of the official module)
 
 __all__ = [
-    "RawResponse", "CreateResponse", "GetResponse", "ActionResponse", "ListResponse", "client_error", "answer",
-    "Job", "TaskMetrics", "InstanceMetrics", "Task", "Instance", "Result", "Error", "Cluster", "Group", "Metrics",
-    "Disk", "ClusterInstance", "Image", "Quota", "App", "AppRevision", "AvailableResource",
-    "AvailableInstanceDesc", "AvailableNetworkType", "SynchronousInstance", "JobDescription", "AppJobDescription",
-    "AppDescription", "Configs", "Disks", "Mounts", "Notification", "InputMappingConfig",
+    "RawResponse",
+    "CreateResponse",
+    "GetResponse",
+    "ActionResponse",
+    "ListResponse",
+    "client_error",
+    "answer",
+    "Job",
+    "TaskMetrics",
+    "InstanceMetrics",
+    "Task",
+    "Instance",
+    "Result",
+    "Error",
+    "Cluster",
+    "Group",
+    "Metrics",
+    "Disk",
+    "ClusterInstance",
+    "Image",
+    "Quota",
+    "App",
+    "AppRevision",
+    "AvailableResource",
+    "AvailableInstanceDesc",
+    "AvailableNetworkType",
+    "SynchronousInstance",
+    "JobDescription",
+    "AppJobDescription",
+    "AppDescription",
+    "Configs",
+    "Disks",
+    "Mounts",
+    "Notification",
+    "InputMappingConfig",
 ]
 
 UNKNOWN_CODE = "Unkown code"  # sic: the official texts, which scripts compare against
@@ -60,6 +91,7 @@ HTML_CODE = "Json Error, a HTML returned from upstream server."
 
 
 # -- status classes -------------------------------------------------------------------------------
+
 
 class _Counts(Status):
     WaitingCount = Number()
@@ -79,6 +111,7 @@ class InstanceMetrics(_Counts):
 
 class Job(Status):
     """A job's state and metrics (get_job, list_jobs)."""
+
     id_field = "Id"
     Name = String()
     Id = String()
@@ -95,6 +128,7 @@ class Job(Status):
 
 class Task(Status):
     """A task's state (get_task, list_tasks)."""
+
     id_field = "TaskName"
     TaskName = String()
     State = String()
@@ -105,6 +139,7 @@ class Task(Status):
 
 class Result(Status):
     """How an instance's command ended."""
+
     ExitCode = Number()
     ErrorCode = String()
     ErrorMessage = String()
@@ -113,6 +148,7 @@ class Result(Status):
 
 class Error(Status):
     """The error of an instance or a synchronous job."""
+
     Code = String()
     Message = String()
 
@@ -127,6 +163,7 @@ class _Outputs:
 
 class Instance(_Outputs, Status):
     """An instance of a task: state, retries, result and log paths (get_instance, list_instances)."""
+
     id_field = "InstanceId"
     InstanceId = Number()
     State = String()
@@ -144,11 +181,13 @@ class Instance(_Outputs, Status):
 
 class Disk(Status):
     """A disk made from an ECS snapshot."""
+
     ECSSnapshotId = String()
 
 
 class Group(Status):
     """A group of a cluster: its VMs' type and counts."""
+
     DesiredVMCount = Number()
     ActualVMCount = Number()
     InstanceType = String()
@@ -160,6 +199,7 @@ class Group(Status):
 
 class Metrics(Status):
     """How many of a cluster's VMs are in each state."""
+
     RunningCount = Number()
     StartingCount = Number()
     StoppingCount = Number()
@@ -168,6 +208,7 @@ class Metrics(Status):
 
 class Cluster(Status):
     """A cluster's state, groups and metrics (get_cluster, list_clusters)."""
+
     id_field = "Id"
     Name = String()
     Id = String()
@@ -200,6 +241,7 @@ class Cluster(Status):
 
 class ClusterInstance(Status):
     """A VM of a cluster group (get_cluster_instance, list_cluster_instances)."""
+
     Id = String()
     Hint = String()
     State = String()
@@ -213,6 +255,7 @@ class ClusterInstance(Status):
 
 class Image(Status):
     """A registered image (get_image, list_images)."""
+
     id_field = "Id"
     Name = String()
     Id = String()
@@ -226,6 +269,7 @@ class Image(Status):
 
 class Quota(Status):
     """The account's quotas (get_quotas)."""
+
     AvailableClusterInstanceDataDiskType = List_()
     AvailableClusterInstanceSystemDiskType = List_()
     AvailableClusterInstanceType = List_()
@@ -239,6 +283,7 @@ class App(AppDescription):
     It is an AppDescription, so it can be changed and sent back with modify_app; it compares
     equal to its name and sorts by it.
     """
+
     CreationTime = Time()
 
     def __eq__(self, other: object) -> bool:
@@ -255,18 +300,21 @@ class App(AppDescription):
 
 class AppRevision(Status):
     """One revision of an App (get_app_revisions)."""
+
     Revision = Number()
     UpdateTime = Time()
 
 
 class AvailableNetworkType(Status):
     """The networks an instance type can be used in."""
+
     Classic = Boolean()
     Vpc = Boolean()
 
 
 class AvailableInstanceDesc(Status):
     """An instance type: its cores, memory (GB) and networks."""
+
     CpuCore = Number()
     InstanceType = String()
     MemorySize = Number()
@@ -291,6 +339,7 @@ class _InstanceTypes(List_):
 
 class AvailableResource(Status):
     """Instance, resource and disk types available in the region (get_available_resource)."""
+
     AvailableClusterInstanceType = _InstanceTypes()
     AvailableSpotInstanceType = _InstanceTypes()
     AvailablePrepaidInstanceType = _InstanceTypes()
@@ -305,6 +354,7 @@ class AvailableResource(Status):
 
 class SynchronousInstance(_Outputs, Status):
     """The result of a synchronous App job (``create_job(..., sync=True)``)."""
+
     RequestId = String()
     StartTime = Time()
     EndTime = Time()
@@ -313,6 +363,7 @@ class SynchronousInstance(_Outputs, Status):
 
 
 # -- response kinds -------------------------------------------------------------------------------
+
 
 def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
     value = headers.get(name)
@@ -401,8 +452,9 @@ class RawResponse:
     def _shown(self) -> Dict[str, Any]:
         """What ``str()`` shows, in the official SDK's order: what is set of StatusCode, RequestId,
         Date, then the kind's own attributes."""
-        names = ["StatusCode", "RequestId", "Date"] + [name for name in self.descriptor_map
-                                                       if name not in ("StatusCode", "RequestId", "Date")]
+        names = ["StatusCode", "RequestId", "Date"] + [
+            name for name in self.descriptor_map if name not in ("StatusCode", "RequestId", "Date")
+        ]
         values = {name: getattr(self, name) for name in names}
         return {name: value for name, value in values.items() if value is not None}
 
@@ -517,9 +569,24 @@ class ListResponse(RawResponse):
 
 
 # The classes the route table names as items of GET and LIST answers.
-ITEM_CLASSES: Dict[str, ItemClass] = {cls.__name__: cls for cls in (
-    Job, Task, Instance, Cluster, ClusterInstance, Image, Quota, App, AppRevision, AvailableResource,
-    SynchronousInstance, JobDescription, AppDescription)}
+ITEM_CLASSES: Dict[str, ItemClass] = {
+    cls.__name__: cls
+    for cls in (
+        Job,
+        Task,
+        Instance,
+        Cluster,
+        ClusterInstance,
+        Image,
+        Quota,
+        App,
+        AppRevision,
+        AvailableResource,
+        SynchronousInstance,
+        JobDescription,
+        AppDescription,
+    )
+}
 
 
 def _item_class(name: Optional[str], body: Any) -> ItemClass:
@@ -535,22 +602,31 @@ def answer(route: Route, response: Any) -> RawResponse:
     JSON or a create answer without an id raise InvalidResponse."""
     status, headers, body = _parts(response)
     if 300 <= status < 400:
-        raise InvalidResponse(status, "UnexpectedRedirect", _request_id(headers),
-                              "the endpoint redirected the request to %s; use the final endpoint instead"
-                              % (_header(headers, "Location") or "another address"))
+        raise InvalidResponse(
+            status,
+            "UnexpectedRedirect",
+            _request_id(headers),
+            "the endpoint redirected the request to %s; use the final endpoint instead"
+            % (_header(headers, "Location") or "another address"),
+        )
     if not 200 <= status < 300:
         raise client_error(response)
     try:
         data = _json_body(body)
     except ValueError:
-        raise InvalidResponse(status, "InvalidResponseBody", _request_id(headers),
-                              "the answer's body is not JSON: %r" % body[:500]) from None
+        raise InvalidResponse(
+            status, "InvalidResponseBody", _request_id(headers), "the answer's body is not JSON: %r" % body[:500]
+        ) from None
     kind = route.response
     if kind == CREATE:
         created = CreateResponse(response)
         if not created.Id:
-            raise InvalidResponse(status, "MissingId", created.RequestId,
-                                  "the create answer names no Id (status %d, body %r)" % (status, body[:500]))
+            raise InvalidResponse(
+                status,
+                "MissingId",
+                created.RequestId,
+                "the create answer names no Id (status %d, body %r)" % (status, body[:500]),
+            )
         return created
     if kind == ACTION:
         return ActionResponse(response)

@@ -3,6 +3,7 @@
 Nothing here imports the rest of the package. ``Api`` (:mod:`batchcompute.core.api`) is imported
 on first use, so that importing the package stays light.
 """
+
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import ClientError, ConfigError, FieldError, JsonError, ValidationError

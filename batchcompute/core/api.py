@@ -9,6 +9,7 @@ the official SDK's internals::
 
 The module also exports, under their official names, the helpers the official module had.
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,8 +24,18 @@ from .signing import API_VERSION, body_md5, encode_query, get_api_version, signa
 from .signing import gmt_date as gmt_time
 
 __all__ = [
-    "Api", "RequestClient", "API_VERSION", "PY2", "PY3", "get_api_version", "get_region", "gmt_time", "iget",
-    "import_json", "str_md5", "utf8",
+    "Api",
+    "RequestClient",
+    "API_VERSION",
+    "PY2",
+    "PY3",
+    "get_api_version",
+    "get_region",
+    "gmt_time",
+    "iget",
+    "import_json",
+    "str_md5",
+    "utf8",
 ]
 
 
@@ -68,15 +79,26 @@ class Api:
     prefix = "x-acs-"
     version = API_VERSION
 
-    def __init__(self, endpoint: str, access_id: str, secret_key: str, auth_token: Optional[str], security: bool,
-                 *, timeout: Any = DEFAULT_TIMEOUT, verify: Union[None, bool, str] = None, session: Any = None,
-                 **headers: Any) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        access_id: str,
+        secret_key: str,
+        auth_token: Optional[str],
+        security: bool,
+        *,
+        timeout: Any = DEFAULT_TIMEOUT,
+        verify: Union[None, bool, str] = None,
+        session: Any = None,
+        **headers: Any,
+    ) -> None:
         self.endpoint = self.host = endpoint
         self.port = 443 if security else http_port()
         self.token = (auth_token or "").strip()
         self.user_defined_headers: Dict[str, Any] = dict(headers)
-        self.rc = RequestClient(self.host, self.port, secure=bool(security), timeout=timeout, verify=verify,
-                                session=session)
+        self.rc = RequestClient(
+            self.host, self.port, secure=bool(security), timeout=timeout, verify=verify, session=session
+        )
         self._access_id = access_id
         self._secret = secret_key
 
@@ -97,15 +119,17 @@ class Api:
         }
         if self.token:
             headers["x-acs-security-token"] = self.token
-        headers.update({
-            "x-acs-signature-method": "HMAC-SHA1",
-            "x-acs-signature-version": "1.0",
-            "x-acs-version": get_api_version(),
-            "x-acs-signature-nonce": str(uuid.uuid4()),
-            "Accept": "application/json",
-            "Content-Type": "application/json",
-            "User-Agent": _user_agent(),
-        })
+        headers.update(
+            {
+                "x-acs-signature-method": "HMAC-SHA1",
+                "x-acs-signature-version": "1.0",
+                "x-acs-version": get_api_version(),
+                "x-acs-signature-nonce": str(uuid.uuid4()),
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+                "User-Agent": _user_agent(),
+            }
+        )
         if payload:
             headers["contentMd5"] = body_md5(payload)
         headers["Content-Length"] = len(payload)
@@ -115,8 +139,14 @@ class Api:
             headers[name] = value
         return headers
 
-    def get_auth(self, method: str, path: str = "", params: Params = None, body: Any = "",
-                 headers: Optional[Mapping[str, Any]] = None) -> str:
+    def get_auth(
+        self,
+        method: str,
+        path: str = "",
+        params: Params = None,
+        body: Any = "",
+        headers: Optional[Mapping[str, Any]] = None,
+    ) -> str:
         """The ``Authorization`` value for ``method path?params`` sent with ``headers``
         (``body`` is accepted for compatibility: its md5 travels in the headers)."""
         query = encode_query(params)
@@ -148,8 +178,9 @@ class Api:
 
     # -- the verbs ----------------------------------------------------------------------------
 
-    def _request(self, method: str, resource: str, resource_id: Any, attrs: Any, params: Params,
-                 body: Any) -> ResponseWrapper:
+    def _request(
+        self, method: str, resource: str, resource_id: Any, attrs: Any, params: Params, body: Any
+    ) -> ResponseWrapper:
         path = self.url_join([resource, resource_id, self.attr_join(attrs)])
         payload = as_bytes(body)
 
@@ -162,19 +193,22 @@ class Api:
         """``GET /resource[/resource_id][/attrs][?params]``."""
         return self._request("GET", resource, resource_id, attrs, params, "")
 
-    def post(self, resource: str, resource_id: Any = "", attrs: Any = "", params: Params = None,
-             body: Any = "") -> ResponseWrapper:
+    def post(
+        self, resource: str, resource_id: Any = "", attrs: Any = "", params: Params = None, body: Any = ""
+    ) -> ResponseWrapper:
         """``POST /resource[/resource_id][/attrs][?params]`` with ``body`` (text, bytes, or data
         sent as JSON)."""
         return self._request("POST", resource, resource_id, attrs, params, body)
 
-    def put(self, resource: str, resource_id: Any, attrs: Any = "", params: Params = None,
-            body: Any = "") -> ResponseWrapper:
+    def put(
+        self, resource: str, resource_id: Any, attrs: Any = "", params: Params = None, body: Any = ""
+    ) -> ResponseWrapper:
         """``PUT /resource/resource_id[/attrs][?params]`` with ``body``."""
         return self._request("PUT", resource, resource_id, attrs, params, body)
 
-    def patch(self, resource: str, resource_id: Any, attrs: Any = "", params: Params = None,
-              body: Any = "") -> ResponseWrapper:
+    def patch(
+        self, resource: str, resource_id: Any, attrs: Any = "", params: Params = None, body: Any = ""
+    ) -> ResponseWrapper:
         """``PATCH /resource/resource_id[/attrs][?params]`` with ``body``."""
         return self._request("PATCH", resource, resource_id, attrs, params, body)
 

@@ -4,6 +4,7 @@ Scripts and tools written for the official SDK import these from many of its mod
 (``from batchcompute.utils.functions import import_json``); they keep working here. New code
 has no use for them.
 """
+
 from __future__ import annotations
 
 import abc
@@ -16,8 +17,21 @@ from typing import Any, Dict, Tuple
 import six
 
 __all__ = [
-    "PY2", "PY25", "PY3", "STRING", "NUMBER", "FLOAT", "TIME", "ANY", "COLLECTION", "import_json",
-    "import_httplib", "add_metaclass", "partial", "CamelCasedClass", "ABCMeta",
+    "PY2",
+    "PY25",
+    "PY3",
+    "STRING",
+    "NUMBER",
+    "FLOAT",
+    "TIME",
+    "ANY",
+    "COLLECTION",
+    "import_json",
+    "import_httplib",
+    "add_metaclass",
+    "partial",
+    "CamelCasedClass",
+    "ABCMeta",
 ]
 
 PY2 = six.PY2

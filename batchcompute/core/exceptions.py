@@ -3,6 +3,7 @@
 The names and constructor signatures are those of the official SDK, so ``except`` clauses in
 existing scripts keep working.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -94,7 +95,11 @@ class ClientError(Exception):
 
     def __str__(self) -> str:
         return "HTTP Status: %s, Code: %s, RequestID: %s, Message: %s." % (
-            self.status, self.code, self.request_id, self.msg)
+            self.status,
+            self.code,
+            self.request_id,
+            self.msg,
+        )
 
     def __repr__(self) -> str:
         return "ClientError(%r, %r, %r, %r)" % (self.status, self.code, self.request_id, self.msg)

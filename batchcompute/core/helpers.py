@@ -3,6 +3,7 @@
 ``batchcompute.core.api``, ``batchcompute.utils.functions`` and ``batchcompute.utils.http``
 re-export them under their official names (the Python 2 names are in :mod:`batchcompute.core.compat`).
 """
+
 from __future__ import annotations
 
 import hashlib

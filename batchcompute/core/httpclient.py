@@ -6,6 +6,7 @@
 that client it keeps a pool of keep-alive connections, has timeouts and verifies HTTPS
 certificates (see :class:`batchcompute.core.transport.Transport`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -114,17 +115,25 @@ class RequestClient:
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
-    def __init__(self, host: str, port: Union[int, str], *, secure: Optional[bool] = None,
-                 timeout: Any = DEFAULT_TIMEOUT, verify: Union[None, bool, str] = None,
-                 session: Optional["requests.Session"] = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: Union[int, str],
+        *,
+        secure: Optional[bool] = None,
+        timeout: Any = DEFAULT_TIMEOUT,
+        verify: Union[None, bool, str] = None,
+        session: Optional["requests.Session"] = None,
+    ) -> None:
         # Imported here: the transport brings in requests, which plain imports of the package avoid.
         from .transport import Retry, Transport
 
         self.host = host
         self.port = int(port)
         self.secure = self.port == 443 if secure is None else bool(secure)
-        self._transport = Transport(host, self.port, secure=self.secure, timeout=timeout, retry=Retry(total=0),
-                                    verify=verify, session=session)
+        self._transport = Transport(
+            host, self.port, secure=self.secure, timeout=timeout, retry=Retry(total=0), verify=verify, session=session
+        )
 
     def get_http_connection(self) -> "http.client.HTTPConnection":
         """A new, unconnected ``http.client`` connection to the endpoint (HTTPS when secure, with
@@ -154,9 +163,16 @@ class RequestClient:
         query = encode_query(params)
         return path + "?" + query if query else path
 
-    def send_request(self, method: str, path: str = "", params: Params = None,
-                     headers: Optional[Mapping[str, Any]] = None, body: Any = "", *,
-                     sign: Optional[Sign] = None) -> ResponseWrapper:
+    def send_request(
+        self,
+        method: str,
+        path: str = "",
+        params: Params = None,
+        headers: Optional[Mapping[str, Any]] = None,
+        body: Any = "",
+        *,
+        sign: Optional[Sign] = None,
+    ) -> ResponseWrapper:
         """Send ``method path?params`` with ``headers`` and ``body`` (see :func:`as_bytes`) and
         a ``Content-Length`` of the body.
 
@@ -171,8 +187,11 @@ class RequestClient:
         payload = as_bytes(body)
         if sign is None:
             fixed = {"Content-Length": str(len(payload))}
-            fixed.update((str(name), str(value)) for name, value in (headers or {}).items()
-                         if str(name).lower() != "content-length")
+            fixed.update(
+                (str(name), str(value))
+                for name, value in (headers or {}).items()
+                if str(name).lower() != "content-length"
+            )
 
             def sign(*_: Any) -> Dict[str, str]:
                 return dict(fixed)

@@ -1,4 +1,5 @@
 """The region table: host name <-> region id, plus the plain-HTTP port."""
+
 from __future__ import annotations
 
 import threading
@@ -9,9 +10,20 @@ from .exceptions import ConfigError
 __all__ = ["REGION_IDS", "ENDPOINTS", "REGION_CONSTANTS", "add_region", "get_region", "get_all_region", "http_port"]
 
 REGION_IDS = (
-    "cn-qingdao", "cn-hangzhou", "cn-shenzhen", "cn-beijing", "cn-chengdu", "cn-zhangjiakou",
-    "cn-huhehaote", "cn-shanghai", "cn-hongkong", "ap-southeast-1", "ap-southeast-2",
-    "eu-central-1", "us-west-1", "us-east-1",
+    "cn-qingdao",
+    "cn-hangzhou",
+    "cn-shenzhen",
+    "cn-beijing",
+    "cn-chengdu",
+    "cn-zhangjiakou",
+    "cn-huhehaote",
+    "cn-shanghai",
+    "cn-hongkong",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "eu-central-1",
+    "us-west-1",
+    "us-east-1",
 )
 
 ENDPOINTS: Dict[str, str] = {region: "batchcompute.%s.aliyuncs.com" % region for region in REGION_IDS}

@@ -14,6 +14,7 @@ and, where several operations share a path, by a *selector*: a query key that mu
 - ``paging``: for a LIST, the marker of the first page;
 - ``retry``: how a failure whose outcome is unknown may be retried.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,15 +22,26 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 from urllib.parse import quote
 
 __all__ = [
-    "Route", "Paging", "ROUTES", "ROUTES_BY_NAME", "match", "RETRY_SAFE", "RETRY_TOKEN", "RETRY_REFUSED",
-    "CREATE", "GET", "LIST", "ACTION", "PAGE_SIZE",
+    "Route",
+    "Paging",
+    "ROUTES",
+    "ROUTES_BY_NAME",
+    "match",
+    "RETRY_SAFE",
+    "RETRY_TOKEN",
+    "RETRY_REFUSED",
+    "CREATE",
+    "GET",
+    "LIST",
+    "ACTION",
+    "PAGE_SIZE",
 ]
 
 # How a route may be retried after a failure whose outcome is unknown:
-RETRY_SAFE = "safe"        # repeating it has the same effect (GET, PUT, DELETE)
-RETRY_TOKEN = "token"      # a create: safe once an IdempotentToken is sent with it
+RETRY_SAFE = "safe"  # repeating it has the same effect (GET, PUT, DELETE)
+RETRY_TOKEN = "token"  # a create: safe once an IdempotentToken is sent with it
 RETRY_REFUSED = "refused"  # only when the request surely did not take effect (503, Throttling,
-                           # connection refused): starting or stopping twice is not harmless
+# connection refused): starting or stopping twice is not harmless
 # Answers
 CREATE, GET, LIST, ACTION = "create", "get", "list", "action"
 #: Items in a page: the server's largest page, and the page easy_list asks for.
@@ -38,6 +50,7 @@ PAGE_SIZE = 100
 
 class Paging(NamedTuple):
     """How a LIST route pages: ``Marker`` of the first page (instance ids are numbers, from 0)."""
+
     first_marker: Union[str, int] = ""
 
 
@@ -76,8 +89,16 @@ _REVISIONS = ("Revisions", "True")
 ROUTES: List[Route] = [
     # jobs
     Route("create_job", "POST", "/jobs", CREATE, body="JobDescription", retry=RETRY_TOKEN),
-    Route("create_job_sync", "POST", "/jobs", GET, "SynchronousInstance", ("sync", ""), "AppJobDescription",
-          retry=RETRY_TOKEN),
+    Route(
+        "create_job_sync",
+        "POST",
+        "/jobs",
+        GET,
+        "SynchronousInstance",
+        ("sync", ""),
+        "AppJobDescription",
+        retry=RETRY_TOKEN,
+    ),
     Route("list_jobs", "GET", "/jobs", LIST, "Job", paging=_PAGED),
     Route("get_job_description", "GET", "/jobs/{job}", GET, "JobDescription", ("description", "")),
     Route("get_job", "GET", "/jobs/{job}", GET, "Job"),
@@ -95,13 +116,24 @@ ROUTES: List[Route] = [
     Route("get_cluster", "GET", "/clusters/{cluster}", GET, "Cluster"),
     Route("modify_cluster", "PUT", "/clusters/{cluster}", body="ModifyClusterDescription"),
     Route("delete_cluster", "DELETE", "/clusters/{cluster}"),
-    Route("list_cluster_instances", "GET", "/clusters/{cluster}/groups/{group}/instances", LIST, "ClusterInstance",
-          paging=_PAGED),
-    Route("get_cluster_instance", "GET", "/clusters/{cluster}/groups/{group}/instances/{instance}", GET,
-          "ClusterInstance"),
+    Route(
+        "list_cluster_instances",
+        "GET",
+        "/clusters/{cluster}/groups/{group}/instances",
+        LIST,
+        "ClusterInstance",
+        paging=_PAGED,
+    ),
+    Route(
+        "get_cluster_instance", "GET", "/clusters/{cluster}/groups/{group}/instances/{instance}", GET, "ClusterInstance"
+    ),
     Route("delete_cluster_instance", "DELETE", "/clusters/{cluster}/groups/{group}/instances/{instance}"),
-    Route("recreate_cluster_instance", "POST", "/clusters/{cluster}/groups/{group}/instances/{instance}/recreate",
-          retry=RETRY_REFUSED),
+    Route(
+        "recreate_cluster_instance",
+        "POST",
+        "/clusters/{cluster}/groups/{group}/instances/{instance}/recreate",
+        retry=RETRY_REFUSED,
+    ),
     # images
     Route("create_image", "POST", "/images", CREATE, body="ImageDescription", retry=RETRY_TOKEN),
     Route("list_images", "GET", "/images", LIST, "Image", paging=_PAGED),

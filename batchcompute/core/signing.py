@@ -4,6 +4,7 @@ Byte-compatible with what the official SDK sends: the body's md5 travels in a he
 ``contentMd5``, so the md5 line of the string to sign is empty in practice; the server side uses
 the same functions to check signatures.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,8 +16,17 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple, Union
 from urllib.parse import quote
 
 __all__ = [
-    "string_to_sign", "signature", "authorization", "encode_query", "gmt_date", "body_md5", "API_VERSION",
-    "get_api_version", "set_api_version", "signed_headers", "STANDARD_HEADERS",
+    "string_to_sign",
+    "signature",
+    "authorization",
+    "encode_query",
+    "gmt_date",
+    "body_md5",
+    "API_VERSION",
+    "get_api_version",
+    "set_api_version",
+    "signed_headers",
+    "STANDARD_HEADERS",
 ]
 
 DATE_FORMAT = "%a, %d %b %Y %H:%M:%S GMT"
@@ -56,10 +66,16 @@ def string_to_sign(method: str, path_and_query: str, headers: Mapping[str, str],
     """The text that is signed: verb, Accept, Content-MD5, Content-Type, Date, the headers whose
     lower-cased names start with ``prefix`` (``x-acs-``), resource."""
     # Sorted by the names as sent, written lower-cased (so 'X-Acs-Zone' sorts before 'x-acs-...').
-    acs = [(key.strip().lower(), str(headers[key]))
-           for key in sorted(headers) if key.strip().lower().startswith(prefix)]
-    lines = [method, _header(headers, "Accept"), _header(headers, "Content-MD5"),
-             _header(headers, "Content-Type"), _header(headers, "Date")]
+    acs = [
+        (key.strip().lower(), str(headers[key])) for key in sorted(headers) if key.strip().lower().startswith(prefix)
+    ]
+    lines = [
+        method,
+        _header(headers, "Accept"),
+        _header(headers, "Content-MD5"),
+        _header(headers, "Content-Type"),
+        _header(headers, "Date"),
+    ]
     return "\n".join(lines) + "\n" + "".join("%s:%s\n" % kv for kv in acs) + path_and_query
 
 
@@ -68,23 +84,46 @@ def signature(secret: str, text: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def authorization(key_id: str, secret: str, method: str, path_and_query: str,
-                  headers: Mapping[str, str], prefix: str = "x-acs-") -> str:
+def authorization(
+    key_id: str, secret: str, method: str, path_and_query: str, headers: Mapping[str, str], prefix: str = "x-acs-"
+) -> str:
     """The ``Authorization`` header value for a request (``prefix``: as for :func:`string_to_sign`)."""
     return "acs %s:%s" % (key_id, signature(secret, string_to_sign(method, path_and_query, headers, prefix)))
 
 
 #: The headers a signed request carries, by lower-cased name (a caller's header of the same name
 #: replaces the standard one).
-STANDARD_HEADERS = {name.lower(): name for name in (
-    "Date", "x-acs-region-id", "x-acs-access-key-id", "x-acs-security-token", "x-acs-signature-method",
-    "x-acs-signature-version", "x-acs-version", "x-acs-signature-nonce", "Accept", "Content-Type",
-    "User-Agent", "contentMd5", "Content-Length")}
+STANDARD_HEADERS = {
+    name.lower(): name
+    for name in (
+        "Date",
+        "x-acs-region-id",
+        "x-acs-access-key-id",
+        "x-acs-security-token",
+        "x-acs-signature-method",
+        "x-acs-signature-version",
+        "x-acs-version",
+        "x-acs-signature-nonce",
+        "Accept",
+        "Content-Type",
+        "User-Agent",
+        "contentMd5",
+        "Content-Length",
+    )
+}
 
 
-def signed_headers(method: str, target: str, body: bytes, key_id: str, secret: str, region_id: str,
-                   security_token: str = "", extra: Iterable[Tuple[str, str]] = (),
-                   user_agent: Optional[str] = None) -> Dict[str, str]:
+def signed_headers(
+    method: str,
+    target: str,
+    body: bytes,
+    key_id: str,
+    secret: str,
+    region_id: str,
+    security_token: str = "",
+    extra: Iterable[Tuple[str, str]] = (),
+    user_agent: Optional[str] = None,
+) -> Dict[str, str]:
     """Every header of one request, as the official SDK sends them, signed over exactly
     ``target`` (the path-and-query as sent): a fresh Date and nonce, the body's md5 in
     ``contentMd5`` when there is a body, then ``extra`` headers (replacing standard headers of

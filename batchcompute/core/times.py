@@ -3,6 +3,7 @@
 The service answers times in UTC as ``%Y-%m-%dT%H:%M:%S.%fZ``; the client hands them to scripts
 as naive datetimes in the local time zone, converting every ``*Time`` key of an answer.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -12,7 +13,13 @@ import time
 from typing import Any, Optional, Union
 
 __all__ = [
-    "UTC_FORMAT", "str2datetime", "utc2local", "local2utc", "remap", "timediff", "timestamp_datetime",
+    "UTC_FORMAT",
+    "str2datetime",
+    "utc2local",
+    "local2utc",
+    "remap",
+    "timediff",
+    "timestamp_datetime",
     "datetime_timestamp",
 ]
 
@@ -69,9 +76,14 @@ def remap(container: Any, human_readable: bool = False) -> Any:
     Values that do not parse become None. ``human_readable`` is accepted for compatibility.
     """
     if isinstance(container, dict):
-        return {key: (service_time(value) if isinstance(key, str) and _TIME_KEY.search(key)
-                      and not isinstance(value, (dict, list)) else remap(value))
-                for key, value in container.items()}
+        return {
+            key: (
+                service_time(value)
+                if isinstance(key, str) and _TIME_KEY.search(key) and not isinstance(value, (dict, list))
+                else remap(value)
+            )
+            for key, value in container.items()
+        }
     if isinstance(container, list):
         return [remap(item) for item in container]
     return container

@@ -21,6 +21,7 @@ anything else                         no          no           no
 A ``RETRY_TOKEN`` route (a create) is only safe to repeat because the client sends an
 ``IdempotentToken`` with it; the client takes care of that, the transport only decides.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -41,8 +42,15 @@ from .exceptions import ClientError, ConfigError
 from .routes import RETRY_REFUSED, RETRY_SAFE, RETRY_TOKEN
 
 __all__ = [
-    "HttpResponse", "Retry", "Transport", "NetworkError", "NetworkTimeout", "ConnectionRefused", "DEFAULT_TIMEOUT",
-    "resolve_verify", "TimeoutSpec",
+    "HttpResponse",
+    "Retry",
+    "Transport",
+    "NetworkError",
+    "NetworkTimeout",
+    "ConnectionRefused",
+    "DEFAULT_TIMEOUT",
+    "resolve_verify",
+    "TimeoutSpec",
 ]
 
 logger = logging.getLogger("batchcompute")
@@ -56,12 +64,14 @@ Sign = Callable[[str, str, bytes], Dict[str, str]]
 
 class HttpResponse(NamedTuple):
     """An HTTP answer as the transport hands it over: status, headers (case-insensitive) and body."""
+
     status: int
     headers: Mapping[str, str]
     body: bytes
 
 
 # -- errors ---------------------------------------------------------------------------------------
+
 
 class NetworkError(ClientError, ConnectionError):
     """No answer came back: the connection failed, broke or timed out.
@@ -95,6 +105,7 @@ class ConnectionRefused(NetworkError, ConnectionRefusedError):
 
 # -- retry policy ---------------------------------------------------------------------------------
 
+
 class Retry:
     """How failed calls are retried: at most ``total`` more attempts, with exponential backoff and
     full jitter (retry ``n``, from 0, waits a random time in ``[0, min(max_backoff, backoff * 2**n)]``).
@@ -104,10 +115,15 @@ class Retry:
     ``Retry-After`` header (seconds) on a retried answer is honoured up to ``max_backoff``.
     """
 
-    def __init__(self, total: int = 3, backoff: float = 0.5, max_backoff: float = 20.0,
-                 statuses: Tuple[int, ...] = (500, 502, 503, 504),
-                 throttling_codes: Tuple[str, ...] = ("Throttling",),
-                 rng: Optional[random.Random] = None) -> None:
+    def __init__(
+        self,
+        total: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 20.0,
+        statuses: Tuple[int, ...] = (500, 502, 503, 504),
+        throttling_codes: Tuple[str, ...] = ("Throttling",),
+        rng: Optional[random.Random] = None,
+    ) -> None:
         if int(total) < 0:
             raise ConfigError("retries must be >= 0, not %r" % (total,))
         self.total = int(total)
@@ -132,7 +148,7 @@ class Retry:
 
     def delay(self, attempt: int, retry_after: Optional[float] = None) -> float:
         """Seconds to wait before retry number ``attempt`` (0 for the first retry)."""
-        ceiling = min(self.max_backoff, self.backoff * (2 ** attempt))
+        ceiling = min(self.max_backoff, self.backoff * (2**attempt))
         wait = self._rng.uniform(0, ceiling) if ceiling > 0 else 0.0
         if retry_after is not None:
             wait = max(wait, min(retry_after, self.max_backoff))
@@ -143,9 +159,9 @@ class Retry:
 
 
 # What a failure tells about the request:
-_NOT_SENT = "not-sent"   # surely had no effect: connect failed, 503, Throttling
-_MAYBE = "maybe"         # may have taken effect: read timeout, dropped connection, other 5xx
-_FATAL = "fatal"         # another try cannot help: TLS verification, a bad URL, a 4xx answer
+_NOT_SENT = "not-sent"  # surely had no effect: connect failed, 503, Throttling
+_MAYBE = "maybe"  # may have taken effect: read timeout, dropped connection, other 5xx
+_FATAL = "fatal"  # another try cannot help: TLS verification, a bad URL, a 4xx answer
 
 _MAY_RETRY = {
     RETRY_SAFE: (_NOT_SENT, _MAYBE),
@@ -170,8 +186,14 @@ def classify(exc: Exception) -> Tuple[str, NetworkError]:
             return _NOT_SENT, NetworkTimeout(0, "ConnectTimeout", None, text)
         if isinstance(exc, requests.exceptions.ReadTimeout):
             return _MAYBE, NetworkTimeout(0, "ReadTimeout", None, text)
-        if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                            requests.exceptions.ContentDecodingError)):
+        if isinstance(
+            exc,
+            (
+                requests.exceptions.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ),
+        ):
             reason = _reason(exc)
             if isinstance(reason, urllib3.exceptions.HTTPError):
                 return classify(reason)
@@ -212,6 +234,7 @@ def _error_code(body: bytes) -> str:
 
 
 # -- settings resolved once -----------------------------------------------------------------------
+
 
 def _timeout(value: TimeoutSpec) -> Tuple[Optional[float], Optional[float]]:
     if value is None:
@@ -334,6 +357,7 @@ def _watched(manager: urllib3.PoolManager) -> urllib3.PoolManager:
 
 # -- how an attempt is sent -------------------------------------------------------------------------
 
+
 class _Urllib3Sender:
     """Sends through urllib3's connection pool directly: what requests would add (hooks, cookies,
     environment lookups, a second header mapping) costs more than a call to the service takes."""
@@ -354,10 +378,22 @@ class _Urllib3Sender:
         self._pool: Any = None
         self._base_url = base_url
 
-    def send(self, method: str, target: str, headers: Mapping[str, str], body: bytes,
-             timeout: Tuple[Optional[float], Optional[float]]) -> HttpResponse:
-        options = {"body": body or None, "headers": headers, "redirect": False, "retries": False,
-                   "timeout": urllib3.Timeout(connect=timeout[0], read=timeout[1]), "preload_content": True}
+    def send(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        timeout: Tuple[Optional[float], Optional[float]],
+    ) -> HttpResponse:
+        options = {
+            "body": body or None,
+            "headers": headers,
+            "redirect": False,
+            "retries": False,
+            "timeout": urllib3.Timeout(connect=timeout[0], read=timeout[1]),
+            "preload_content": True,
+        }
         if self._direct:
             pool = self._pool
             if pool is None:  # made at the first call: an endpoint may be unusable until then
@@ -374,16 +410,28 @@ class _Urllib3Sender:
 class _SessionSender:
     """Sends through a caller's ``requests.Session`` (its adapters, certificate and proxies)."""
 
-    def __init__(self, session: requests.Session, base_url: str, verify: Union[bool, str],
-                 proxies: Mapping[str, str]) -> None:
+    def __init__(
+        self, session: requests.Session, base_url: str, verify: Union[bool, str], proxies: Mapping[str, str]
+    ) -> None:
         self.session = session
         self._base_url = base_url
         # Everything Session.send would otherwise work out on every call is settled once.
-        self._options: Dict[str, Any] = {"verify": verify, "cert": session.cert, "proxies": dict(proxies),
-                                         "stream": False, "allow_redirects": False}
+        self._options: Dict[str, Any] = {
+            "verify": verify,
+            "cert": session.cert,
+            "proxies": dict(proxies),
+            "stream": False,
+            "allow_redirects": False,
+        }
 
-    def send(self, method: str, target: str, headers: Mapping[str, str], body: bytes,
-             timeout: Tuple[Optional[float], Optional[float]]) -> HttpResponse:
+    def send(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        timeout: Tuple[Optional[float], Optional[float]],
+    ) -> HttpResponse:
         prepared = requests.PreparedRequest()
         prepared.method = method
         # Set directly: requests must not re-encode the path-and-query that was signed.
@@ -402,6 +450,7 @@ class _SessionSender:
 
 # -- the transport --------------------------------------------------------------------------------
 
+
 class Transport:
     """Sends signed requests to one endpoint through a pool of keep-alive connections shared by
     threads.
@@ -414,16 +463,25 @@ class Transport:
     (``HTTP_PROXY``, ``HTTPS_PROXY``, ``NO_PROXY``) or the session.
     """
 
-    def __init__(self, host: str, port: int, secure: bool = False, timeout: TimeoutSpec = DEFAULT_TIMEOUT,
-                 retry: Optional[Retry] = None, verify: Union[None, bool, str] = None,
-                 session: Optional[requests.Session] = None, sleep: Callable[[float], None] = time.sleep,
-                 deadline: Optional[float] = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        secure: bool = False,
+        timeout: TimeoutSpec = DEFAULT_TIMEOUT,
+        retry: Optional[Retry] = None,
+        verify: Union[None, bool, str] = None,
+        session: Optional[requests.Session] = None,
+        sleep: Callable[[float], None] = time.sleep,
+        deadline: Optional[float] = None,
+    ) -> None:
         scheme = "https" if secure else "http"
         self.base_url = "%s://%s:%d" % (scheme, host, int(port))
         self.retry = retry if retry is not None else Retry()
         self.timeout = _timeout(timeout)
-        if deadline is not None and (not isinstance(deadline, (int, float)) or isinstance(deadline, bool)
-                                     or not deadline > 0):
+        if deadline is not None and (
+            not isinstance(deadline, (int, float)) or isinstance(deadline, bool) or not deadline > 0
+        ):
             raise ConfigError("deadline must be a positive number of seconds, not %r" % (deadline,))
         self.deadline = deadline
         settings = session if session is not None else requests.Session()
@@ -435,8 +493,9 @@ class Transport:
             self._sender = _SessionSender(session, self.base_url, self.verify, self.proxies)
         self._sleep = sleep
 
-    def _attempt(self, method: str, target: str, body: bytes, sign: Sign,
-                 deadline: Optional[_Deadline]) -> HttpResponse:
+    def _attempt(
+        self, method: str, target: str, body: bytes, sign: Sign, deadline: Optional[_Deadline]
+    ) -> HttpResponse:
         headers = sign(method, target, body)
         if deadline is None:
             return self._sender.send(method, target, headers, body, self.timeout)
@@ -455,8 +514,7 @@ class Transport:
             raise _DeadlineExceeded()
         return response
 
-    def request(self, method: str, target: str, body: bytes, sign: Sign,
-                retry_mode: str = RETRY_SAFE) -> HttpResponse:
+    def request(self, method: str, target: str, body: bytes, sign: Sign, retry_mode: str = RETRY_SAFE) -> HttpResponse:
         """Send ``method target`` with ``body``, retrying as ``retry_mode`` allows.
 
         Returns the last answer, whatever its status; raises :class:`NetworkError` when no
@@ -473,8 +531,12 @@ class Transport:
             try:
                 response = self._attempt(method, target, body, sign, deadline)
             except _DeadlineExceeded:
-                raise NetworkTimeout(0, "DeadlineExceeded", None, "%s %s did not finish within the deadline of "
-                                     "%g seconds" % (method, target, self.deadline)) from None
+                raise NetworkTimeout(
+                    0,
+                    "DeadlineExceeded",
+                    None,
+                    "%s %s did not finish within the deadline of %g seconds" % (method, target, self.deadline),
+                ) from None
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 kind, error = classify(exc)
                 if attempt >= retry.total or kind not in allowed:
@@ -502,8 +564,9 @@ class Transport:
                     return response
                 raise failure
             attempt += 1
-            logger.warning("%s %s failed: %s; retry %d of %d in %.2fs", method, target, what, attempt,
-                           retry.total, delay)
+            logger.warning(
+                "%s %s failed: %s; retry %d of %d in %.2fs", method, target, what, attempt, retry.total, delay
+            )
             if delay > 0:
                 self._sleep(delay)
 

@@ -33,9 +33,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s: this machine only)"
     )
-    parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s; 0: a free one)"
-    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s; 0: a free one)")
     parser.add_argument(
         "--data-dir",
         default=None,

@@ -27,4 +27,3 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 DEFAULT_BUCKET = "batchcompute-local"
 OSS_HOST = "localhost"
 OWNER_ID = "1000000000000000"
-

@@ -72,9 +72,7 @@ class LocalServer:
         self.data_dir = Path(data_dir or self._temp or ".").expanduser().resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_file = self._lock_data_dir()
-        self.access_keys: Dict[str, str] = dict(
-            access_keys or {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET}
-        )
+        self.access_keys: Dict[str, str] = dict(access_keys or {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET})
         self.oss = ObjectStore(self.data_dir / "oss")
         self.store = Store(None if self._temp else self.data_dir / "batchcompute.db")
         with self.store.transaction() as conn:

@@ -23,6 +23,7 @@ objects whose JSON would not rebuild to themselves; those carry a state saying w
   plain dicts in the official SDK). It is dumped as is, not validated, and completed by a copy.
 - ``EDITED``: a key was removed; deeper in a dump it appears as its copy would.
 """
+
 from __future__ import annotations
 
 import copy
@@ -36,8 +37,24 @@ from ..core.compat import FLOAT, NUMBER, STRING, TIME
 from ..core.exceptions import FieldError, JsonError, ValidationError
 
 __all__ = [
-    "Jsonizable", "Description", "Status", "BatchEncoder", "UnknownPropertyWarning", "Prop", "Value", "String",
-    "Number", "Float", "Boolean", "Time", "Dict_", "List_", "Child", "MapOf", "ListOf", "lookup",
+    "Jsonizable",
+    "Description",
+    "Status",
+    "BatchEncoder",
+    "UnknownPropertyWarning",
+    "Prop",
+    "Value",
+    "String",
+    "Number",
+    "Float",
+    "Boolean",
+    "Time",
+    "Dict_",
+    "List_",
+    "Child",
+    "MapOf",
+    "ListOf",
+    "lookup",
 ]
 
 _MISSING: Any = object()
@@ -102,8 +119,15 @@ class Prop:
 
     accepted: Tuple[type, ...] = (object,)
 
-    def __init__(self, default: Any = _MISSING, *, on_read: Any = _MISSING, blank_ignored: bool = False,
-                 check: Optional[Callable[[Any, Any], None]] = None, doc: str = "") -> None:
+    def __init__(
+        self,
+        default: Any = _MISSING,
+        *,
+        on_read: Any = _MISSING,
+        blank_ignored: bool = False,
+        check: Optional[Callable[[Any, Any], None]] = None,
+        doc: str = "",
+    ) -> None:
         self.default = default
         self.on_read = on_read
         self.blank_ignored = blank_ignored
@@ -311,8 +335,9 @@ class List_(Prop):
 class Child(Prop):
     """A nested description. A dict or an instance is stored as a copy rebuilt from its JSON."""
 
-    def __init__(self, cls: Type["Jsonizable"], default: Any = _MISSING, *, settle: bool = True,
-                 **options: Any) -> None:
+    def __init__(
+        self, cls: Type["Jsonizable"], default: Any = _MISSING, *, settle: bool = True, **options: Any
+    ) -> None:
         super().__init__(default, **options)
         self.cls = cls
         self.settle = settle  # False: a dict is stored as built, partial defaults left partial
@@ -689,8 +714,11 @@ def _warn_unknown(cls: type, name: str) -> None:
     if not close:  # the same name in another case (StdOutRedirectPath)
         close = [key for key in known if key.lower() == name.lower()][:1]
     hint = "; did you mean %r?" % close[0] if close else ""
-    warnings.warn("%s has no property %r: the value is kept on the object but never sent%s"
-                  % (cls.__name__, name, hint), UnknownPropertyWarning, stacklevel=3)
+    warnings.warn(
+        "%s has no property %r: the value is kept on the object but never sent%s" % (cls.__name__, name, hint),
+        UnknownPropertyWarning,
+        stacklevel=3,
+    )
 
 
 class Description(Jsonizable):
@@ -722,8 +750,9 @@ class Status(Jsonizable):
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in self._fields:
-            raise AttributeError("property %r of %r object has no setter (it is the service's answer)"
-                                 % (name, type(self).__name__))
+            raise AttributeError(
+                "property %r of %r object has no setter (it is the service's answer)" % (name, type(self).__name__)
+            )
         super().__setattr__(name, value)
 
     @property

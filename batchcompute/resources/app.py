@@ -1,4 +1,5 @@
 """App descriptions: a reusable command with typed inputs, outputs and configs."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Tuple, Union
@@ -7,9 +8,24 @@ from ..core.compat import ANY, NUMBER, STRING, CamelCasedClass, add_metaclass, p
 from ._schema import Boolean, Child, Description, Dict_, Jsonizable, MapOf, String, Value, lookup  # noqa: F401
 
 __all__ = [
-    "Parameter", "InputParameter", "OutputParameter", "Docker", "VM", "Config", "AppDescription",
-    "ResourceType", "InstanceType", "InstanceCount", "MinDiskSize", "DiskType", "MinDataDiskSize",
-    "DataDiskType", "DataDiskMountPoint", "MaxRetryCount", "Timeout", "define_one_config",
+    "Parameter",
+    "InputParameter",
+    "OutputParameter",
+    "Docker",
+    "VM",
+    "Config",
+    "AppDescription",
+    "ResourceType",
+    "InstanceType",
+    "InstanceCount",
+    "MinDiskSize",
+    "DiskType",
+    "MinDataDiskSize",
+    "DataDiskType",
+    "DataDiskMountPoint",
+    "MaxRetryCount",
+    "Timeout",
+    "define_one_config",
 ]
 
 PARAMETER_TYPES = {"String": STRING, "Number": NUMBER}
@@ -25,13 +41,13 @@ def _default_fits_type(parameter: "Parameter") -> None:
         return
     accepted = PARAMETER_TYPES.get(type_name, (type(None),))
     if not isinstance(default, accepted):
-        raise ParameterTypeError(
-            "Default value type(%s) does not match Type value(%s)" % (type(default), type_name))
+        raise ParameterTypeError("Default value type(%s) does not match Type value(%s)" % (type(default), type_name))
 
 
 class Parameter(Description):
     """An App input or output: ``Type`` is 'String' or 'Number'; when built from data (and so
     when assigned into an App), ``Default`` must fit it."""
+
     Description = String(default="")
     Default = Value(*ANY, default=None)
     Type = String(default="String")
@@ -48,6 +64,7 @@ OutputParameter = Parameter
 
 class Docker(Description):
     """The Docker image an App runs in, and the OSS registry holding it."""
+
     Image = String()
     RegistryOSSPath = String()
 
@@ -56,6 +73,7 @@ class Docker(Description):
 
 class VM(Description):
     """The ECS image an App runs on."""
+
     ECSImageId = String()
 
     required = ["ECSImageId"]
@@ -72,12 +90,16 @@ def define_one_config(name: str, value_type: Tuple[type, ...], default_value: An
     """A config class of an App: a ``Default`` of ``value_type``, a Description and whether jobs
     may override it. ``default_value`` is the service's default, named in the documentation."""
     default = String(default=None) if tuple(value_type) == STRING else Value(*value_type, default=None)
-    return type(name, (_OneConfig,), {
-        "Default": default,
-        "__doc__": "The App's %s config (the service's default: %r): a Default, a Description and whether "
-                   "jobs may override it." % (name, default_value),
-        "__module__": __name__,
-    })
+    return type(
+        name,
+        (_OneConfig,),
+        {
+            "Default": default,
+            "__doc__": "The App's %s config (the service's default: %r): a Default, a Description and whether "
+            "jobs may override it." % (name, default_value),
+            "__module__": __name__,
+        },
+    )
 
 
 ResourceType = define_one_config("ResourceType", STRING, "OnDemand")
@@ -97,7 +119,8 @@ def _setter(config_name: str) -> Any:
         self._configs()[config_name] = {"Default": value, "Description": description, "Overwritable": overwritable}
 
     set_config.__doc__ = "Set the %s config: its default value, whether jobs may override it, a description." % (
-        config_name)
+        config_name
+    )
     return set_config
 
 
@@ -123,6 +146,7 @@ class _ConfigSetters:
 
 class Config(_ConfigSetters, Description):
     """The App's configs, each with a default that jobs may override."""
+
     ResourceType = Child(ResourceType)
     InstanceType = Child(InstanceType)
     InstanceCount = Child(InstanceCount)
@@ -146,6 +170,7 @@ def _parameter_name(name: Any) -> str:
 
 class AppDescription(_ConfigSetters, Description):
     """An App: the body of create_app and modify_app."""
+
     resource_name = "apps"
     Name = String()
     Description = String()

@@ -1,4 +1,5 @@
 """Cluster descriptions: groups of VMs, their disks, networks and mounts."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Union
@@ -21,9 +22,24 @@ from ._schema import (  # noqa: F401  (Jsonizable: an official name of this modu
 from .notification import Notification, Topic
 
 __all__ = [
-    "Classic", "VPC", "Networks", "SystemDisk", "DataDisk", "Disks", "MountEntry", "NAS", "OSS", "Mounts",
-    "Configs", "GroupDescription", "ClusterDescription", "ModifyGroupDescription", "ModifyConfigs",
-    "ModifyClusterDescription", "Notification", "Topic",
+    "Classic",
+    "VPC",
+    "Networks",
+    "SystemDisk",
+    "DataDisk",
+    "Disks",
+    "MountEntry",
+    "NAS",
+    "OSS",
+    "Mounts",
+    "Configs",
+    "GroupDescription",
+    "ClusterDescription",
+    "ModifyGroupDescription",
+    "ModifyConfigs",
+    "ModifyClusterDescription",
+    "Notification",
+    "Topic",
 ]
 
 DEFAULT_CIDR_BLOCK = "192.168.0.0/16"
@@ -31,6 +47,7 @@ DEFAULT_CIDR_BLOCK = "192.168.0.0/16"
 
 class Classic(Description):
     """Classic-network security rules."""
+
     AllowSecurityGroup = List_()
     AllowSecurityGroupEgress = List_()
     AllowIpAddress = List_()
@@ -39,6 +56,7 @@ class Classic(Description):
 
 class VPC(Description):
     """The cluster's VPC and, optionally, an express connection out of it."""
+
     CidrBlock = String()
     VpcId = String()
     ExpressConnectSpec = String()
@@ -51,12 +69,14 @@ class VPC(Description):
 
 class Networks(Description):
     """Classic and VPC network settings."""
+
     Classic = Child(Classic, default=Classic)
     VPC = Child(VPC, default=VPC)
 
 
 class SystemDisk(Description):
     """The system disk of each VM (Size in GB)."""
+
     Type = String(blank_ignored=True)
     Size = Number()
 
@@ -65,6 +85,7 @@ class SystemDisk(Description):
 
 class DataDisk(Description):
     """An optional data disk of each VM, mounted at MountPoint."""
+
     Type = String(blank_ignored=True)
     Size = Number()
     MountPoint = String(blank_ignored=True)
@@ -74,6 +95,7 @@ class DataDisk(Description):
 
 class Disks(Description):
     """System and data disk of each VM."""
+
     SystemDisk = Child(SystemDisk)
     DataDisk = Child(DataDisk)
 
@@ -82,6 +104,7 @@ class Disks(Description):
 
 class MountEntry(Description):
     """One mount: an oss:// or nas:// Source at a local Destination."""
+
     Source = String()
     Destination = String()
     WriteSupport = Boolean()
@@ -89,12 +112,14 @@ class MountEntry(Description):
 
 class NAS(Description):
     """NAS access groups and file systems to mount."""
+
     AccessGroup = List_()
     FileSystem = List_()
 
 
 class OSS(Description):
     """Credentials used to mount OSS."""
+
     AccessKeyId = String()
     AccessKeySecret = String()
     SecurityToken = String()
@@ -102,6 +127,7 @@ class OSS(Description):
 
 class Mounts(Description):
     """File systems mounted into every VM."""
+
     Entries = ListOf(MountEntry)
     Locale = String()
     Lock = Boolean()
@@ -127,6 +153,7 @@ def _default_networks() -> Networks:
 
 class Configs(Description):
     """Disks, networks and mounts of a cluster's VMs."""
+
     Disks = Child(Disks)
     Networks = Child(Networks, default=_default_networks)
     Mounts = Child(Mounts)
@@ -139,13 +166,15 @@ class Configs(Description):
         _no_more(kwargs)
         self._disks().put_raw("SystemDisk", SystemDisk.raw(Type=_text(type_), Size=SystemDisk.Size.coerce(size)))
 
-    def add_data_disk(self, size: Union[int, float], type_: str = "cloud", mount_point: str = "",
-                      **kwargs: str) -> None:
+    def add_data_disk(
+        self, size: Union[int, float], type_: str = "cloud", mount_point: str = "", **kwargs: str
+    ) -> None:
         """Set the data disk (``type`` is accepted as an alias of ``type_``)."""
         type_ = kwargs.pop("type", type_)
         _no_more(kwargs)
-        self._disks().put_raw("DataDisk", DataDisk.raw(
-            Type=_text(type_), Size=DataDisk.Size.coerce(size), MountPoint=_text(mount_point)))
+        self._disks().put_raw(
+            "DataDisk", DataDisk.raw(Type=_text(type_), Size=DataDisk.Size.coerce(size), MountPoint=_text(mount_point))
+        )
 
     def _disks(self) -> Disks:
         # The helpers store disks as given (partial, not validated) until the Configs is copied.
@@ -198,6 +227,7 @@ class _Groups:
 
 class GroupDescription(Description):
     """A group of identical VMs in a cluster."""
+
     DesiredVMCount = Number()
     InstanceType = String(blank_ignored=True)
     ResourceType = String(default="OnDemand")
@@ -212,6 +242,7 @@ class GroupDescription(Description):
 
 class ClusterDescription(_Groups, Description):
     """A cluster: the body of create_cluster."""
+
     resource_name = "clusters"
     Name = String()
     Description = String()
@@ -232,6 +263,7 @@ class ClusterDescription(_Groups, Description):
 
 class ModifyGroupDescription(Description):
     """The changeable settings of a group."""
+
     DesiredVMCount = Number()
     InstanceType = String()
     SpotStrategy = String()
@@ -240,6 +272,7 @@ class ModifyGroupDescription(Description):
 
 class ModifyConfigs(Description):
     """The changeable configs of a cluster."""
+
     Mounts = Child(Mounts)
 
     required = ["Mounts"]
@@ -247,6 +280,7 @@ class ModifyConfigs(Description):
 
 class ModifyClusterDescription(_Groups, Description):
     """The body of modify_cluster."""
+
     UserData = Dict_()
     Configs = Child(ModifyConfigs)
     Groups = MapOf(ModifyGroupDescription, default=dict)

@@ -1,4 +1,5 @@
 """Image descriptions."""
+
 from __future__ import annotations
 
 from ..core.compat import NUMBER, STRING, TIME, CamelCasedClass, add_metaclass, partial  # noqa: F401
@@ -9,6 +10,7 @@ __all__ = ["ImageDescription"]
 
 class ImageDescription(Description):
     """A custom image registered from an ECS image: the body of create_image."""
+
     resource_name = "images"
     Name = String()
     Description = String()

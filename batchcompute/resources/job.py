@@ -1,4 +1,5 @@
 """Job descriptions: a JobDescription holds a DAG of TaskDescriptions."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Union
@@ -9,14 +10,28 @@ from .cluster import Configs, Mounts
 from .notification import Notification, Topic
 
 __all__ = [
-    "Docker", "Command", "InputMappingConfig", "Parameters", "Topic", "Notification", "AutoCluster",
-    "TaskDescription", "DAG", "JobDescription", "Logging", "Config", "App", "AppJobDescription", "Configs",
+    "Docker",
+    "Command",
+    "InputMappingConfig",
+    "Parameters",
+    "Topic",
+    "Notification",
+    "AutoCluster",
+    "TaskDescription",
+    "DAG",
+    "JobDescription",
+    "Logging",
+    "Config",
+    "App",
+    "AppJobDescription",
+    "Configs",
     "Mounts",
 ]
 
 
 class Docker(Description):
     """The Docker image a task's command runs in."""
+
     Image = String(default="")
 
     required = ["Image"]
@@ -24,6 +39,7 @@ class Docker(Description):
 
 class Command(Description):
     """What an instance runs: a shell command line, an optional package and its environment."""
+
     CommandLine = String()
     PackagePath = String()
     EnvVars = Dict_(default=dict, str_values=True)
@@ -34,12 +50,14 @@ class Command(Description):
 
 class InputMappingConfig(Description):
     """How mapped input files are presented (locale, locking)."""
+
     Locale = String(default="GBK")
     Lock = Boolean(default=False)
 
 
 class Parameters(Description):
     """A task's command and where its standard output and error go."""
+
     Command = Child(Command, default=Command)
     InputMappingConfig = Child(InputMappingConfig, default=InputMappingConfig)
     StdoutRedirectPath = String()
@@ -50,6 +68,7 @@ class Parameters(Description):
 
 class AutoCluster(Description):
     """A cluster created for one task and released after it."""
+
     InstanceType = String(default="")
     ResourceType = String()
     SpotStrategy = String()
@@ -65,6 +84,7 @@ class AutoCluster(Description):
 
 class TaskDescription(Description):
     """One task of a job: InstanceCount instances of the same command."""
+
     Parameters = Child(Parameters, default=Parameters)
     InputMapping = Dict_(default=dict)
     OutputMapping = Dict_(default=dict)
@@ -82,6 +102,7 @@ class TaskDescription(Description):
 
 class DAG(Description):
     """The tasks of a job and their dependencies (``{"a": ["b"]}``: b runs after a)."""
+
     Tasks = MapOf(TaskDescription, default=dict)
     Dependencies = Dict_(default=dict)
 
@@ -100,6 +121,7 @@ class DAG(Description):
 
 class JobDescription(Description):
     """A DAG job: the body of create_job."""
+
     resource_name = "jobs"
     Name = String()
     Description = String(default="Batchcompute Python SDK")
@@ -115,12 +137,14 @@ class JobDescription(Description):
 
 class Logging(Description):
     """Where an App job's stdout and stderr go."""
+
     StdoutPath = String()
     StderrPath = String()
 
 
 class Config(Description):
     """Per-job overrides of an App's configs (plain values)."""
+
     ResourceType = String()
     InstanceType = String()
     InstanceCount = Number()
@@ -138,6 +162,7 @@ class Config(Description):
 
 class App(Description):
     """The App an App job runs, with its inputs and outputs."""
+
     AppName = String()
     Inputs = Dict_(default=dict)
     Outputs = Dict_()
@@ -167,6 +192,7 @@ class App(Description):
 
 class AppJobDescription(Description):
     """An App job: runs a registered App with inputs (the body of create_job)."""
+
     resource_name = "jobs"
     Name = String()
     Description = String()

@@ -1,4 +1,5 @@
 """Notification topics: where the service sends job events (used by jobs and clusters)."""
+
 from __future__ import annotations
 
 from ._schema import Child, Description, List_, String
@@ -8,6 +9,7 @@ __all__ = ["Topic", "Notification"]
 
 class Topic(Description):
     """An MNS topic that receives job events."""
+
     Name = String(default="")
     Endpoint = String(default="")
     Events = List_(default=list)
@@ -17,4 +19,5 @@ class Topic(Description):
 
 class Notification(Description):
     """Where job events are sent."""
+
     Topic = Child(Topic, default=Topic)

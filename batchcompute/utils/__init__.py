@@ -3,6 +3,7 @@
 Everything here is a re-export of :mod:`batchcompute.core` (or a thin shim), kept for scripts
 written for the official SDK.
 """
+
 from __future__ import annotations
 
 from ..core.compat import CamelCasedClass, add_metaclass, import_json, partial
@@ -24,9 +25,24 @@ from .http import RequestClient
 from .log import get_logger, set_log_level
 
 __all__ = [
-    "CamelCasedClass", "remap", "set_log_level", "get_logger", "ConfigError", "add_region", "get_region",
-    "get_all_region", "get_api_version", "set_api_version", "gmt_time", "iget", "str_md5", "utf8",
-    "add_metaclass", "import_json", "partial", "RequestClient",
+    "CamelCasedClass",
+    "remap",
+    "set_log_level",
+    "get_logger",
+    "ConfigError",
+    "add_region",
+    "get_region",
+    "get_all_region",
+    "get_api_version",
+    "set_api_version",
+    "gmt_time",
+    "iget",
+    "str_md5",
+    "utf8",
+    "add_metaclass",
+    "import_json",
+    "partial",
+    "RequestClient",
 ] + list(REGION_CONSTANTS)
 
 globals().update(REGION_CONSTANTS)

@@ -1,4 +1,5 @@
 """``batchcompute.utils.constants``: the official module of constants, as re-exports."""
+
 from __future__ import annotations
 
 from ..core.compat import ANY, COLLECTION, FLOAT, NUMBER, PY2, PY3, PY25, STRING, TIME
@@ -9,9 +10,28 @@ from ..core.times import UTC_FORMAT
 from .log import ALL_LOGS, LOG_FORMATTER, LOG_LEVEL
 
 __all__ = [
-    "ALL_LOGS", "ANY", "API_VERSION", "COLLECTION", "DEFAULT_LIST_ITEM", "ENDPOINT_INFO", "FLOAT", "LOG_FILE_NAME",
-    "LOG_FORMATTER", "LOG_HANDLER", "LOG_LEVEL", "NUMBER", "PY2", "PY25", "PY3", "SECURITY_SERVICE_PORT",
-    "SERVICE_PORT", "SERVICE_PORT_MOCKED", "STATE_MAP", "STRING", "TIME", "UTC_FORMAT",
+    "ALL_LOGS",
+    "ANY",
+    "API_VERSION",
+    "COLLECTION",
+    "DEFAULT_LIST_ITEM",
+    "ENDPOINT_INFO",
+    "FLOAT",
+    "LOG_FILE_NAME",
+    "LOG_FORMATTER",
+    "LOG_HANDLER",
+    "LOG_LEVEL",
+    "NUMBER",
+    "PY2",
+    "PY25",
+    "PY3",
+    "SECURITY_SERVICE_PORT",
+    "SERVICE_PORT",
+    "SERVICE_PORT_MOCKED",
+    "STATE_MAP",
+    "STRING",
+    "TIME",
+    "UTC_FORMAT",
 ] + list(REGION_CONSTANTS)
 
 globals().update(REGION_CONSTANTS)

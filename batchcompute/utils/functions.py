@@ -3,6 +3,7 @@
 The real code lives in :mod:`batchcompute.core` (regions, signing, times, helpers); what is left
 here is ``do_tar``, which scripts used to pack a worker directory.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,10 +27,36 @@ from ..core.times import (
 )
 
 __all__ = [
-    "API_VERSION", "ConfigError", "ENDPOINT_INFO", "PY2", "PY25", "PY3", "STRING", "UTC_FORMAT", "add_metaclass",
-    "add_region", "datetime_timestamp", "do_tar", "get_all_region", "get_api_version", "get_local_ip",
-    "get_region", "gmt_time", "iget", "import_httplib", "import_json", "local2utc", "partial", "set_api_version",
-    "str2datetime", "str_md5", "timediff", "timestamp_datetime", "url_safe", "utc2local", "utf8",
+    "API_VERSION",
+    "ConfigError",
+    "ENDPOINT_INFO",
+    "PY2",
+    "PY25",
+    "PY3",
+    "STRING",
+    "UTC_FORMAT",
+    "add_metaclass",
+    "add_region",
+    "datetime_timestamp",
+    "do_tar",
+    "get_all_region",
+    "get_api_version",
+    "get_local_ip",
+    "get_region",
+    "gmt_time",
+    "iget",
+    "import_httplib",
+    "import_json",
+    "local2utc",
+    "partial",
+    "set_api_version",
+    "str2datetime",
+    "str_md5",
+    "timediff",
+    "timestamp_datetime",
+    "url_safe",
+    "utc2local",
+    "utf8",
 ]
 
 

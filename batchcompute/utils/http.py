@@ -1,5 +1,6 @@
 """The names of the official SDK's ``batchcompute.utils.http``; the HTTP client itself is
 :mod:`batchcompute.core.httpclient`."""
+
 from __future__ import annotations
 
 from ..core.compat import STRING, import_httplib, partial
@@ -8,6 +9,14 @@ from ..core.httpclient import HAVE_HTTPS_CONNECTION, RequestClient, ResponseWrap
 from .log import get_logger
 
 __all__ = [
-    "RequestClient", "ResponseWrapper", "HAVE_HTTPS_CONNECTION", "STRING", "get_local_ip", "get_logger",
-    "import_httplib", "partial", "url_safe", "utf8",
+    "RequestClient",
+    "ResponseWrapper",
+    "HAVE_HTTPS_CONNECTION",
+    "STRING",
+    "get_local_ip",
+    "get_logger",
+    "import_httplib",
+    "partial",
+    "url_safe",
+    "utf8",
 ]

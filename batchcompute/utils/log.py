@@ -1,4 +1,5 @@
 """Logging under the ``batchcompute`` logger, silent unless the application configures it."""
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ server executor that finishes every instance at once, and a job description the 
 ``ScriptedEndpoint`` answers, drops the connection, stalls or forwards to another server, request by
 request, as its ``script`` says, and counts the TCP connections it accepts.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -25,6 +26,7 @@ SECRET = "client-test-secret"
 
 # -- a raw, scripted endpoint ----------------------------------------------------------------------
 
+
 class Request(NamedTuple):
     method: str
     target: str
@@ -35,14 +37,15 @@ class Request(NamedTuple):
         return next((value for key, value in self.headers if key.lower() == name.lower()), None)
 
 
-DROP = "drop"                  # read the request, close the connection without a word
-STALL = "stall"                # read the request, never answer (until the endpoint stops)
-FORWARD = "forward"            # pass the request on to ``upstream`` and its answer back
+DROP = "drop"  # read the request, close the connection without a word
+STALL = "stall"  # read the request, never answer (until the endpoint stops)
+FORWARD = "forward"  # pass the request on to ``upstream`` and its answer back
 FORWARD_DROP = "forward-drop"  # pass the request on, then drop the connection instead of answering
 
 
 class Drip(NamedTuple):
     """Send ``data`` one byte every ``interval`` seconds (a slow or hostile endpoint)."""
+
     data: bytes
     interval: float
 
@@ -55,9 +58,13 @@ def answer(status: int, body: Any = None, headers: Tuple[Tuple[str, str], ...] =
     if isinstance(body, (dict, list)):
         body = json.dumps(body)
     data = body if isinstance(body, bytes) else (body or "").encode("utf-8")
-    lines = ["HTTP/1.1 %d %s" % (status, http.client.responses.get(status, "Status")),
-             "Content-Type: application/json", "Date: %s" % fx.RESPONSE_DATE,
-             "x-acs-request-id: %s" % fx.REQUEST_ID, "Content-Length: %d" % len(data)]
+    lines = [
+        "HTTP/1.1 %d %s" % (status, http.client.responses.get(status, "Status")),
+        "Content-Type: application/json",
+        "Date: %s" % fx.RESPONSE_DATE,
+        "x-acs-request-id: %s" % fx.REQUEST_ID,
+        "Content-Length: %d" % len(data),
+    ]
     lines += ["%s: %s" % item for item in headers]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data
 
@@ -95,8 +102,9 @@ class ScriptedEndpoint:
     ``tls`` (an ``ssl.SSLContext``) serves HTTPS.
     """
 
-    def __init__(self, default: Action = OK_JOB, upstream: Optional[Tuple[str, int]] = None,
-                 tls: Optional[ssl.SSLContext] = None) -> None:
+    def __init__(
+        self, default: Action = OK_JOB, upstream: Optional[Tuple[str, int]] = None, tls: Optional[ssl.SSLContext] = None
+    ) -> None:
         self.default = default
         self.upstream = upstream
         self.tls = tls
@@ -186,7 +194,7 @@ class ScriptedEndpoint:
                     for index in range(len(action.data)):
                         if self._stopped.wait(action.interval):
                             return
-                        conn.sendall(action.data[index:index + 1])
+                        conn.sendall(action.data[index : index + 1])
                 else:
                     conn.sendall(action)
         except (OSError, ValueError):
@@ -204,8 +212,11 @@ def _forward(upstream: http.client.HTTPConnection, request: Request) -> bytes:
     response = upstream.getresponse()
     body = response.read()
     lines = ["HTTP/1.1 %d %s" % (response.status, response.reason)]
-    lines += ["%s: %s" % (name, value) for name, value in response.getheaders()
-              if name.lower() not in ("content-length", "connection", "transfer-encoding")]
+    lines += [
+        "%s: %s" % (name, value)
+        for name, value in response.getheaders()
+        if name.lower() not in ("content-length", "connection", "transfer-encoding")
+    ]
     lines.append("Content-Length: %d" % len(body))
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
@@ -227,6 +238,7 @@ def free_port() -> int:
 
 # -- the local server ------------------------------------------------------------------------------
 
+
 class InstantExecutor(Executor):
     """Every instance succeeds at once, without running a process."""
 
@@ -239,12 +251,26 @@ def job_description(name: str = "client-test") -> Dict[str, Any]:
     """A DAG job with one task on an AutoCluster, complete enough for the local server."""
     command = {"CommandLine": "true", "PackagePath": "", "EnvVars": {}, "Docker": {"Image": ""}}
     task = {
-        "InstanceCount": 1, "MaxRetryCount": 0, "Timeout": 60,
+        "InstanceCount": 1,
+        "MaxRetryCount": 0,
+        "Timeout": 60,
         "AutoCluster": {"InstanceType": "ecs.sn1.medium", "ImageId": "img-ubuntu"},
-        "Parameters": {"Command": command, "InputMappingConfig": {"Locale": "GBK", "Lock": False},
-                       "StdoutRedirectPath": "oss://test-bucket/logs/", "StderrRedirectPath": "oss://test-bucket/logs/"},
-        "InputMapping": {}, "OutputMapping": {}, "LogMapping": {},
+        "Parameters": {
+            "Command": command,
+            "InputMappingConfig": {"Locale": "GBK", "Lock": False},
+            "StdoutRedirectPath": "oss://test-bucket/logs/",
+            "StderrRedirectPath": "oss://test-bucket/logs/",
+        },
+        "InputMapping": {},
+        "OutputMapping": {},
+        "LogMapping": {},
     }
-    return {"Name": name, "Description": "client test", "Priority": 0, "Type": "DAG",
-            "JobFailOnInstanceFail": True, "AutoRelease": False,
-            "DAG": {"Tasks": {"echo": task}, "Dependencies": {}}}
+    return {
+        "Name": name,
+        "Description": "client test",
+        "Priority": 0,
+        "Type": "DAG",
+        "JobFailOnInstanceFail": True,
+        "AutoRelease": False,
+        "DAG": {"Tasks": {"echo": task}, "Dependencies": {}},
+    }

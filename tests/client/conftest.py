@@ -6,6 +6,7 @@
 - ``local``: the in-process local server, with an executor that finishes every instance at once.
 - ``make_client``: a ``Client`` for a port on 127.0.0.1 (retries off unless asked for).
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,13 @@ def make_client() -> Iterator[Callable[..., Client]]:
     def make(port: int, **options: Any) -> Client:
         options.setdefault("retries", 0)
         options.setdefault("timeout", (2, 5))
-        client = Client(options.pop("host", HOST), options.pop("key_id", KEY_ID), options.pop("secret", SECRET),
-                        port=port, **options)
+        client = Client(
+            options.pop("host", HOST),
+            options.pop("key_id", KEY_ID),
+            options.pop("secret", SECRET),
+            port=port,
+            **options,
+        )
         clients.append(client)
         return client
 

@@ -1,5 +1,6 @@
 """Answers the client cannot use are ClientErrors that say what came back, never a raw exception
 from inside the HTTP stack or a result without its id."""
+
 from __future__ import annotations
 
 import pytest

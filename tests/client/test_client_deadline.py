@@ -1,5 +1,6 @@
 """``deadline=``: a whole call, its attempts and the waits between them, ends in time, also against
 an endpoint that sends its answer a byte at a time (which a read timeout alone cannot stop)."""
+
 from __future__ import annotations
 
 import time
@@ -13,10 +14,13 @@ from batchcompute.core.transport import NetworkTimeout
 JOB = "job-00000000000000000000000000000001"
 
 
-@pytest.mark.parametrize("slow", [
-    Drip(OK_JOB, 0.2),                                   # headers and body, a byte at a time
-    Drip(OK_JOB[:-5], 0.05) ,                            # most of it quickly, then no end
-])
+@pytest.mark.parametrize(
+    "slow",
+    [
+        Drip(OK_JOB, 0.2),  # headers and body, a byte at a time
+        Drip(OK_JOB[:-5], 0.05),  # most of it quickly, then no end
+    ],
+)
 def test_a_dripping_endpoint_cannot_hold_a_call_past_its_deadline(slow, endpoint, make_client):
     endpoint.then(slow)
     client = make_client(endpoint.port, timeout=(2, 5), deadline=1.0)

@@ -6,6 +6,7 @@ NetworkError (NetworkTimeout, ConnectionRefused) when no answer came, a ClientEr
 answer otherwise. Start and stop are retried only when the request surely did not take effect, and a
 create retried after the answer was lost makes one resource, thanks to its IdempotentToken.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,14 +63,19 @@ def counting_session() -> "tuple[requests.Session, CountingAdapter]":
 
 # -- recovered within the budget ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("failures", [
-    [DROP],
-    [UNAVAILABLE, UNAVAILABLE, UNAVAILABLE],
-    [THROTTLED, THROTTLED],
-    [error(500, "InternalError"), UNAVAILABLE],
-    [STALL],
-    [DROP, UNAVAILABLE, STALL],
-], ids=["drop", "503x3", "throttling-x2", "500-503", "stall", "mixed"])
+
+@pytest.mark.parametrize(
+    "failures",
+    [
+        [DROP],
+        [UNAVAILABLE, UNAVAILABLE, UNAVAILABLE],
+        [THROTTLED, THROTTLED],
+        [error(500, "InternalError"), UNAVAILABLE],
+        [STALL],
+        [DROP, UNAVAILABLE, STALL],
+    ],
+    ids=["drop", "503x3", "throttling-x2", "500-503", "stall", "mixed"],
+)
 def test_recovers_within_the_budget(failures, endpoint, make_client):
     endpoint.then(*failures)
     client = make_client(endpoint.port, retries=budget(3), timeout=SHORT)
@@ -91,10 +97,15 @@ def test_retry_after_a_dropped_connection_uses_a_new_connection(endpoint, make_c
 
 # -- giving up ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("failure, error_class, code", [
-    (DROP, NetworkError, "ConnectionError"),
-    (STALL, NetworkTimeout, "ReadTimeout"),
-], ids=["drop", "stall"])
+
+@pytest.mark.parametrize(
+    "failure, error_class, code",
+    [
+        (DROP, NetworkError, "ConnectionError"),
+        (STALL, NetworkTimeout, "ReadTimeout"),
+    ],
+    ids=["drop", "stall"],
+)
 def test_gives_up_with_a_network_error(failure, error_class, code, endpoint, make_client):
     endpoint.default = failure
     client = make_client(endpoint.port, retries=budget(2), timeout=SHORT)
@@ -116,14 +127,24 @@ def test_gives_up_with_the_last_answer(status, code, endpoint, make_client):
     err = raised.value
     assert not isinstance(err, NetworkError)
     assert (err.get_status_code(), err.get_code(), err.get_requestid(), err.get_msg()) == (
-        status, code, fx.REQUEST_ID, "last")
+        status,
+        code,
+        fx.REQUEST_ID,
+        "last",
+    )
     assert len(endpoint.requests) == 3
 
 
-@pytest.mark.parametrize("reply", [
-    error(400, "InvalidJsonFormat"), error(403, "SignatureDoesNotMatch"), error(404, "InvalidResource.NotFound"),
-    error(409, "StateConflict"),
-], ids=["400", "403", "404", "409"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        error(400, "InvalidJsonFormat"),
+        error(403, "SignatureDoesNotMatch"),
+        error(404, "InvalidResource.NotFound"),
+        error(409, "StateConflict"),
+    ],
+    ids=["400", "403", "404", "409"],
+)
 def test_answers_that_are_not_retried(reply, endpoint, make_client):
     endpoint.default = reply
     client = make_client(endpoint.port, retries=budget(3))
@@ -155,14 +176,21 @@ def test_retry_after_is_honoured(endpoint, make_client):
 ACTIONS = {
     "start_job": (lambda client: client.start_job(JOB), "/jobs/%s/start" % JOB),
     "stop_job": (lambda client: client.stop_job(JOB), "/jobs/%s/stop" % JOB),
-    "recreate_cluster_instance": (lambda client: client.recreate_cluster_instance(fx.CLUSTER_ID, "group1", "i-1"),
-                                  "/clusters/%s/groups/group1/instances/i-1/recreate" % fx.CLUSTER_ID),
+    "recreate_cluster_instance": (
+        lambda client: client.recreate_cluster_instance(fx.CLUSTER_ID, "group1", "i-1"),
+        "/clusters/%s/groups/group1/instances/i-1/recreate" % fx.CLUSTER_ID,
+    ),
 }
 
 
-@pytest.mark.parametrize("failure, error_class", [
-    (DROP, NetworkError), (STALL, NetworkTimeout),
-], ids=["drop", "stall"])
+@pytest.mark.parametrize(
+    "failure, error_class",
+    [
+        (DROP, NetworkError),
+        (STALL, NetworkTimeout),
+    ],
+    ids=["drop", "stall"],
+)
 @pytest.mark.parametrize("name", sorted(ACTIONS))
 def test_action_is_not_retried_when_it_may_have_taken_effect(name, failure, error_class, endpoint, make_client):
     call, target = ACTIONS[name]
@@ -205,6 +233,7 @@ def test_action_is_retried_after_a_refused_connection(name, make_client):
 
 # -- one job, however often create_job is sent --------------------------------------------------------
 
+
 def test_retried_create_job_makes_one_job(local, make_client):
     keys = {"key_id": local.access_key_id, "secret": local.access_key_secret}
     with ScriptedEndpoint(default=FORWARD, upstream=(local.host, local.port)) as proxy:
@@ -232,6 +261,7 @@ def test_create_job_without_a_token_twice_makes_two_jobs(local, make_client):
 
 # -- bounded waits ------------------------------------------------------------------------------------
 
+
 def test_hung_endpoint_does_not_hang_the_caller(endpoint, make_client):
     endpoint.default = STALL
     client = make_client(endpoint.port, timeout=(0.5, 0.5), retries=1)
@@ -256,6 +286,7 @@ def test_refused_connection_fails_fast(make_client):
 
 # -- the official SDK's except clauses ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("failure", [DROP, STALL, None], ids=["drop", "stall", "refused"])
 def test_socket_error_catches_network_errors(failure, endpoint, make_client):
     endpoint.default = failure
@@ -267,4 +298,3 @@ def test_socket_error_catches_network_errors(failure, endpoint, make_client):
     assert isinstance(caught, NetworkError) and isinstance(caught, ClientError)
     assert caught.strerror == caught.get_msg() and caught.errno is None
     assert "HTTP Status: 0, Code: %s" % caught.get_code() in str(caught)
-

@@ -1,5 +1,6 @@
 """Proxies from the environment: HTTP_PROXY carries plain HTTP calls (the request line holds the
 whole URL, as a proxy expects); NO_PROXY exempts a host."""
+
 from __future__ import annotations
 
 from client_helpers import HOST, OK_JOB, ScriptedEndpoint
@@ -14,8 +15,7 @@ def test_http_proxy_from_the_environment(monkeypatch, endpoint, make_client):
         monkeypatch.delenv("no_proxy", raising=False)
         client = make_client(endpoint.port)
         assert client.get_job(JOB).State == "Running"
-        assert [request.target for request in proxy.requests] == [
-            "http://%s:%d/jobs/%s" % (HOST, endpoint.port, JOB)]
+        assert [request.target for request in proxy.requests] == ["http://%s:%d/jobs/%s" % (HOST, endpoint.port, JOB)]
         assert not endpoint.requests
 
 

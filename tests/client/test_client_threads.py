@@ -1,5 +1,6 @@
 """One Client shared by threads: mixed calls against the in-process local server give no errors and
 consistent results, and the client's pool reuses its keep-alive connections."""
+
 from __future__ import annotations
 
 import threading
@@ -82,4 +83,3 @@ def test_threads_reuse_pooled_connections(endpoint, make_client):
     assert endpoint.accepts <= THREADS
     nonces = {request.header("x-acs-signature-nonce") for request in endpoint.requests}
     assert len(nonces) == THREADS * calls
-

@@ -4,6 +4,7 @@ bundle named by REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE or SSL_CERT_FILE).
 The settings are checked where the transport resolves them, then end to end against a TLS endpoint
 with a self-signed certificate made by the ``openssl`` command (skipped when it is missing).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -37,6 +38,7 @@ def bundle(tmp_path: Any) -> str:
 
 
 # -- how the options resolve --------------------------------------------------------------------------
+
 
 def test_security_conn_means_https_on_443():
     client = Client(HOST, KEY_ID, SECRET, security_conn=True)
@@ -107,15 +109,33 @@ def test_missing_bundle_from_the_environment_is_a_config_error(name, tmp_path, m
 
 # -- against a TLS endpoint ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: Any) -> str:
     """A self-signed certificate (and its key, in the same file) for 127.0.0.1."""
     if shutil.which("openssl") is None:
         pytest.skip("the openssl command is not installed")
     path = tmp_path_factory.mktemp("tls") / "server.pem"
-    command = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-               "-keyout", str(path), "-out", str(path.with_suffix(".crt")), "-days", "2", "-subj", "/CN=" + HOST,
-               "-addext", "subjectAltName=IP:" + HOST]
+    command = [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        str(path),
+        "-out",
+        str(path.with_suffix(".crt")),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=" + HOST,
+        "-addext",
+        "subjectAltName=IP:" + HOST,
+    ]
     done = subprocess.run(command, capture_output=True, timeout=30)
     if done.returncode != 0:
         pytest.skip("openssl could not make a certificate: %s" % done.stderr.decode(errors="replace")[-200:])
@@ -132,8 +152,16 @@ def tls_endpoint(certificate: str) -> Iterator[ScriptedEndpoint]:
 
 
 def https_client(endpoint: ScriptedEndpoint, **options: Any) -> Client:
-    return Client(HOST, KEY_ID, SECRET, security_conn=True, port=endpoint.port, retries=Retry(2, backoff=0.01),
-                  timeout=(2, 5), **options)
+    return Client(
+        HOST,
+        KEY_ID,
+        SECRET,
+        security_conn=True,
+        port=endpoint.port,
+        retries=Retry(2, backoff=0.01),
+        timeout=(2, 5),
+        **options,
+    )
 
 
 def test_https_with_the_ca_bundle(tls_endpoint, certificate):

@@ -7,6 +7,7 @@ then it checks what the client made of the answer, and of each kind of error ans
 extra headers, camelCase aliases, ``Client.from_env``, unknown endpoints and ``IdempotentToken``
 follow.
 """
+
 from __future__ import annotations
 
 import base64
@@ -50,8 +51,14 @@ GOLDEN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 
 JOB, CLUSTER, IMAGE, APP = fx.JOB_ID, fx.CLUSTER_ID, fx.IMAGE_ID, fx.APP_NAME
 VM = "i-2ze5ck4xqcklbtlprc3k"
-ACS_HEADERS = {"x-acs-region-id", "x-acs-access-key-id", "x-acs-signature-method", "x-acs-signature-version",
-               "x-acs-version", "x-acs-signature-nonce"}
+ACS_HEADERS = {
+    "x-acs-region-id",
+    "x-acs-access-key-id",
+    "x-acs-signature-method",
+    "x-acs-signature-version",
+    "x-acs-version",
+    "x-acs-signature-nonce",
+}
 
 
 # -- the signature, from wire.md ----------------------------------------------------------------------
@@ -79,8 +86,9 @@ def expected_authorization(key_id: str, secret: str, method: str, target: str, h
     return "acs %s:%s" % (key_id, base64.b64encode(digest).decode("ascii"))
 
 
-@pytest.mark.parametrize("name", ["list_jobs_quoted_marker", "create_job_dag_dict", "security_token_post",
-                                  "extra_headers_mixed_case_acs"])
+@pytest.mark.parametrize(
+    "name", ["list_jobs_quoted_marker", "create_job_dag_dict", "security_token_post", "extra_headers_mixed_case_acs"]
+)
 def test_reference_signer_matches_the_official_sdk(name):
     """The signer above reproduces signatures the official SDK computed (tests/data/golden)."""
     with open(os.path.join(GOLDEN, name + ".json"), encoding="utf-8") as fh:
@@ -89,15 +97,22 @@ def test_reference_signer_matches_the_official_sdk(name):
         request = exchange["request"]
         headers = request["headers"]
         assert header(headers, "Authorization") == expected_authorization(
-            case["client"]["key_id"], case["client"]["secret"], request["method"], request["path"], headers)
+            case["client"]["key_id"], case["client"]["secret"], request["method"], request["path"], headers
+        )
 
 
 def region_of(host: str) -> str:
     return next(region for region, known in Client.get_regions().items() if known == host)
 
 
-def check_request(request: Dict[str, Any], body: Any, key_id: str = KEY_ID, secret: str = SECRET,
-                  token: Optional[str] = None, host: str = HOST) -> None:
+def check_request(
+    request: Dict[str, Any],
+    body: Any,
+    key_id: str = KEY_ID,
+    secret: str = SECRET,
+    token: Optional[str] = None,
+    host: str = HOST,
+) -> None:
     """Headers, body and signature of one recorded request (``body`` None: no body expected)."""
     headers = [tuple(pair) for pair in request["headers"]]
     date = header(headers, "Date")
@@ -121,11 +136,13 @@ def check_request(request: Dict[str, Any], body: Any, key_id: str = KEY_ID, secr
         assert header(headers, "contentMd5") == hashlib.md5(sent).hexdigest()
     acs = {key.lower() for key, _ in headers if key.lower().startswith("x-acs-")}
     assert acs == ACS_HEADERS | ({"x-acs-security-token"} if token else set())
-    assert header(headers, "Authorization") == expected_authorization(key_id, secret, request["method"],
-                                                                      request["path"], headers)
+    assert header(headers, "Authorization") == expected_authorization(
+        key_id, secret, request["method"], request["path"], headers
+    )
 
 
 # -- descriptions, as the official SDK sent them ------------------------------------------------------
+
 
 def golden(name: str) -> Tuple[Any, Any]:
     """The description argument of a recorded call and the body the official SDK sent for it."""
@@ -161,6 +178,7 @@ def created(ident: str, status: int = 201) -> Check:
     def check(result: Any) -> None:
         assert type(result) is CreateResponse and result.Id == ident
         _common(result, status)
+
     return check
 
 
@@ -170,6 +188,7 @@ def got(item_class: type, status: int = 200, **attrs: Any) -> Check:
         _common(result, status)
         for name, value in attrs.items():
             assert getattr(result, name) == value, name
+
     return check
 
 
@@ -180,6 +199,7 @@ def listed(item_class: type, ids: List[Any], next_marker: str = fx.NEXT_MARKER, 
         assert all(type(item) is item_class for item in result.Items)
         assert [getattr(item, key) for item in result] == ids and len(result) == len(ids)
         assert result.NextMarker == next_marker
+
     return check
 
 
@@ -187,6 +207,7 @@ def action(status: int) -> Check:
     def check(result: Any) -> None:
         assert type(result) is ActionResponse
         _common(result, status)
+
     return check
 
 
@@ -194,12 +215,14 @@ def items(item_class: type, ids: List[Any], key: str = "Id") -> Check:
     def check(result: Any) -> None:
         assert all(type(item) is item_class for item in result)
         assert [getattr(item, key) for item in result] == ids
+
     return check
 
 
 def equals(value: Any) -> Check:
     def check(result: Any) -> None:
         assert result == value
+
     return check
 
 
@@ -228,128 +251,346 @@ def _cases(*rows: Tuple[str, str, Callable[[Client], Any], List[Sent], Check]) -
 CASES = _cases(
     # jobs
     ("create_job", "create_job", lambda c: c.create_job(DAG_JOB), [("POST", "/jobs", DAG_JOB_BODY)], created(JOB)),
-    ("create_job_sync", "create_job", lambda c: c.create_job(APP_JOB, sync=True),
-     [("POST", "/jobs?sync", APP_JOB_BODY)], got(SynchronousInstance, 201, Outputs={"outputFile": "oss://my-bucket/out.txt"})),
+    (
+        "create_job_sync",
+        "create_job",
+        lambda c: c.create_job(APP_JOB, sync=True),
+        [("POST", "/jobs?sync", APP_JOB_BODY)],
+        got(SynchronousInstance, 201, Outputs={"outputFile": "oss://my-bucket/out.txt"}),
+    ),
     ("get_job", "get_job", lambda c: c.get_job(JOB), [("GET", "/jobs/" + JOB, None)], job_times),
-    ("get_job_description", "get_job_description", lambda c: c.get_job_description(JOB),
-     [("GET", "/jobs/%s?description" % JOB, None)], got(JobDescription, Name="log-count", Type="DAG")),
-    ("get_job_description_app", "get_job_description", lambda c: c.get_job_description(fx.APP_JOB_ID),
-     [("GET", "/jobs/%s?description" % fx.APP_JOB_ID, None)], got(AppJobDescription, Name="echo-job")),
-    ("list_jobs", "list_jobs", lambda c: c.list_jobs("", 10, State="Running"),
-     [("GET", "/jobs?Marker&MaxItemCount=10&State=Running", None)], listed(Job, [JOB, fx.RUNNING_JOB_ID])),
-    ("list_jobs_filters", "list_jobs",
-     lambda c: c.list_jobs("m 1/2", 10, "Running", "cls-1", "", ProjectId="p_1", OrderBy="CreationTime", IsReverse=" "),
-     [("GET", "/jobs?ClusterId=cls-1&Marker=m%201%2F2&MaxItemCount=10&OrderBy=CreationTime&ProjectId=p_1"
-              "&State=Running", None)],
-     listed(Job, [fx.JOB_ID_2], "")),
+    (
+        "get_job_description",
+        "get_job_description",
+        lambda c: c.get_job_description(JOB),
+        [("GET", "/jobs/%s?description" % JOB, None)],
+        got(JobDescription, Name="log-count", Type="DAG"),
+    ),
+    (
+        "get_job_description_app",
+        "get_job_description",
+        lambda c: c.get_job_description(fx.APP_JOB_ID),
+        [("GET", "/jobs/%s?description" % fx.APP_JOB_ID, None)],
+        got(AppJobDescription, Name="echo-job"),
+    ),
+    (
+        "list_jobs",
+        "list_jobs",
+        lambda c: c.list_jobs("", 10, State="Running"),
+        [("GET", "/jobs?Marker&MaxItemCount=10&State=Running", None)],
+        listed(Job, [JOB, fx.RUNNING_JOB_ID]),
+    ),
+    (
+        "list_jobs_filters",
+        "list_jobs",
+        lambda c: c.list_jobs(
+            "m 1/2", 10, "Running", "cls-1", "", ProjectId="p_1", OrderBy="CreationTime", IsReverse=" "
+        ),
+        [
+            (
+                "GET",
+                "/jobs?ClusterId=cls-1&Marker=m%201%2F2&MaxItemCount=10&OrderBy=CreationTime&ProjectId=p_1"
+                "&State=Running",
+                None,
+            )
+        ],
+        listed(Job, [fx.JOB_ID_2], ""),
+    ),
     ("start_job", "start_job", lambda c: c.start_job(JOB), [("POST", "/jobs/%s/start" % JOB, None)], action(202)),
     ("stop_job", "stop_job", lambda c: c.stop_job(JOB), [("POST", "/jobs/%s/stop" % JOB, None)], action(202)),
     ("delete_job", "delete_job", lambda c: c.delete_job(JOB), [("DELETE", "/jobs/" + JOB, None)], action(204)),
-    ("change_job_priority", "change_job_priority", lambda c: c.change_job_priority(JOB, 5),
-     [("PUT", "/jobs/" + JOB, {"Priority": 5})], action(200)),
-    ("get_task", "get_task", lambda c: c.get_task(JOB, "split"), [("GET", "/jobs/%s/tasks/split" % JOB, None)],
-     got(Task, TaskName="split", State="Finished")),
-    ("list_tasks", "list_tasks", lambda c: c.list_tasks(JOB, "", 50, "Running", "cls-1"),
-     [("GET", "/jobs/%s/tasks?ClusterId=cls-1&Marker&MaxItemCount=50&State=Running" % JOB, None)],
-     listed(Task, ["split", "count"], key="TaskName")),
-    ("get_instance", "get_instance", lambda c: c.get_instance(JOB, "split", 1),
-     [("GET", "/jobs/%s/tasks/split/instances/1" % JOB, None)], got(Instance, InstanceId=1, State="Finished")),
-    ("list_instances", "list_instances", lambda c: c.list_instances(JOB, "split", 0, 100, "Finished"),
-     [("GET", "/jobs/%s/tasks/split/instances?Marker=0&MaxItemCount=100&State=Finished" % JOB, None)],
-     listed(Instance, [0, 1], key="InstanceId")),
+    (
+        "change_job_priority",
+        "change_job_priority",
+        lambda c: c.change_job_priority(JOB, 5),
+        [("PUT", "/jobs/" + JOB, {"Priority": 5})],
+        action(200),
+    ),
+    (
+        "get_task",
+        "get_task",
+        lambda c: c.get_task(JOB, "split"),
+        [("GET", "/jobs/%s/tasks/split" % JOB, None)],
+        got(Task, TaskName="split", State="Finished"),
+    ),
+    (
+        "list_tasks",
+        "list_tasks",
+        lambda c: c.list_tasks(JOB, "", 50, "Running", "cls-1"),
+        [("GET", "/jobs/%s/tasks?ClusterId=cls-1&Marker&MaxItemCount=50&State=Running" % JOB, None)],
+        listed(Task, ["split", "count"], key="TaskName"),
+    ),
+    (
+        "get_instance",
+        "get_instance",
+        lambda c: c.get_instance(JOB, "split", 1),
+        [("GET", "/jobs/%s/tasks/split/instances/1" % JOB, None)],
+        got(Instance, InstanceId=1, State="Finished"),
+    ),
+    (
+        "list_instances",
+        "list_instances",
+        lambda c: c.list_instances(JOB, "split", 0, 100, "Finished"),
+        [("GET", "/jobs/%s/tasks/split/instances?Marker=0&MaxItemCount=100&State=Finished" % JOB, None)],
+        listed(Instance, [0, 1], key="InstanceId"),
+    ),
     # clusters
-    ("create_cluster", "create_cluster", lambda c: c.create_cluster(CLUSTER_DESC),
-     [("POST", "/clusters", CLUSTER_BODY)], created(CLUSTER)),
-    ("get_cluster", "get_cluster", lambda c: c.get_cluster(CLUSTER), [("GET", "/clusters/" + CLUSTER, None)],
-     got(Cluster, Id=CLUSTER, State="Active", Name="cluster-1")),
-    ("list_clusters", "list_clusters", lambda c: c.list_clusters("", 10),
-     [("GET", "/clusters?Marker&MaxItemCount=10", None)], listed(Cluster, [CLUSTER])),
-    ("delete_cluster", "delete_cluster", lambda c: c.delete_cluster(CLUSTER),
-     [("DELETE", "/clusters/" + CLUSTER, None)], action(204)),
-    ("modify_cluster", "modify_cluster", lambda c: c.modify_cluster(CLUSTER, MODIFY_CLUSTER),
-     [("PUT", "/clusters/" + CLUSTER, MODIFY_CLUSTER_BODY)], action(200)),
-    ("change_cluster_desired_vm_count", "change_cluster_desired_vm_count",
-     lambda c: c.change_cluster_desired_vm_count(CLUSTER, group1=3, group2=0),
-     [("PUT", "/clusters/" + CLUSTER, {"Groups": {"group1": {"DesiredVMCount": 3}, "group2": {"DesiredVMCount": 0}}})],
-     action(200)),
-    ("change_cluster_spot_config", "change_cluster_spot_config",
-     lambda c: c.change_cluster_spot_config(CLUSTER, "group1", "SpotWithPriceLimit", 0.5),
-     [("PUT", "/clusters/" + CLUSTER,
-       {"Groups": {"group1": {"SpotStrategy": "SpotWithPriceLimit", "SpotPriceLimit": 0.5}}})], action(200)),
-    ("change_cluster_user_data", "change_cluster_user_data",
-     lambda c: c.change_cluster_user_data(CLUSTER, {"role": "master"}),
-     [("PUT", "/clusters/" + CLUSTER, {"UserData": {"role": "master"}})], action(200)),
-    ("change_cluster_input_mapping", "change_cluster_input_mapping",
-     lambda c: c.change_cluster_input_mapping(CLUSTER, {"oss://my-bucket/in/": "/home/in/"}),
-     [("PUT", "/clusters/" + CLUSTER, {"InputMapping": {"oss://my-bucket/in/": "/home/in/"}})], action(200)),
-    ("change_cluster_env_vars", "change_cluster_env_vars", lambda c: c.change_cluster_env_vars(CLUSTER, {"LANG": "C"}),
-     [("PUT", "/clusters/" + CLUSTER, {"EnvVars": {"LANG": "C"}})], action(200)),
-    ("get_cluster_instance", "get_cluster_instance", lambda c: c.get_cluster_instance(CLUSTER, "group1", VM),
-     [("GET", "/clusters/%s/groups/group1/instances/%s" % (CLUSTER, VM), None)],
-     got(ClusterInstance, Id=VM, State="Running")),
-    ("list_cluster_instances", "list_cluster_instances", lambda c: c.list_cluster_instances(CLUSTER, "group1", "", 10),
-     [("GET", "/clusters/%s/groups/group1/instances?Marker&MaxItemCount=10" % CLUSTER, None)],
-     listed(ClusterInstance, [VM])),
-    ("recreate_cluster_instance", "recreate_cluster_instance",
-     lambda c: c.recreate_cluster_instance(CLUSTER, "group1", VM),
-     [("POST", "/clusters/%s/groups/group1/instances/%s/recreate" % (CLUSTER, VM), None)], action(202)),
-    ("delete_cluster_instance", "delete_cluster_instance", lambda c: c.delete_cluster_instance(CLUSTER, "group1", VM),
-     [("DELETE", "/clusters/%s/groups/group1/instances/%s" % (CLUSTER, VM), None)], action(204)),
+    (
+        "create_cluster",
+        "create_cluster",
+        lambda c: c.create_cluster(CLUSTER_DESC),
+        [("POST", "/clusters", CLUSTER_BODY)],
+        created(CLUSTER),
+    ),
+    (
+        "get_cluster",
+        "get_cluster",
+        lambda c: c.get_cluster(CLUSTER),
+        [("GET", "/clusters/" + CLUSTER, None)],
+        got(Cluster, Id=CLUSTER, State="Active", Name="cluster-1"),
+    ),
+    (
+        "list_clusters",
+        "list_clusters",
+        lambda c: c.list_clusters("", 10),
+        [("GET", "/clusters?Marker&MaxItemCount=10", None)],
+        listed(Cluster, [CLUSTER]),
+    ),
+    (
+        "delete_cluster",
+        "delete_cluster",
+        lambda c: c.delete_cluster(CLUSTER),
+        [("DELETE", "/clusters/" + CLUSTER, None)],
+        action(204),
+    ),
+    (
+        "modify_cluster",
+        "modify_cluster",
+        lambda c: c.modify_cluster(CLUSTER, MODIFY_CLUSTER),
+        [("PUT", "/clusters/" + CLUSTER, MODIFY_CLUSTER_BODY)],
+        action(200),
+    ),
+    (
+        "change_cluster_desired_vm_count",
+        "change_cluster_desired_vm_count",
+        lambda c: c.change_cluster_desired_vm_count(CLUSTER, group1=3, group2=0),
+        [
+            (
+                "PUT",
+                "/clusters/" + CLUSTER,
+                {"Groups": {"group1": {"DesiredVMCount": 3}, "group2": {"DesiredVMCount": 0}}},
+            )
+        ],
+        action(200),
+    ),
+    (
+        "change_cluster_spot_config",
+        "change_cluster_spot_config",
+        lambda c: c.change_cluster_spot_config(CLUSTER, "group1", "SpotWithPriceLimit", 0.5),
+        [
+            (
+                "PUT",
+                "/clusters/" + CLUSTER,
+                {"Groups": {"group1": {"SpotStrategy": "SpotWithPriceLimit", "SpotPriceLimit": 0.5}}},
+            )
+        ],
+        action(200),
+    ),
+    (
+        "change_cluster_user_data",
+        "change_cluster_user_data",
+        lambda c: c.change_cluster_user_data(CLUSTER, {"role": "master"}),
+        [("PUT", "/clusters/" + CLUSTER, {"UserData": {"role": "master"}})],
+        action(200),
+    ),
+    (
+        "change_cluster_input_mapping",
+        "change_cluster_input_mapping",
+        lambda c: c.change_cluster_input_mapping(CLUSTER, {"oss://my-bucket/in/": "/home/in/"}),
+        [("PUT", "/clusters/" + CLUSTER, {"InputMapping": {"oss://my-bucket/in/": "/home/in/"}})],
+        action(200),
+    ),
+    (
+        "change_cluster_env_vars",
+        "change_cluster_env_vars",
+        lambda c: c.change_cluster_env_vars(CLUSTER, {"LANG": "C"}),
+        [("PUT", "/clusters/" + CLUSTER, {"EnvVars": {"LANG": "C"}})],
+        action(200),
+    ),
+    (
+        "get_cluster_instance",
+        "get_cluster_instance",
+        lambda c: c.get_cluster_instance(CLUSTER, "group1", VM),
+        [("GET", "/clusters/%s/groups/group1/instances/%s" % (CLUSTER, VM), None)],
+        got(ClusterInstance, Id=VM, State="Running"),
+    ),
+    (
+        "list_cluster_instances",
+        "list_cluster_instances",
+        lambda c: c.list_cluster_instances(CLUSTER, "group1", "", 10),
+        [("GET", "/clusters/%s/groups/group1/instances?Marker&MaxItemCount=10" % CLUSTER, None)],
+        listed(ClusterInstance, [VM]),
+    ),
+    (
+        "recreate_cluster_instance",
+        "recreate_cluster_instance",
+        lambda c: c.recreate_cluster_instance(CLUSTER, "group1", VM),
+        [("POST", "/clusters/%s/groups/group1/instances/%s/recreate" % (CLUSTER, VM), None)],
+        action(202),
+    ),
+    (
+        "delete_cluster_instance",
+        "delete_cluster_instance",
+        lambda c: c.delete_cluster_instance(CLUSTER, "group1", VM),
+        [("DELETE", "/clusters/%s/groups/group1/instances/%s" % (CLUSTER, VM), None)],
+        action(204),
+    ),
     # images
-    ("create_image", "create_image", lambda c: c.create_image(IMAGE_DESC), [("POST", "/images", IMAGE_BODY)],
-     created(IMAGE)),
-    ("get_image", "get_image", lambda c: c.get_image(IMAGE), [("GET", "/images/" + IMAGE, None)],
-     got(Image, Id=IMAGE, Platform="Linux")),
-    ("list_images", "list_images", lambda c: c.list_images("", 10, "System"),
-     [("GET", "/images?Marker&MaxItemCount=10&Type=System", None)], listed(Image, [IMAGE])),
-    ("list_images_own", "list_images", lambda c: c.list_images(fx.NEXT_MARKER, 10, "Self"),
-     [("GET", "/images?Marker=%s&MaxItemCount=10" % fx.NEXT_MARKER, None)],
-     listed(Image, ["img-6ki7ji8vkigkmle9ukm00n"], "")),
-    ("delete_image", "delete_image", lambda c: c.delete_image(IMAGE), [("DELETE", "/images/" + IMAGE, None)],
-     action(204)),
+    (
+        "create_image",
+        "create_image",
+        lambda c: c.create_image(IMAGE_DESC),
+        [("POST", "/images", IMAGE_BODY)],
+        created(IMAGE),
+    ),
+    (
+        "get_image",
+        "get_image",
+        lambda c: c.get_image(IMAGE),
+        [("GET", "/images/" + IMAGE, None)],
+        got(Image, Id=IMAGE, Platform="Linux"),
+    ),
+    (
+        "list_images",
+        "list_images",
+        lambda c: c.list_images("", 10, "System"),
+        [("GET", "/images?Marker&MaxItemCount=10&Type=System", None)],
+        listed(Image, [IMAGE]),
+    ),
+    (
+        "list_images_own",
+        "list_images",
+        lambda c: c.list_images(fx.NEXT_MARKER, 10, "Self"),
+        [("GET", "/images?Marker=%s&MaxItemCount=10" % fx.NEXT_MARKER, None)],
+        listed(Image, ["img-6ki7ji8vkigkmle9ukm00n"], ""),
+    ),
+    (
+        "delete_image",
+        "delete_image",
+        lambda c: c.delete_image(IMAGE),
+        [("DELETE", "/images/" + IMAGE, None)],
+        action(204),
+    ),
     # apps
     ("create_app", "create_app", lambda c: c.create_app(APP_DESC), [("POST", "/apps", APP_BODY)], created(APP)),
-    ("get_app", "get_app", lambda c: c.get_app(APP, "Public"), [("GET", "/apps/echo?Scope=Public", None)],
-     got(App, Name=APP)),
-    ("get_app_detail", "get_app_detail", lambda c: c.get_app_detail(APP, "2"),
-     [("GET", "/apps/echo?Detail=True&Qualifier=2", None)],
-     got(AppDescription, Name=APP, CommandLine="cat ${inputFile}")),
-    ("get_app_revisions", "get_app_revisions", lambda c: c.get_app_revisions(APP),
-     [("GET", "/apps/echo?Revisions=True", None)], listed(AppRevision, [1, 2], "", key="Revision")),
-    ("list_apps", "list_apps", lambda c: c.list_apps(), [("GET", "/apps?Marker&MaxItemCount=50&Scope=Private", None)],
-     listed(App, [APP, "wordcount"], key="Name")),
-    ("modify_app", "modify_app", lambda c: c.modify_app(APP, MODIFY_APP), [("PUT", "/apps/echo", MODIFY_APP_BODY)],
-     action(200)),
+    (
+        "get_app",
+        "get_app",
+        lambda c: c.get_app(APP, "Public"),
+        [("GET", "/apps/echo?Scope=Public", None)],
+        got(App, Name=APP),
+    ),
+    (
+        "get_app_detail",
+        "get_app_detail",
+        lambda c: c.get_app_detail(APP, "2"),
+        [("GET", "/apps/echo?Detail=True&Qualifier=2", None)],
+        got(AppDescription, Name=APP, CommandLine="cat ${inputFile}"),
+    ),
+    (
+        "get_app_revisions",
+        "get_app_revisions",
+        lambda c: c.get_app_revisions(APP),
+        [("GET", "/apps/echo?Revisions=True", None)],
+        listed(AppRevision, [1, 2], "", key="Revision"),
+    ),
+    (
+        "list_apps",
+        "list_apps",
+        lambda c: c.list_apps(),
+        [("GET", "/apps?Marker&MaxItemCount=50&Scope=Private", None)],
+        listed(App, [APP, "wordcount"], key="Name"),
+    ),
+    (
+        "modify_app",
+        "modify_app",
+        lambda c: c.modify_app(APP, MODIFY_APP),
+        [("PUT", "/apps/echo", MODIFY_APP_BODY)],
+        action(200),
+    ),
     ("delete_app", "delete_app", lambda c: c.delete_app(APP), [("DELETE", "/apps/echo?Qualifier", None)], action(204)),
-    ("delete_app_revision", "delete_app", lambda c: c.delete_app(APP, "3"),
-     [("DELETE", "/apps/echo?Qualifier=3", None)], action(204)),
+    (
+        "delete_app_revision",
+        "delete_app",
+        lambda c: c.delete_app(APP, "3"),
+        [("DELETE", "/apps/echo?Qualifier=3", None)],
+        action(204),
+    ),
     # account
-    ("get_quotas", "get_quotas", lambda c: c.get_quotas(), [("GET", "/quotas", None)],
-     got(Quota, AvailableClusterInstanceType=["ecs.sn1.medium", "ecs.sn2.large"])),
-    ("get_available_resource", "get_available_resource", lambda c: c.get_available_resource(),
-     [("GET", "/available", None)], got(AvailableResource, AvailableDataDiskType=["cloud_efficiency", "cloud_ssd"])),
+    (
+        "get_quotas",
+        "get_quotas",
+        lambda c: c.get_quotas(),
+        [("GET", "/quotas", None)],
+        got(Quota, AvailableClusterInstanceType=["ecs.sn1.medium", "ecs.sn2.large"]),
+    ),
+    (
+        "get_available_resource",
+        "get_available_resource",
+        lambda c: c.get_available_resource(),
+        [("GET", "/available", None)],
+        got(AvailableResource, AvailableDataDiskType=["cloud_efficiency", "cloud_ssd"]),
+    ),
     # helpers
-    ("easy_list_jobs", "easy_list", lambda c: list(c.easy_list("jobs")),
-     [("GET", "/jobs?Marker&MaxItemCount=100", None),
-      ("GET", "/jobs?Marker=%s&MaxItemCount=100" % fx.NEXT_MARKER, None)],
-     items(Job, [JOB, fx.RUNNING_JOB_ID, fx.JOB_ID_2])),
-    ("easy_list_tasks", "easy_list", lambda c: list(c.easy_list("tasks", JOB, State=["Running", "Waiting"])),
-     [("GET", "/jobs/%s/tasks?Marker&MaxItemCount=100" % JOB, None),
-      ("GET", "/jobs/%s/tasks?Marker=%s&MaxItemCount=100" % (JOB, fx.NEXT_MARKER), None)],
-     items(Task, ["count", "merge"], key="TaskName")),
-    ("easy_list_instances", "easy_list",
-     lambda c: list(c.easy_list("instances", JOB, "split", InstanceId=lambda i: i > 0)),
-     [("GET", "/jobs/%s/tasks/split/instances?Marker=0&MaxItemCount=100" % JOB, None),
-      ("GET", "/jobs/%s/tasks/split/instances?Marker=%s&MaxItemCount=100" % (JOB, fx.NEXT_MARKER), None)],
-     items(Instance, [1, 2], key="InstanceId")),
+    (
+        "easy_list_jobs",
+        "easy_list",
+        lambda c: list(c.easy_list("jobs")),
+        [
+            ("GET", "/jobs?Marker&MaxItemCount=100", None),
+            ("GET", "/jobs?Marker=%s&MaxItemCount=100" % fx.NEXT_MARKER, None),
+        ],
+        items(Job, [JOB, fx.RUNNING_JOB_ID, fx.JOB_ID_2]),
+    ),
+    (
+        "easy_list_tasks",
+        "easy_list",
+        lambda c: list(c.easy_list("tasks", JOB, State=["Running", "Waiting"])),
+        [
+            ("GET", "/jobs/%s/tasks?Marker&MaxItemCount=100" % JOB, None),
+            ("GET", "/jobs/%s/tasks?Marker=%s&MaxItemCount=100" % (JOB, fx.NEXT_MARKER), None),
+        ],
+        items(Task, ["count", "merge"], key="TaskName"),
+    ),
+    (
+        "easy_list_instances",
+        "easy_list",
+        lambda c: list(c.easy_list("instances", JOB, "split", InstanceId=lambda i: i > 0)),
+        [
+            ("GET", "/jobs/%s/tasks/split/instances?Marker=0&MaxItemCount=100" % JOB, None),
+            ("GET", "/jobs/%s/tasks/split/instances?Marker=%s&MaxItemCount=100" % (JOB, fx.NEXT_MARKER), None),
+        ],
+        items(Instance, [1, 2], key="InstanceId"),
+    ),
     ("poll_finished", "poll", lambda c: c.poll([JOB], interval=0), [("GET", "/jobs/" + JOB, None)], equals([])),
-    ("poll_failed", "poll", lambda c: c.poll([fx.RUNNING_JOB_ID, fx.FAILED_JOB_ID], interval=0),
-     [("GET", "/jobs/" + fx.RUNNING_JOB_ID, None), ("GET", "/jobs/" + fx.FAILED_JOB_ID, None),
-      ("POST", "/jobs/%s/stop" % fx.RUNNING_JOB_ID, None)],
-     equals(["Job %s failed." % fx.FAILED_JOB_ID])),
-    ("poll_timeout", "poll", lambda c: c.poll(fx.RUNNING_JOB_ID, timeout=0, interval=0),
-     [("GET", "/jobs/" + fx.RUNNING_JOB_ID, None), ("POST", "/jobs/%s/stop" % fx.RUNNING_JOB_ID, None)],
-     equals(["Timeout(0)."])),
+    (
+        "poll_failed",
+        "poll",
+        lambda c: c.poll([fx.RUNNING_JOB_ID, fx.FAILED_JOB_ID], interval=0),
+        [
+            ("GET", "/jobs/" + fx.RUNNING_JOB_ID, None),
+            ("GET", "/jobs/" + fx.FAILED_JOB_ID, None),
+            ("POST", "/jobs/%s/stop" % fx.RUNNING_JOB_ID, None),
+        ],
+        equals(["Job %s failed." % fx.FAILED_JOB_ID]),
+    ),
+    (
+        "poll_timeout",
+        "poll",
+        lambda c: c.poll(fx.RUNNING_JOB_ID, timeout=0, interval=0),
+        [("GET", "/jobs/" + fx.RUNNING_JOB_ID, None), ("POST", "/jobs/%s/stop" % fx.RUNNING_JOB_ID, None)],
+        equals(["Timeout(0)."]),
+    ),
 )
 
 DOCUMENTED = fx.DOCUMENTED_METHODS - {"get_regions"}  # get_regions sends nothing
@@ -376,12 +617,18 @@ def test_call_on_the_wire(name, recording, make_client):
 
 HTML = fx.html_answer(502)
 ERRORS = {
-    "json": (fx.error_answer(404, "InvalidResource.NotFound", "The job is not found"),
-             (404, "InvalidResource.NotFound", fx.REQUEST_ID, "The job is not found")),
-    "request_id_in_body": (fx.error_answer(403, "Forbidden", "Denied", request_id=None, body_request_id="body-id"),
-                           (403, "Forbidden", "body-id", "Denied")),
-    "no_code_no_message": (fx.json_answer(409, {"RequestId": fx.REQUEST_ID}),
-                           (409, "Unkown code", fx.REQUEST_ID, "Unkown reason")),
+    "json": (
+        fx.error_answer(404, "InvalidResource.NotFound", "The job is not found"),
+        (404, "InvalidResource.NotFound", fx.REQUEST_ID, "The job is not found"),
+    ),
+    "request_id_in_body": (
+        fx.error_answer(403, "Forbidden", "Denied", request_id=None, body_request_id="body-id"),
+        (403, "Forbidden", "body-id", "Denied"),
+    ),
+    "no_code_no_message": (
+        fx.json_answer(409, {"RequestId": fx.REQUEST_ID}),
+        (409, "Unkown code", fx.REQUEST_ID, "Unkown reason"),
+    ),
     "empty_body": (fx.json_answer(500), (500, "Unkown code", fx.REQUEST_ID, "Unkown reason")),
     "html": (HTML, (502, "Json Error, a HTML returned from upstream server.", None, "response_body: " + HTML["body"])),
 }
@@ -405,6 +652,7 @@ def test_error_answer(name, kind, recording, make_client):
 
 # -- credentials and headers --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["get_job", "create_cluster", "change_job_priority"])
 def test_security_token_is_sent_and_signed(name, recording, make_client):
     client = make_client(recording.port, security_token="  sts-token-1 \n")
@@ -421,8 +669,9 @@ def test_extra_headers_are_sent_and_signed(recording, make_client):
     assert header(headers, "X-Trace") == "t-1"
     text = string_to_sign("GET", "/jobs?Marker&MaxItemCount=10", headers)
     assert "\nx-acs-zone:cn-qingdao-b\nx-acs-access-key-id:" in text and "\nx-acs-b-custom:b\n" in text
-    assert header(headers, "Authorization") == expected_authorization(KEY_ID, SECRET, "GET",
-                                                                      "/jobs?Marker&MaxItemCount=10", headers)
+    assert header(headers, "Authorization") == expected_authorization(
+        KEY_ID, SECRET, "GET", "/jobs?Marker&MaxItemCount=10", headers
+    )
 
 
 def test_extra_header_overrides_a_standard_one(recording, make_client):
@@ -437,6 +686,7 @@ def test_extra_header_overrides_a_standard_one(recording, make_client):
 
 # -- camelCase aliases --------------------------------------------------------------------------------
 
+
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
@@ -447,12 +697,15 @@ def test_camel_case_alias(name):
     assert getattr(Client, camel(name)) is getattr(Client, name)
 
 
-@pytest.mark.parametrize("alias, name, args", [
-    ("listJobs", "list_jobs", ("", 10, "Running")),
-    ("getJobDescription", "get_job_description", (JOB,)),
-    ("changeClusterDesiredVmCount", "change_cluster_desired_vm_count", (CLUSTER,)),
-    ("getAvailableResource", "get_available_resource", ()),
-])
+@pytest.mark.parametrize(
+    "alias, name, args",
+    [
+        ("listJobs", "list_jobs", ("", 10, "Running")),
+        ("getJobDescription", "get_job_description", (JOB,)),
+        ("changeClusterDesiredVmCount", "change_cluster_desired_vm_count", (CLUSTER,)),
+        ("getAvailableResource", "get_available_resource", ()),
+    ],
+)
 def test_camel_case_call_sends_the_same_request(alias, name, args, recording, make_client):
     client = make_client(recording.port)
     getattr(client, name)(*args)
@@ -463,6 +716,7 @@ def test_camel_case_call_sends_the_same_request(alias, name, args, recording, ma
 
 
 # -- configuration ------------------------------------------------------------------------------------
+
 
 def test_from_env(recording, monkeypatch):
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", " env-key ")
@@ -514,6 +768,7 @@ def test_empty_endpoint_fails_at_the_first_call(make_client, recording):
 
 # -- IdempotentToken ----------------------------------------------------------------------------------
 
+
 def failing_first(count: int, status: int = 503) -> Callable[[Dict[str, Any]], Dict[str, Any]]:
     """Answer ``status`` to the first ``count`` requests, then the canned answers."""
     seen: List[int] = []
@@ -534,8 +789,12 @@ def query_of(target: str) -> Dict[str, Optional[str]]:
 def create(client: Client, name: str, *token: str) -> Any:
     if name == "create_job_sync":
         return client.create_job(APP_JOB, *token, sync=True)
-    return getattr(client, name)({"create_job": DAG_JOB, "create_cluster": CLUSTER_DESC,
-                                  "create_image": IMAGE_DESC, "create_app": APP_DESC}[name], *token)
+    return getattr(client, name)(
+        {"create_job": DAG_JOB, "create_cluster": CLUSTER_DESC, "create_image": IMAGE_DESC, "create_app": APP_DESC}[
+            name
+        ],
+        *token,
+    )
 
 
 @pytest.mark.parametrize("name", CREATES)

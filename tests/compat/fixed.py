@@ -10,6 +10,7 @@ None when the call must not raise here), and ``ERROR_ALTERNATIVES`` names the er
 the official SDK raises an incidental exception class (an ``assert``, a crash on the wrong input
 type) and this package raises the documented one instead.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, Optional, Tuple, Union

@@ -5,6 +5,7 @@ The golden files of ``tests/data/golden/status`` hold what the official SDK does
 official observation into what this package must produce instead, and says why. Every other facet
 must equal its recording.
 """
+
 from __future__ import annotations
 
 import copy
@@ -51,8 +52,10 @@ def _like(facet: str) -> Callable[[Any], Any]:
     """resources.md: the output getter is spelled get_outpu_parameter in the official SDK; this
     package keeps that name and adds get_output_parameter beside it, which the official SDK lacks
     (AttributeError there). It must behave exactly like get_outpu_parameter."""
+
     def expected(recorded: Any, siblings: Dict[str, Any]) -> Any:
         return copy.deepcopy(siblings[facet])
+
     expected.needs_siblings = True  # type: ignore[attr-defined]
     return expected
 
@@ -76,12 +79,14 @@ def _hashable(*more: str) -> Transform:
     """Status objects with an id hash by it here (usable in sets and as keys); the official SDK
     defines equality without a hash, so they are unhashable there. ``more`` facets that raise
     TypeError there (ordering an Instance, whose id is a number, against an id string) work too."""
+
     def transform(recorded: Any) -> Any:
         expected = copy.deepcopy(recorded)
         for facet in ("hash",) + more:
             assert expected[facet] == {"raises": "TypeError"}, (facet, expected[facet])
             expected[facet] = {"ok": True}
         return expected
+
     return transform
 
 
@@ -92,6 +97,7 @@ def _plain(value: Any) -> Any:
 def _content_is_plain_json(recorded: Any) -> Any:
     """``content`` is the answer's JSON as plain data. The official SDK's turns into the item's
     objects (its App's Parameter objects) because building the item changes the dict in place."""
+
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
             if node.get("$object") == "Parameter":
@@ -100,6 +106,7 @@ def _content_is_plain_json(recorded: Any) -> Any:
         if isinstance(node, list):
             return [walk(item) for item in node]
         return node
+
     expected = copy.deepcopy(recorded)
     expected["content"] = walk(recorded["content"])
     return expected
@@ -109,11 +116,13 @@ def _times(corrected: Dict[str, Any]) -> Transform:
     """Two bugs of the official SDK's time conversion are fixed: a time without fractional seconds
     (``...T15:25:03Z``) gives None there, and it applies the zone's standard offset all year
     (summer times an hour off). ``corrected`` maps each affected text to the right local time."""
+
     def transform(recorded: Any) -> Any:
         expected = copy.deepcopy(recorded)
         for text, local in corrected.items():
             expected[json.dumps(text)] = {"ok": {"$datetime": local}}
         return expected
+
     return transform
 
 
@@ -147,12 +156,14 @@ FIXED: Dict[Tuple[str, str], Transform] = {
     ("get_app_detail_full", "wrapper"): _content_is_plain_json,
     ("get_app_full", "wrapper"): _content_is_plain_json,
     ("times", "creation_time_texts"): _times({"2016-11-01T15:25:03Z": "2016-11-01T23:25:03"}),
-    ("times_new_york", "creation_time_texts"): _times({
-        "2016-06-30T23:59:59.999999Z": "2016-06-30T19:59:59.999999",
-        "2016-11-01T15:25:03.020203Z": "2016-11-01T11:25:03.020203",
-        "2016-11-01T15:25:03.5Z": "2016-11-01T11:25:03.500000",
-        "2016-11-01T15:25:03Z": "2016-11-01T11:25:03",
-    }),
+    ("times_new_york", "creation_time_texts"): _times(
+        {
+            "2016-06-30T23:59:59.999999Z": "2016-06-30T19:59:59.999999",
+            "2016-11-01T15:25:03.020203Z": "2016-11-01T11:25:03.020203",
+            "2016-11-01T15:25:03.5Z": "2016-11-01T11:25:03.500000",
+            "2016-11-01T15:25:03Z": "2016-11-01T11:25:03",
+        }
+    ),
 }
 
 

@@ -26,6 +26,7 @@ call of ``CASES`` below and writes ``tests/data/golden/api/<case>.json`` holding
 ``tests/test_official_api.py`` replays every case with this project's package through the same
 ``run_case`` and compares requests and outcomes.
 """
+
 from __future__ import annotations
 
 import copy
@@ -55,8 +56,10 @@ STS_TOKEN = "CAIS8wF1q6Ft5B2yfSjIr5bEKfjbr7hx5ZbRNFbdhUk5T8pm3YTLjjz2IHhJeHRoA+k
 DEFAULT_VERSION = "2015-11-11"
 LOCAL = "127.0.0.1"
 FIXED_DATE = "Tue, 01 Nov 2016 15:25:04 GMT"
-DATE_RE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-                     r"\d{4} \d\d:\d\d:\d\d GMT$")
+DATE_RE = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"\d{4} \d\d:\d\d:\d\d GMT$"
+)
 
 
 # -- the cases -----------------------------------------------------------------------------------
@@ -64,15 +67,34 @@ DATE_RE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May
 CASES: List[Dict[str, Any]] = []
 
 
-def case(name: str, target: str, function: Optional[str] = None, *args: Any, attr: Optional[str] = None,
-         ctor: Optional[Dict[str, Any]] = None, setup: Optional[Dict[str, Any]] = None, answer: Any = None,
-         invoke: Optional[Dict[str, Any]] = None, note: str = "", **kwargs: Any) -> None:
+def case(
+    name: str,
+    target: str,
+    function: Optional[str] = None,
+    *args: Any,
+    attr: Optional[str] = None,
+    ctor: Optional[Dict[str, Any]] = None,
+    setup: Optional[Dict[str, Any]] = None,
+    answer: Any = None,
+    invoke: Optional[Dict[str, Any]] = None,
+    note: str = "",
+    **kwargs: Any,
+) -> None:
     """Add a case: call ``function`` (dotted) of the target with ``args`` and ``kwargs``, or read ``attr``."""
     call: Dict[str, Any] = {"attr": attr} if attr else {"method": function, "args": list(args), "kwargs": kwargs}
     if invoke is not None:
         call["invoke"] = invoke
-    CASES.append({"case": name, "target": target, "ctor": ctor or {}, "setup": setup or {}, "call": call,
-                  "answer": answer, "note": note})
+    CASES.append(
+        {
+            "case": name,
+            "target": target,
+            "ctor": ctor or {},
+            "setup": setup or {},
+            "call": call,
+            "answer": answer,
+            "note": note,
+        }
+    )
 
 
 def b(text: str) -> Dict[str, str]:
@@ -85,8 +107,15 @@ def fake_response(status: int, body: str, headers: Optional[Dict[str, str]] = No
     return {"$fake_response": {"status": status, "body": body, "headers": headers or {}}}
 
 
-SIGNED = {"Date": FIXED_DATE, "x-acs-b": "1", "X-Acs-A": "2", "Accept": "application/json",
-          "Content-Type": "text/x", "contentMd5": "abc", "Content-MD5": "def"}
+SIGNED = {
+    "Date": FIXED_DATE,
+    "x-acs-b": "1",
+    "X-Acs-A": "2",
+    "Accept": "application/json",
+    "Content-Type": "text/x",
+    "contentMd5": "abc",
+    "Content-MD5": "def",
+}
 DAG_BODY = json.dumps({"Name": "log-count", "Priority": 1, "Type": "DAG"})
 ERROR_404 = fx.error_answer(404, "InvalidResource.NotFound", "The specified job does not exist")
 
@@ -118,10 +147,23 @@ case("core_api_gmt_time", "module:core.api", "gmt_time")
 case("core_api_import_json", "module:core.api", "import_json")
 case("utils_http_import_httplib", "module:utils.http", "import_httplib")
 case("utils_http_get_local_ip", "module:utils.http", "get_local_ip", note="a str; its value depends on the host")
-case("utils_http_partial", "module:utils.http", "partial", {"$echo": True}, 1, x=2,
-     invoke={"args": [3], "kwargs": {"y": 4}})
-case("utils_http_partial_keyword_override", "module:utils.http", "partial", {"$echo": True}, x=2,
-     invoke={"args": [], "kwargs": {"x": 5}})
+case(
+    "utils_http_partial",
+    "module:utils.http",
+    "partial",
+    {"$echo": True},
+    1,
+    x=2,
+    invoke={"args": [3], "kwargs": {"y": 4}},
+)
+case(
+    "utils_http_partial_keyword_override",
+    "module:utils.http",
+    "partial",
+    {"$echo": True},
+    x=2,
+    invoke={"args": [], "kwargs": {"x": 5}},
+)
 for _i, _text in enumerate(["a b/c?d=é&", "abc", "", "x+y~z_.-*", "a%20b", ":@!$'()*,;="]):
     case("utils_http_url_safe_%d" % _i, "module:utils.http", "url_safe", _text)
 case("utils_http_url_safe_bytes", "module:utils.http", "url_safe", b("a b"))
@@ -150,12 +192,25 @@ case("api_raw_headers_empty", "api", "raw_headers", "")
 case("api_raw_headers_none", "api", "raw_headers", None)
 case("api_raw_headers_json", "api", "raw_headers", "{}")
 case("api_raw_headers_bytes", "api", "raw_headers", b("{}"), note="the official SDK hashes \"b'{}'\"")
-case("api_raw_headers_token_and_headers", "api", "raw_headers", "{}",
-     ctor={"auth_token": " %s\n" % STS_TOKEN,
-           "headers": {"x-acs-zone": "z", "X-Trace": "t", "x-acs-version": "override", "Accept": "text/plain"}})
+case(
+    "api_raw_headers_token_and_headers",
+    "api",
+    "raw_headers",
+    "{}",
+    ctor={
+        "auth_token": " %s\n" % STS_TOKEN,
+        "headers": {"x-acs-zone": "z", "X-Trace": "t", "x-acs-version": "override", "Accept": "text/plain"},
+    },
+)
 case("api_raw_headers_api_version", "api", "raw_headers", "", setup={"api_version": "2016-01-01"})
-case("api_raw_headers_prefix", "api", "raw_headers", "", setup={"set": {"prefix": "x-bcs-"}},
-     note="the prefix changes what is signed, not the header names")
+case(
+    "api_raw_headers_prefix",
+    "api",
+    "raw_headers",
+    "",
+    setup={"set": {"prefix": "x-bcs-"}},
+    note="the prefix changes what is signed, not the header names",
+)
 case("api_raw_headers_unknown_endpoint", "api", "raw_headers", "", ctor={"endpoint": "nowhere.example"})
 case("api_raw_headers_empty_endpoint", "api", "raw_headers", "", ctor={"endpoint": ""})
 case("api_token_none", "api", "raw_headers", "", ctor={"auth_token": None})
@@ -170,16 +225,52 @@ case("api_get_auth_body_unused", "api", "get_auth", "POST", "/jobs", {}, "xyz", 
 case("api_get_auth_params_string", "api", "get_auth", "GET", "/jobs", "description", "", {})
 case("api_get_auth_params_encoded", "api", "get_auth", "GET", "/jobs", {"a_b": "x y", "c": "é/"}, "", {})
 case("api_get_auth_params_sorted", "api", "get_auth", "GET", "/jobs", {"b": "1", "a": "2", "A": "3"}, "", {})
-case("api_get_auth_params_none", "api", "get_auth", "GET", "/jobs", None, None, {},
-     note="the official SDK signs '/jobsNone'")
+case(
+    "api_get_auth_params_none",
+    "api",
+    "get_auth",
+    "GET",
+    "/jobs",
+    None,
+    None,
+    {},
+    note="the official SDK signs '/jobsNone'",
+)
 case("api_get_auth_params_int", "api", "get_auth", "GET", "/jobs", {"MaxItemCount": 10}, "", {})
 case("api_get_auth_unicode_path", "api", "get_auth", "GET", "/jobs/é", {}, "", {})
-case("api_get_auth_prefix", "api", "get_auth", "GET", "/jobs", {}, "",
-     {"Date": "D", "x-bcs-q": "v", "X-Bcs-A": "w", "x-acs-z": "z"}, setup={"set": {"prefix": "x-bcs-"}})
-case("api_get_auth_prefix_upper", "api", "get_auth", "GET", "/jobs", {}, "",
-     {"Date": "D", "x-bcs-q": "v", "X-Bcs-A": "w", "x-acs-z": "z"}, setup={"set": {"prefix": "X-Bcs-"}})
-case("api_get_auth_token_header", "api", "get_auth", "GET", "/quotas", {}, "",
-     {"Date": FIXED_DATE, "x-acs-security-token": STS_TOKEN}, ctor={"auth_token": STS_TOKEN})
+case(
+    "api_get_auth_prefix",
+    "api",
+    "get_auth",
+    "GET",
+    "/jobs",
+    {},
+    "",
+    {"Date": "D", "x-bcs-q": "v", "X-Bcs-A": "w", "x-acs-z": "z"},
+    setup={"set": {"prefix": "x-bcs-"}},
+)
+case(
+    "api_get_auth_prefix_upper",
+    "api",
+    "get_auth",
+    "GET",
+    "/jobs",
+    {},
+    "",
+    {"Date": "D", "x-bcs-q": "v", "X-Bcs-A": "w", "x-acs-z": "z"},
+    setup={"set": {"prefix": "X-Bcs-"}},
+)
+case(
+    "api_get_auth_token_header",
+    "api",
+    "get_auth",
+    "GET",
+    "/quotas",
+    {},
+    "",
+    {"Date": FIXED_DATE, "x-acs-security-token": STS_TOKEN},
+    ctor={"auth_token": STS_TOKEN},
+)
 
 # Api: the verbs on the wire
 case("api_get_job", "api", "get", "jobs", fx.JOB_ID)
@@ -189,32 +280,74 @@ case("api_get_attrs_string", "api", "get", "jobs", fx.JOB_ID, "tasks/split/insta
 case("api_get_params_string", "api", "get", "jobs", fx.JOB_ID, [], "description")
 case("api_get_params_dict", "api", "get", "jobs", "", [], {"Marker": "", "MaxItemCount": "10", "State": "Running"})
 case("api_get_params_int", "api", "get", "jobs", "", [], {"Marker": "", "MaxItemCount": 10})
-case("api_get_keywords", "api", "get", resource="apps", resource_id=fx.APP_NAME,
-     params={"Scope": "Public"})
+case("api_get_keywords", "api", "get", resource="apps", resource_id=fx.APP_NAME, params={"Scope": "Public"})
 case("api_post_text_body", "api", "post", "jobs", "", [], {"IdempotentToken": "tok"}, DAG_BODY)
 case("api_post_dict_body", "api", "post", "jobs", "", [], {}, {"Name": "x", "Priority": 2})
-case("api_post_bytes_body", "api", "post", "jobs", "", [], {}, b('{"Name": "x"}'),
-     note="the official SDK sends the md5 of \"b'...'\"")
-case("api_post_unicode_body", "api", "post", "jobs", "", [], {}, '{"Name": "é"}',
-     note="the official SDK sends Latin-1 with the length in characters")
+case(
+    "api_post_bytes_body",
+    "api",
+    "post",
+    "jobs",
+    "",
+    [],
+    {},
+    b('{"Name": "x"}'),
+    note="the official SDK sends the md5 of \"b'...'\"",
+)
+case(
+    "api_post_unicode_body",
+    "api",
+    "post",
+    "jobs",
+    "",
+    [],
+    {},
+    '{"Name": "é"}',
+    note="the official SDK sends Latin-1 with the length in characters",
+)
 case("api_post_action", "api", "post", "jobs", fx.JOB_ID, ["stop"])
 case("api_post_sync", "api", "post", "jobs", "", [], "sync", '{"Type": "App"}')
 case("api_put", "api", "put", "jobs", fx.JOB_ID, [], {}, '{"Priority": 3}')
-case("api_put_cluster", "api", "put", "clusters", fx.CLUSTER_ID, "", {},
-     {"Groups": {"group1": {"DesiredVMCount": 3}}})
+case("api_put_cluster", "api", "put", "clusters", fx.CLUSTER_ID, "", {}, {"Groups": {"group1": {"DesiredVMCount": 3}}})
 case("api_patch", "api", "patch", "jobs", fx.JOB_ID, [], {}, '{"Priority": 3}')
 case("api_delete", "api", "delete", "jobs", fx.JOB_ID)
 case("api_delete_params", "api", "delete", "apps", fx.APP_NAME, [], {"Qualifier": ""})
-case("api_delete_cluster_instance", "api", "delete", "clusters", fx.CLUSTER_ID,
-     ["groups", "group1", "instances", "i-2ze5ck4xqcklbtlprc3k"])
-case("api_token_and_headers_on_the_wire", "api", "get", "quotas",
-     ctor={"auth_token": " %s\n" % STS_TOKEN,
-           "headers": {"x-acs-zone": "z", "X-Trace": "t", "x-acs-version": "override", "Accept": "text/plain"}})
+case(
+    "api_delete_cluster_instance",
+    "api",
+    "delete",
+    "clusters",
+    fx.CLUSTER_ID,
+    ["groups", "group1", "instances", "i-2ze5ck4xqcklbtlprc3k"],
+)
+case(
+    "api_token_and_headers_on_the_wire",
+    "api",
+    "get",
+    "quotas",
+    ctor={
+        "auth_token": " %s\n" % STS_TOKEN,
+        "headers": {"x-acs-zone": "z", "X-Trace": "t", "x-acs-version": "override", "Accept": "text/plain"},
+    },
+)
 case("api_api_version_on_the_wire", "api", "get", "quotas", setup={"api_version": "2016-03-01"})
-case("api_prefix_on_the_wire", "api", "get", "quotas", ctor={"headers": {"x-bcs-q": "v"}},
-     setup={"set": {"prefix": "x-bcs-"}})
-case("api_error_answer", "api", "get", "jobs", fx.JOB_ID, answer=ERROR_404,
-     note="the Api returns error answers, it does not raise")
+case(
+    "api_prefix_on_the_wire",
+    "api",
+    "get",
+    "quotas",
+    ctor={"headers": {"x-bcs-q": "v"}},
+    setup={"set": {"prefix": "x-bcs-"}},
+)
+case(
+    "api_error_answer",
+    "api",
+    "get",
+    "jobs",
+    fx.JOB_ID,
+    answer=ERROR_404,
+    note="the Api returns error answers, it does not raise",
+)
 case("api_html_answer", "api", "get", "images", fx.IMAGE_ID, answer=fx.html_answer(502))
 case("api_unknown_endpoint", "api", "get", "jobs", fx.JOB_ID, ctor={"endpoint": "nowhere.example"})
 case("api_connection_refused", "api", "get", "jobs", fx.JOB_ID, ctor={"port": "$dead"})
@@ -233,14 +366,18 @@ case("rc_get_url_encoded", "rc", "get_url", "/jobs", {"a_b": "x y/z", "c": "é"}
 case("rc_get_url_sorted", "rc", "get_url", "/jobs", {"b": "1", "a": "2", "A": "3"})
 case("rc_get_url_int", "rc", "get_url", "/jobs", {"MaxItemCount": 10})
 case("rc_send_request_get", "rc", "send_request", "GET", "/jobs/" + fx.JOB_ID, {}, {"X-A": "1"}, "")
-case("rc_send_request_post", "rc", "send_request", "POST", "/jobs", {"IdempotentToken": "t"}, {"X-A": "1"},
-     '{"a": 1}')
-case("rc_send_request_keywords", "rc", "send_request", method="PUT", path="/jobs/" + fx.JOB_ID,
-     body='{"Priority": 2}')
+case("rc_send_request_post", "rc", "send_request", "POST", "/jobs", {"IdempotentToken": "t"}, {"X-A": "1"}, '{"a": 1}')
+case("rc_send_request_keywords", "rc", "send_request", method="PUT", path="/jobs/" + fx.JOB_ID, body='{"Priority": 2}')
 case("rc_send_request_no_path", "rc", "send_request", "GET")
 case("rc_send_request_options", "rc", "send_request", "OPTIONS", "/jobs")
-case("rc_send_request_lower_case_method", "rc", "send_request", "get", "/jobs/x",
-     note="sent as is: the fixture server answers 501")
+case(
+    "rc_send_request_lower_case_method",
+    "rc",
+    "send_request",
+    "get",
+    "/jobs/x",
+    note="sent as is: the fixture server answers 501",
+)
 case("rc_send_request_head", "rc", "send_request", "HEAD", "/jobs/" + fx.JOB_ID)
 case("rc_send_request_error_answer", "rc", "send_request", "GET", "/jobs/x", answer=ERROR_404)
 case("rc_send_request_refused", "rc", "send_request", "GET", "/jobs", ctor={"port": "$dead"})
@@ -264,12 +401,25 @@ case("checked_get", "checked", "get", "jobs", fx.JOB_ID)
 case("checked_post", "checked", "post", "jobs", "", [], {"IdempotentToken": "t"}, DAG_BODY)
 case("checked_put", "checked", "put", "jobs", fx.JOB_ID, [], {}, '{"Priority": 3}')
 case("checked_delete", "checked", "delete", "jobs", fx.JOB_ID)
-case("checked_patch_error", "checked", "patch", "jobs", fx.JOB_ID, [], {}, '{"Priority": 3}',
-     note="the fixture server has no PATCH route: 400 InvalidUrlPattern")
-case("checked_token_headers", "checked", "get", "quotas",
-     ctor={"security_token": STS_TOKEN, "human_readable": True, "headers": {"x-acs-zone": "z"}})
-case("checked_keywords", "checked", "get", "quotas",
-     ctor={"keywords": True})
+case(
+    "checked_patch_error",
+    "checked",
+    "patch",
+    "jobs",
+    fx.JOB_ID,
+    [],
+    {},
+    '{"Priority": 3}',
+    note="the fixture server has no PATCH route: 400 InvalidUrlPattern",
+)
+case(
+    "checked_token_headers",
+    "checked",
+    "get",
+    "quotas",
+    ctor={"security_token": STS_TOKEN, "human_readable": True, "headers": {"x-acs-zone": "z"}},
+)
+case("checked_keywords", "checked", "get", "quotas", ctor={"keywords": True})
 case("checked_raw_headers", "checked", "raw_headers", "")
 case("checked_url_join", "checked", "url_join", ["a", "b"])
 case("checked_get_auth", "checked", "get_auth", "GET", "/jobs", {}, "", {"Date": FIXED_DATE})
@@ -281,39 +431,92 @@ case("checked_wrapped_get", "checked", attr="get")
 case("checked_missing", "checked", attr="nothing")
 case("checked_unknown_endpoint", "checked", "get", "jobs", fx.JOB_ID, ctor={"region": "nowhere.example"})
 case("checked_error_404", "checked", "get", "jobs", fx.JOB_ID, answer=ERROR_404)
-case("checked_error_409", "checked", "post", "jobs", fx.JOB_ID, ["start"],
-     answer=fx.error_answer(409, "StateConflict", "Job is already running"))
+case(
+    "checked_error_409",
+    "checked",
+    "post",
+    "jobs",
+    fx.JOB_ID,
+    ["start"],
+    answer=fx.error_answer(409, "StateConflict", "Job is already running"),
+)
 case("checked_error_403", "checked", "get", "jobs", answer=fx.error_answer(403, "SignatureDoesNotMatch", "bad"))
-case("checked_error_500_no_code", "checked", "delete", "clusters", fx.CLUSTER_ID,
-     answer=fx.error_answer(500, None, None))
-case("checked_error_ids_header_and_body", "checked", "get", "jobs", "x",
-     answer=fx.error_answer(404, "NF", "m", "hdr-id", "body-id"))
-case("checked_error_id_body_only", "checked", "get", "jobs", "x",
-     answer=fx.error_answer(404, "NF", "m", None, "body-id"))
-case("checked_error_id_request_id_header", "checked", "get", "jobs", "x",
-     answer=fx.json_answer(404, {"Code": "NF", "Message": "m"}, "rid", request_id_header="request-id"))
+case(
+    "checked_error_500_no_code", "checked", "delete", "clusters", fx.CLUSTER_ID, answer=fx.error_answer(500, None, None)
+)
+case(
+    "checked_error_ids_header_and_body",
+    "checked",
+    "get",
+    "jobs",
+    "x",
+    answer=fx.error_answer(404, "NF", "m", "hdr-id", "body-id"),
+)
+case(
+    "checked_error_id_body_only", "checked", "get", "jobs", "x", answer=fx.error_answer(404, "NF", "m", None, "body-id")
+)
+case(
+    "checked_error_id_request_id_header",
+    "checked",
+    "get",
+    "jobs",
+    "x",
+    answer=fx.json_answer(404, {"Code": "NF", "Message": "m"}, "rid", request_id_header="request-id"),
+)
 case("checked_error_no_ids", "checked", "get", "jobs", "x", answer=fx.error_answer(404, "NF", "m", None, None))
 case("checked_error_html", "checked", "get", "images", fx.IMAGE_ID, answer=fx.html_answer(502))
 case("checked_error_empty_body", "checked", "delete", "jobs", fx.JOB_ID, answer=fx.json_answer(503, None))
-case("checked_error_redirect", "checked", "get", "jobs", "x",
-     answer={"status": 302, "headers": [["Location", "/x"]], "body": ""})
+case(
+    "checked_error_redirect",
+    "checked",
+    "get",
+    "jobs",
+    "x",
+    answer={"status": 302, "headers": [["Location", "/x"]], "body": ""},
+)
 case("checked_error_json_list", "checked", "get", "jobs", "x", answer={"status": 400, "headers": [], "body": "[1, 2]"})
 case("checked_ok_not_json", "checked", "get", "jobs", "x", answer={"status": 200, "headers": [], "body": "not json"})
-case("checked_ok_request_id_header", "checked", "get", "jobs", "x",
-     answer=fx.json_answer(200, {"a": 1}, "rid", request_id_header="request-id"))
+case(
+    "checked_ok_request_id_header",
+    "checked",
+    "get",
+    "jobs",
+    "x",
+    answer=fx.json_answer(200, {"a": 1}, "rid", request_id_header="request-id"),
+)
 case("checked_ok_204", "checked", "delete", "jobs", fx.JOB_ID)
-case("checked_check_wrapper_error", "checked", "check_wrapper",
-     {"$returns": fake_response(404, '{"Code": "C", "Message": "M", "RequestId": "R"}', {"x-acs-request-id": "hdr"})},
-     invoke={"args": [], "kwargs": {}})
-case("checked_check_wrapper_ok", "checked", "check_wrapper", {"$returns": fake_response(200, "ok")},
-     invoke={"args": [], "kwargs": {}})
-case("checked_check_wrapper_passes_arguments", "checked", "check_wrapper",
-     {"$returns": fake_response(201, "created")}, invoke={"args": [1], "kwargs": {"x": 2}})
-case("checked_check_wrapper_not_an_answer", "checked", "check_wrapper", {"$echo": True},
-     invoke={"args": [1], "kwargs": {}})
+case(
+    "checked_check_wrapper_error",
+    "checked",
+    "check_wrapper",
+    {"$returns": fake_response(404, '{"Code": "C", "Message": "M", "RequestId": "R"}', {"x-acs-request-id": "hdr"})},
+    invoke={"args": [], "kwargs": {}},
+)
+case(
+    "checked_check_wrapper_ok",
+    "checked",
+    "check_wrapper",
+    {"$returns": fake_response(200, "ok")},
+    invoke={"args": [], "kwargs": {}},
+)
+case(
+    "checked_check_wrapper_passes_arguments",
+    "checked",
+    "check_wrapper",
+    {"$returns": fake_response(201, "created")},
+    invoke={"args": [1], "kwargs": {"x": 2}},
+)
+case(
+    "checked_check_wrapper_not_an_answer",
+    "checked",
+    "check_wrapper",
+    {"$echo": True},
+    invoke={"args": [1], "kwargs": {}},
+)
 
 
 # -- running a case ------------------------------------------------------------------------------
+
 
 class FakeResponse:
     """What ``{"$fake_response": ...}`` stands for."""
@@ -399,8 +602,13 @@ def _builtin_types(exc: BaseException) -> List[str]:
 def describe_error(exc: BaseException) -> Dict[str, Any]:
     out: Dict[str, Any] = {"type": type(exc).__name__, "builtin_types": _builtin_types(exc)}
     if type(exc).__name__ == "ClientError" or hasattr(exc, "request_id"):
-        out.update(status=exc.status, code=exc.code, request_id=exc.request_id, msg=exc.msg,  # type: ignore
-                   str=str(exc))
+        out.update(
+            status=exc.status,
+            code=exc.code,
+            request_id=exc.request_id,
+            msg=exc.msg,  # type: ignore
+            str=str(exc),
+        )
     else:
         out["message"] = str(exc)
     return out
@@ -429,8 +637,13 @@ def describe(value: Any) -> Dict[str, Any]:
     if callable(getattr(value, "read", None)) and hasattr(value, "status"):
         body = value.read()
         return {
-            "type": type(value).__name__, "status": value.status, "reason": value.reason, "version": value.version,
-            "read_type": type(body).__name__, "read": _text(body), "read_again_same": value.read() == body,
+            "type": type(value).__name__,
+            "status": value.status,
+            "reason": value.reason,
+            "version": value.version,
+            "read_type": type(body).__name__,
+            "read": _text(body),
+            "read_again_same": value.read() == body,
             "getheaders": [list(pair) for pair in value.getheaders()],
             "getheader": {name: value.getheader(name) for name in ("x-acs-request-id", "content-type", "nope")},
         }
@@ -457,13 +670,14 @@ def dead_port() -> int:
         return sock.getsockname()[1]
 
 
-def make_target(spec: Dict[str, Any], server: "fx.RecordingServer", bc: Any, modules: Dict[str, Any],
-                **options: Any) -> Any:
+def make_target(
+    spec: Dict[str, Any], server: "fx.RecordingServer", bc: Any, modules: Dict[str, Any], **options: Any
+) -> Any:
     """The object a case calls, built as ``spec`` says and pointed at ``server``."""
     target, ctor = spec["target"], spec["ctor"]
     bc.Client.register_region("local", LOCAL, server.port)
     if target.startswith("module:"):
-        return modules[target[len("module:"):]]
+        return modules[target[len("module:") :]]
     if target == "wrapper":
         return modules["utils.http"].ResponseWrapper(*decode(ctor["args"]))
     port = ctor.get("port", server.port)
@@ -476,8 +690,14 @@ def make_target(spec: Dict[str, Any], server: "fx.RecordingServer", bc: Any, mod
         return modules["utils.http"].RequestClient(LOCAL, port, **options)
     headers = ctor.get("headers", {})
     if target == "api":
-        return modules["core.api"].Api(ctor.get("endpoint", LOCAL), KEY_ID, SECRET, ctor.get("auth_token", ""),
-                                       ctor.get("security", False), **dict(headers, **options))
+        return modules["core.api"].Api(
+            ctor.get("endpoint", LOCAL),
+            KEY_ID,
+            SECRET,
+            ctor.get("auth_token", ""),
+            ctor.get("security", False),
+            **dict(headers, **options),
+        )
     args = (ctor.get("region", LOCAL), KEY_ID, SECRET, ctor.get("security_token", ""), False)
     if ctor.get("keywords"):
         names = ("region", "access_key_id", "access_key_secret", "security_token", "security_conn")
@@ -493,8 +713,9 @@ def _resolve(obj: Any, dotted: str) -> Any:
     return obj
 
 
-def run_case(spec: Dict[str, Any], server: "fx.RecordingServer", bc: Any, answer: Any = None,
-             **options: Any) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+def run_case(
+    spec: Dict[str, Any], server: "fx.RecordingServer", bc: Any, answer: Any = None, **options: Any
+) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     """Make the case's call with the package ``bc`` against ``server``.
 
     Returns ``(outcome, exchanges)``. ``answer``: a responder for the server (default: the

@@ -8,6 +8,7 @@ For each class of the description and status modules it writes, to
 ``tests/data/golden/descriptors.json``: ``descriptor_map`` (property -> accepted type names),
 ``descriptor_type``, ``required`` and ``resource_name``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -22,8 +23,13 @@ sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir
 import batchcompute  # noqa: E402
 from batchcompute.utils.jsonizable import Jsonizable  # noqa: E402
 
-MODULES = ("batchcompute.resources.job", "batchcompute.resources.cluster", "batchcompute.resources.app",
-           "batchcompute.resources.image", "batchcompute.client.response")
+MODULES = (
+    "batchcompute.resources.job",
+    "batchcompute.resources.cluster",
+    "batchcompute.resources.app",
+    "batchcompute.resources.image",
+    "batchcompute.client.response",
+)
 
 
 def type_names(accepted):
@@ -48,8 +54,12 @@ def main() -> int:
     for module_name in MODULES:
         module = importlib.import_module(module_name)
         for name, value in sorted(vars(module).items()):
-            if isinstance(value, type) and issubclass(value, Jsonizable) and value is not Jsonizable \
-                    and value.__module__.startswith("batchcompute"):
+            if (
+                isinstance(value, type)
+                and issubclass(value, Jsonizable)
+                and value is not Jsonizable
+                and value.__module__.startswith("batchcompute")
+            ):
                 out["%s.%s" % (module_name, name)] = describe(value)
     path = os.path.join(REPO, "tests", "data", "golden", "descriptors.json")
     with open(path, "w", encoding="utf-8") as handle:

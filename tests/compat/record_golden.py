@@ -14,6 +14,7 @@ Scenarios listed in ``fixed.py`` are not recorded: there the official SDK crashe
 typo, a Python 2 leftover) or shows a bug this package does not reproduce, and the expected result
 is written by hand in ``fixed.py``. What the official SDK does for them is printed, for reference.
 """
+
 from __future__ import annotations
 
 import json

@@ -28,6 +28,7 @@ requests and outcomes. The functions used to run a case and describe its outcome
 ``summarize``, ``decode``) live here so both sides use the same code; they only need the module
 (``batchcompute``) that is passed in.
 """
+
 from __future__ import annotations
 
 import copy
@@ -58,6 +59,7 @@ STS_TOKEN = "CAIS8wF1q6Ft5B2yfSjIr5bEKfjbr7hx5ZbRNFbdhUk5T8pm3YTLjjz2IHhJeHRoA+k
 
 # -- the cases -----------------------------------------------------------------------------------
 
+
 def desc(cls: str, data: Any) -> Dict[str, Any]:
     return {"$desc": cls, "json": data}
 
@@ -67,24 +69,36 @@ def has_id(value: str) -> Dict[str, str]:
 
 
 DAG_JOB = {
-    "Name": "log-count", "Description": "count words", "Priority": 1,
+    "Name": "log-count",
+    "Description": "count words",
+    "Priority": 1,
     "DAG": {
         "Tasks": {
             "split": {
-                "InstanceCount": 1, "MaxRetryCount": 1, "Timeout": 600, "ClusterId": fx.CLUSTER_ID,
+                "InstanceCount": 1,
+                "MaxRetryCount": 1,
+                "Timeout": 600,
+                "ClusterId": fx.CLUSTER_ID,
                 "InputMapping": {"oss://my-bucket/input/": "/home/input/"},
                 "Parameters": {
-                    "Command": {"CommandLine": "python split.py", "PackagePath": "oss://my-bucket/log-count/worker.tar.gz",
-                                "EnvVars": {"LEVEL": "2"}},
+                    "Command": {
+                        "CommandLine": "python split.py",
+                        "PackagePath": "oss://my-bucket/log-count/worker.tar.gz",
+                        "EnvVars": {"LEVEL": "2"},
+                    },
                     "StdoutRedirectPath": "oss://my-bucket/log-count/stdout/",
                     "StderrRedirectPath": "oss://my-bucket/log-count/stderr/",
                 },
             },
             "count": {
-                "InstanceCount": 2, "Timeout": 1800,
+                "InstanceCount": 2,
+                "Timeout": 1800,
                 "AutoCluster": {"InstanceType": "ecs.sn1.medium", "ImageId": "img-ubuntu", "ResourceType": "OnDemand"},
                 "Parameters": {
-                    "Command": {"CommandLine": "python count.py", "PackagePath": "oss://my-bucket/log-count/worker.tar.gz"},
+                    "Command": {
+                        "CommandLine": "python count.py",
+                        "PackagePath": "oss://my-bucket/log-count/worker.tar.gz",
+                    },
                     "StdoutRedirectPath": "oss://my-bucket/log-count/stdout/",
                     "StderrRedirectPath": "oss://my-bucket/log-count/stderr/",
                 },
@@ -95,70 +109,130 @@ DAG_JOB = {
 }
 
 APP_JOB = {
-    "Name": "echo-job", "Description": "run echo", "Priority": 0, "Type": "App",
-    "App": {"AppName": fx.APP_NAME, "Inputs": {"inputFile": "oss://my-bucket/in.txt"},
-            "Outputs": {"outputFile": "oss://my-bucket/out.txt"},
-            "Config": {"InstanceCount": 1, "ResourceType": "OnDemand", "InstanceType": "ecs.sn1.medium"}},
+    "Name": "echo-job",
+    "Description": "run echo",
+    "Priority": 0,
+    "Type": "App",
+    "App": {
+        "AppName": fx.APP_NAME,
+        "Inputs": {"inputFile": "oss://my-bucket/in.txt"},
+        "Outputs": {"outputFile": "oss://my-bucket/out.txt"},
+        "Config": {"InstanceCount": 1, "ResourceType": "OnDemand", "InstanceType": "ecs.sn1.medium"},
+    },
 }
 
 CLUSTER = {
-    "Name": "cluster-1", "Description": "test cluster", "ImageId": "img-ubuntu", "UserData": {"role": "worker"},
+    "Name": "cluster-1",
+    "Description": "test cluster",
+    "ImageId": "img-ubuntu",
+    "UserData": {"role": "worker"},
     "Groups": {"group1": {"DesiredVMCount": 2, "InstanceType": "ecs.sn1.medium", "ResourceType": "OnDemand"}},
-    "Configs": {"Disks": {"SystemDisk": {"Type": "cloud_efficiency", "Size": 40},
-                          "DataDisk": {"Type": "cloud_efficiency", "Size": 50, "MountPoint": "/home/data"}}},
+    "Configs": {
+        "Disks": {
+            "SystemDisk": {"Type": "cloud_efficiency", "Size": 40},
+            "DataDisk": {"Type": "cloud_efficiency", "Size": 50, "MountPoint": "/home/data"},
+        }
+    },
 }
 
 MODIFY_CLUSTER = {
     "Groups": {"group1": {"DesiredVMCount": 3, "InstanceType": "ecs.sn2.large"}},
-    "UserData": {"role": "master"}, "EnvVars": {"LANG": "C.UTF-8"}, "ImageId": "img-ubuntu-2",
+    "UserData": {"role": "master"},
+    "EnvVars": {"LANG": "C.UTF-8"},
+    "ImageId": "img-ubuntu-2",
 }
 
-IMAGE = {"Name": "ubuntu-python", "Description": "Ubuntu with python", "Platform": "Linux",
-         "EcsImageId": "m-28sq8qx5xg0"}
+IMAGE = {
+    "Name": "ubuntu-python",
+    "Description": "Ubuntu with python",
+    "Platform": "Linux",
+    "EcsImageId": "m-28sq8qx5xg0",
+}
 
 APP = {
-    "Name": fx.APP_NAME, "Description": "echo an input file", "CommandLine": "cat ${inputFile}",
+    "Name": fx.APP_NAME,
+    "Description": "echo an input file",
+    "CommandLine": "cat ${inputFile}",
     "InputParameters": {
-        "inputFile": {"Type": "String", "Default": "oss://my-bucket/in.txt", "LocalPath": "/home/input"}},
+        "inputFile": {"Type": "String", "Default": "oss://my-bucket/in.txt", "LocalPath": "/home/input"}
+    },
     "OutputParameters": {"outputFile": {"Type": "String", "LocalPath": "/home/output"}},
-    "VM": {"ECSImageId": "m-28sq8qx5xg0"}, "EnvVars": {"A": "1"}, "Daemonize": False,
-    "Config": {"InstanceType": {"Default": "ecs.sn1.medium", "Description": "type", "Overwritable": True},
-               "InstanceCount": {"Default": 1, "Description": "", "Overwritable": False},
-               "Timeout": {"Default": 3600, "Description": "", "Overwritable": True}},
+    "VM": {"ECSImageId": "m-28sq8qx5xg0"},
+    "EnvVars": {"A": "1"},
+    "Daemonize": False,
+    "Config": {
+        "InstanceType": {"Default": "ecs.sn1.medium", "Description": "type", "Overwritable": True},
+        "InstanceCount": {"Default": 1, "Description": "", "Overwritable": False},
+        "Timeout": {"Default": 3600, "Description": "", "Overwritable": True},
+    },
 }
 
 INSTANCE_ID = "i-2ze5ck4xqcklbtlprc3k"
 CASES: List[Dict[str, Any]] = []
 
 
-def case(name: str, method: str, *args: Any, client: Optional[Dict[str, Any]] = None,
-         answer: Optional[Dict[str, Any]] = None, note: str = "", **kwargs: Any) -> None:
+def case(
+    name: str,
+    method: str,
+    *args: Any,
+    client: Optional[Dict[str, Any]] = None,
+    answer: Optional[Dict[str, Any]] = None,
+    note: str = "",
+    **kwargs: Any,
+) -> None:
     assert all(c["case"] != name for c in CASES), name
     config = {"key_id": KEY_ID, "secret": SECRET}
     config.update(client or {})
-    CASES.append({"case": name, "note": note, "client": config,
-                  "call": {"method": method, "args": list(args), "kwargs": kwargs}, "answer": answer})
+    CASES.append(
+        {
+            "case": name,
+            "note": note,
+            "client": config,
+            "call": {"method": method, "args": list(args), "kwargs": kwargs},
+            "answer": answer,
+        }
+    )
 
 
 # jobs
 case("create_job_dag", "create_job", desc("JobDescription", DAG_JOB))
 case("create_job_dag_token", "create_job", desc("JobDescription", DAG_JOB), token="tok")
 case("create_job_dag_token_positional", "create_job", desc("JobDescription", DAG_JOB), "tok/1=2 3")
-case("create_job_dag_dict", "create_job", dict(DAG_JOB, Type="DAG", JobFailOnInstanceFail=True),
-     note="a dict with Type DAG and every required JobDescription key is sent as a JobDescription")
+case(
+    "create_job_dag_dict",
+    "create_job",
+    dict(DAG_JOB, Type="DAG", JobFailOnInstanceFail=True),
+    note="a dict with Type DAG and every required JobDescription key is sent as a JobDescription",
+)
 case("create_job_dag_json_string", "create_job", json.dumps(dict(DAG_JOB, Type="DAG", JobFailOnInstanceFail=True)))
 case("create_job_app", "create_job", desc("AppJobDescription", APP_JOB))
-case("create_job_app_dict", "create_job", {"Name": "echo-job", "App": {"AppName": fx.APP_NAME, "Inputs": {}}},
-     note="a dict without Type DAG is taken as an AppJobDescription (and validated)")
-case("create_job_app_dict_typed", "create_job", {"Name": "echo-job", "Type": "App",
-                                                  "App": {"AppName": fx.APP_NAME, "Inputs": {}}})
+case(
+    "create_job_app_dict",
+    "create_job",
+    {"Name": "echo-job", "App": {"AppName": fx.APP_NAME, "Inputs": {}}},
+    note="a dict without Type DAG is taken as an AppJobDescription (and validated)",
+)
+case(
+    "create_job_app_dict_typed",
+    "create_job",
+    {"Name": "echo-job", "Type": "App", "App": {"AppName": fx.APP_NAME, "Inputs": {}}},
+)
 case("create_job_app_sync", "create_job", desc("AppJobDescription", APP_JOB), sync=True)
 case("create_job_app_sync_token", "create_job", desc("AppJobDescription", APP_JOB), token="tok", sync=True)
 case("create_job_app_sync_positional", "create_job", desc("AppJobDescription", APP_JOB), "tok", True)
-case("create_job_dag_sync", "create_job", desc("JobDescription", DAG_JOB), sync=True,
-     note="sync only applies to App jobs")
-case("create_job_invalid", "create_job", desc("JobDescription", {"Name": "no-dag", "Priority": 1}),
-     note="validated before anything is sent")
+case(
+    "create_job_dag_sync",
+    "create_job",
+    desc("JobDescription", DAG_JOB),
+    sync=True,
+    note="sync only applies to App jobs",
+)
+case(
+    "create_job_invalid",
+    "create_job",
+    desc("JobDescription", {"Name": "no-dag", "Priority": 1}),
+    note="validated before anything is sent",
+)
 case("get_job", "get_job", fx.JOB_ID)
 case("get_job_running", "get_job", fx.RUNNING_JOB_ID)
 case("get_job_has_id", "get_job", has_id(fx.JOB_ID), note="any object with an Id attribute")
@@ -168,8 +242,17 @@ case("get_job_description", "get_job_description", fx.JOB_ID)
 case("get_job_description_app", "get_job_description", fx.APP_JOB_ID)
 case("list_jobs", "list_jobs", "", 100)
 case("list_jobs_named_filters", "list_jobs", "", 50, "Running", "cls-1", "project-a")
-case("list_jobs_keyword_filters", "list_jobs", fx.NEXT_MARKER, 10, State="Finished", ClusterId="cls-2",
-     ProjectId="project-b", OrderBy="CreationTime", IsReverse="True")
+case(
+    "list_jobs_keyword_filters",
+    "list_jobs",
+    fx.NEXT_MARKER,
+    10,
+    State="Finished",
+    ClusterId="cls-2",
+    ProjectId="project-b",
+    OrderBy="CreationTime",
+    IsReverse="True",
+)
 case("list_jobs_keyword_named", "list_jobs", "", 10, state="Waiting", cluster_id="cls-3", project_id="p")
 case("list_jobs_blank_values", "list_jobs", " ", 20, state="", cluster_id=" ", project_id="", OrderBy="")
 case("list_jobs_quoted_marker", "list_jobs", "a b/c+d=e&f", 5, "Failed")
@@ -203,15 +286,24 @@ case("modify_cluster_dict", "modify_cluster", has_id(fx.CLUSTER_ID), MODIFY_CLUS
 case("change_cluster_desired_vm_count", "change_cluster_desired_vm_count", fx.CLUSTER_ID, group1=3, group2=0)
 case("change_cluster_desired_vm_count_bad_type", "change_cluster_desired_vm_count", fx.CLUSTER_ID, group1="3")
 case("change_cluster_spot_config", "change_cluster_spot_config", fx.CLUSTER_ID, "group1", "SpotWithPriceLimit", 0.5)
-case("change_cluster_spot_config_strategy_only", "change_cluster_spot_config", fx.CLUSTER_ID, "group1",
-     strategy="SpotAsPriceGo")
+case(
+    "change_cluster_spot_config_strategy_only",
+    "change_cluster_spot_config",
+    fx.CLUSTER_ID,
+    "group1",
+    strategy="SpotAsPriceGo",
+)
 case("change_cluster_spot_config_defaults", "change_cluster_spot_config", fx.CLUSTER_ID, "group1")
 case("change_cluster_spot_config_empty_group", "change_cluster_spot_config", fx.CLUSTER_ID, "", "SpotAsPriceGo")
 case("change_cluster_user_data", "change_cluster_user_data", fx.CLUSTER_ID, {"role": "worker", "n": 1})
 case("change_cluster_user_data_empty", "change_cluster_user_data", fx.CLUSTER_ID)
 case("change_cluster_user_data_bad_type", "change_cluster_user_data", fx.CLUSTER_ID, ["role"])
-case("change_cluster_input_mapping", "change_cluster_input_mapping", fx.CLUSTER_ID,
-     {"oss://my-bucket/data/": "/home/data/"})
+case(
+    "change_cluster_input_mapping",
+    "change_cluster_input_mapping",
+    fx.CLUSTER_ID,
+    {"oss://my-bucket/data/": "/home/data/"},
+)
 case("change_cluster_env_vars", "change_cluster_env_vars", fx.CLUSTER_ID, data={"LANG": "C", "DEBUG": "1"})
 case("get_cluster_instance", "get_cluster_instance", fx.CLUSTER_ID, "group1", INSTANCE_ID)
 case("list_cluster_instances", "list_cluster_instances", fx.CLUSTER_ID, "group1", "", 100)
@@ -256,54 +348,138 @@ case("get_available_resource", "get_available_resource")
 
 # client settings
 case("version_change", "get_quotas", client={"version": "2016-03-01"}, note="client.version = '2016-03-01'")
-case("version_change_other_client", "get_quotas", client={"version": "2016-03-01", "version_via_other_client": True},
-     note="client.version is set on another client created just before: the version is process-wide")
-case("security_token", "get_job", fx.JOB_ID,
-     client={"key_id": STS_KEY_ID, "secret": STS_SECRET, "security_token": "  %s \n" % STS_TOKEN})
-case("security_token_post", "create_job", desc("JobDescription", DAG_JOB), token="tok",
-     client={"key_id": STS_KEY_ID, "secret": STS_SECRET, "security_token": STS_TOKEN})
-case("extra_headers", "get_job", fx.JOB_ID,
-     client={"headers": {"x-acs-caller-type": "sdk-test", "X-Request-Trace": "trace-0001"}})
-case("extra_headers_mixed_case_acs", "list_jobs", "", 10, "Running",
-     client={"headers": {"X-Acs-Zone": "cn-qingdao-b", "x-acs-b-custom": "b"}},
-     note="a mixed-case x-acs- header changes the canonical header order")
-case("extra_headers_override", "stop_job", fx.JOB_ID,
-     client={"headers": {"x-acs-version": "2015-11-11-beta"}}, note="extra headers may override the standard ones")
-case("register_region", "get_job", fx.JOB_ID, client={"region": {"name": "cn-local-test", "host": "localhost"}},
-     note="Client.register_region('cn-local-test', 'localhost', port); Client('localhost', ...)")
-case("get_regions", "get_regions", client={"region": {"name": "cn-regions-test", "host": "regions-test.invalid"}},
-     note="Client.register_region('cn-regions-test', 'regions-test.invalid', port) first")
-case("invalid_endpoint", "get_job", fx.JOB_ID,
-     client={"region": {"name": None, "host": "batchcompute.nowhere.example.com"}})
+case(
+    "version_change_other_client",
+    "get_quotas",
+    client={"version": "2016-03-01", "version_via_other_client": True},
+    note="client.version is set on another client created just before: the version is process-wide",
+)
+case(
+    "security_token",
+    "get_job",
+    fx.JOB_ID,
+    client={"key_id": STS_KEY_ID, "secret": STS_SECRET, "security_token": "  %s \n" % STS_TOKEN},
+)
+case(
+    "security_token_post",
+    "create_job",
+    desc("JobDescription", DAG_JOB),
+    token="tok",
+    client={"key_id": STS_KEY_ID, "secret": STS_SECRET, "security_token": STS_TOKEN},
+)
+case(
+    "extra_headers",
+    "get_job",
+    fx.JOB_ID,
+    client={"headers": {"x-acs-caller-type": "sdk-test", "X-Request-Trace": "trace-0001"}},
+)
+case(
+    "extra_headers_mixed_case_acs",
+    "list_jobs",
+    "",
+    10,
+    "Running",
+    client={"headers": {"X-Acs-Zone": "cn-qingdao-b", "x-acs-b-custom": "b"}},
+    note="a mixed-case x-acs- header changes the canonical header order",
+)
+case(
+    "extra_headers_override",
+    "stop_job",
+    fx.JOB_ID,
+    client={"headers": {"x-acs-version": "2015-11-11-beta"}},
+    note="extra headers may override the standard ones",
+)
+case(
+    "register_region",
+    "get_job",
+    fx.JOB_ID,
+    client={"region": {"name": "cn-local-test", "host": "localhost"}},
+    note="Client.register_region('cn-local-test', 'localhost', port); Client('localhost', ...)",
+)
+case(
+    "get_regions",
+    "get_regions",
+    client={"region": {"name": "cn-regions-test", "host": "regions-test.invalid"}},
+    note="Client.register_region('cn-regions-test', 'regions-test.invalid', port) first",
+)
+case(
+    "invalid_endpoint",
+    "get_job",
+    fx.JOB_ID,
+    client={"region": {"name": None, "host": "batchcompute.nowhere.example.com"}},
+)
 
 # answers
-case("error_not_found", "get_job", fx.JOB_ID,
-     answer=fx.error_answer(404, "InvalidResource.NotFound", "The specified job does not exist"))
-case("error_state_conflict", "start_job", fx.JOB_ID,
-     answer=fx.error_answer(409, "StateConflict", "Job is already running"))
-case("error_signature", "list_jobs", "", 10,
-     answer=fx.error_answer(403, "SignatureDoesNotMatch", "The request signature does not conform"))
-case("error_internal", "delete_cluster", fx.CLUSTER_ID,
-     answer=fx.error_answer(500, "InternalError", "The request processing has failed due to some unknown error"))
-case("error_without_code_message", "get_cluster", fx.CLUSTER_ID,
-     answer=fx.error_answer(500, None, None, "5818-no-code"))
-case("error_request_id_header_and_body", "get_job", fx.JOB_ID,
-     answer=fx.error_answer(404, "InvalidResource.NotFound", "no such job", "id-in-header", "id-in-body"))
-case("error_request_id_body_only", "get_job", fx.JOB_ID,
-     answer=fx.error_answer(404, "InvalidResource.NotFound", "no such job", None, "id-in-body"))
-case("error_message_only", "get_job", fx.JOB_ID,
-     answer=fx.error_answer(400, None, "Only a message", "id-in-header"))
+case(
+    "error_not_found",
+    "get_job",
+    fx.JOB_ID,
+    answer=fx.error_answer(404, "InvalidResource.NotFound", "The specified job does not exist"),
+)
+case(
+    "error_state_conflict",
+    "start_job",
+    fx.JOB_ID,
+    answer=fx.error_answer(409, "StateConflict", "Job is already running"),
+)
+case(
+    "error_signature",
+    "list_jobs",
+    "",
+    10,
+    answer=fx.error_answer(403, "SignatureDoesNotMatch", "The request signature does not conform"),
+)
+case(
+    "error_internal",
+    "delete_cluster",
+    fx.CLUSTER_ID,
+    answer=fx.error_answer(500, "InternalError", "The request processing has failed due to some unknown error"),
+)
+case(
+    "error_without_code_message", "get_cluster", fx.CLUSTER_ID, answer=fx.error_answer(500, None, None, "5818-no-code")
+)
+case(
+    "error_request_id_header_and_body",
+    "get_job",
+    fx.JOB_ID,
+    answer=fx.error_answer(404, "InvalidResource.NotFound", "no such job", "id-in-header", "id-in-body"),
+)
+case(
+    "error_request_id_body_only",
+    "get_job",
+    fx.JOB_ID,
+    answer=fx.error_answer(404, "InvalidResource.NotFound", "no such job", None, "id-in-body"),
+)
+case("error_message_only", "get_job", fx.JOB_ID, answer=fx.error_answer(400, None, "Only a message", "id-in-header"))
 case("error_html", "get_image", fx.IMAGE_ID, answer=fx.html_answer(502))
 case("error_empty_body", "delete_job", fx.JOB_ID, answer=fx.json_answer(503, None))
-case("error_on_create", "create_job", desc("JobDescription", DAG_JOB), token="tok",
-     answer=fx.error_answer(400, "IdempotentTokenMismatch", "token used with another job"))
-case("answer_request_id_header", "get_job", fx.JOB_ID,
-     answer=fx.json_answer(200, fx.job_status(), "req-from-request-id-header", request_id_header="request-id"))
+case(
+    "error_on_create",
+    "create_job",
+    desc("JobDescription", DAG_JOB),
+    token="tok",
+    answer=fx.error_answer(400, "IdempotentTokenMismatch", "token used with another job"),
+)
+case(
+    "answer_request_id_header",
+    "get_job",
+    fx.JOB_ID,
+    answer=fx.json_answer(200, fx.job_status(), "req-from-request-id-header", request_id_header="request-id"),
+)
 case("answer_no_request_id", "get_job", fx.JOB_ID, answer=fx.json_answer(200, fx.job_status(), None))
-case("answer_create_name_only", "create_job", desc("JobDescription", DAG_JOB),
-     answer=fx.json_answer(201, {"Name": "log-count"}), note="Id falls back to Name")
-case("answer_time_fields_blank", "get_job", fx.JOB_ID,
-     answer=fx.json_answer(200, dict(fx.job_status(), StartTime="", EndTime=None, CreationTime="not a time")))
+case(
+    "answer_create_name_only",
+    "create_job",
+    desc("JobDescription", DAG_JOB),
+    answer=fx.json_answer(201, {"Name": "log-count"}),
+    note="Id falls back to Name",
+)
+case(
+    "answer_time_fields_blank",
+    "get_job",
+    fx.JOB_ID,
+    answer=fx.json_answer(200, dict(fx.job_status(), StartTime="", EndTime=None, CreationTime="not a time")),
+)
 
 # helpers
 case("easy_list_jobs", "easy_list", "jobs")
@@ -322,6 +498,7 @@ case("poll_invalid", "poll", 12345)
 
 
 # -- running a case ------------------------------------------------------------------------------
+
 
 class HasId:
     """Any object with an ``Id`` attribute (what a CreateResponse looks like to the client)."""
@@ -414,8 +591,7 @@ def summarize(result: Any, exchanges: List[Dict[str, Any]]) -> Dict[str, Any]:
             if isinstance(item, (str, int, float, type(None))):
                 items.append(item)
             else:
-                items.append({"type": type(item).__name__,
-                              "attrs": {key: _attr(item, key) for key in ITEM_KEYS}})
+                items.append({"type": type(item).__name__, "attrs": {key: _attr(item, key) for key in ITEM_KEYS}})
         return {"type": "list", "len": len(result), "items": items}
     if result is None or isinstance(result, (str, int, float, bool, dict)):
         return {"type": type(result).__name__, "value": plain(result)}
@@ -428,10 +604,12 @@ def summarize(result: Any, exchanges: List[Dict[str, Any]]) -> Dict[str, Any]:
         summary["NextMarker"] = _attr(result, "NextMarker")
         summary["Items_count"] = len(items)
         summary["len"] = len(result)
-        summary["items"] = [{"type": type(item).__name__, "attrs": probe(item, shape)}
-                            for item, shape in zip(items, body["Items"])]
+        summary["items"] = [
+            {"type": type(item).__name__, "attrs": probe(item, shape)} for item, shape in zip(items, body["Items"])
+        ]
         summary["iterates_items"] = [probe(item, shape) for item, shape in zip(result, body["Items"])] == [
-            entry["attrs"] for entry in summary["items"]]
+            entry["attrs"] for entry in summary["items"]
+        ]
         return summary
     shape = dict(body) if isinstance(body, dict) else {}
     if summary["type"] == "CreateResponse":
@@ -444,8 +622,14 @@ def summarize(result: Any, exchanges: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 def describe_error(exc: BaseException, bc: Any) -> Dict[str, Any]:
     if isinstance(exc, bc.ClientError):
-        return {"type": "ClientError", "status": exc.status, "code": exc.code, "request_id": exc.request_id,
-                "msg": exc.msg, "str": str(exc)}
+        return {
+            "type": "ClientError",
+            "status": exc.status,
+            "code": exc.code,
+            "request_id": exc.request_id,
+            "msg": exc.msg,
+            "str": str(exc),
+        }
     return {"type": type(exc).__name__, "message": str(exc)}
 
 
@@ -472,12 +656,14 @@ def make_client(bc: Any, config: Dict[str, Any], port: int, **options: Any) -> A
 def reset_version(bc: Any, config: Dict[str, Any], port: int, **options: Any) -> None:
     """Put the API version back after a case that changed it (it is process-wide in the official SDK)."""
     if config.get("version"):
-        make_client(bc, dict(config, version=None, version_via_other_client=False), port,
-                    **options).version = DEFAULT_VERSION
+        make_client(
+            bc, dict(config, version=None, version_via_other_client=False), port, **options
+        ).version = DEFAULT_VERSION
 
 
-def run_case(bc: Any, spec: Dict[str, Any], server: "fx.RecordingServer", answer: Any = None,
-             **options: Any) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+def run_case(
+    bc: Any, spec: Dict[str, Any], server: "fx.RecordingServer", answer: Any = None, **options: Any
+) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     """Make the case's call with module ``bc``'s client against ``server``.
 
     Returns ``(outcome, exchanges)``: what the call gave and the requests it made with their answers.
@@ -543,17 +729,18 @@ def main(argv: List[str]) -> int:
             call["kwargs"] = full_descriptions(call["kwargs"], bc)
             outcome, exchanges = run_case(bc, dict(spec, call=call), server)
             record = {
-                "case": spec["case"], "note": spec["note"],
+                "case": spec["case"],
+                "note": spec["note"],
                 "recorded_with": "official batchcompute 2.1.7, TZ=UTC",
-                "client": spec["client"], "call": call,
+                "client": spec["client"],
+                "call": call,
                 "exchanges": exchanges,
                 "outcome": outcome,
             }
             with open(os.path.join(GOLDEN_DIR, spec["case"] + ".json"), "w", encoding="utf-8") as fh:
                 fh.write(to_json(record))
             shown = outcome.get("error") or outcome.get("result", {})
-            print("%-45s %2d request(s)  %s" % (spec["case"], len(record["exchanges"]),
-                                                  json.dumps(shown)[:110]))
+            print("%-45s %2d request(s)  %s" % (spec["case"], len(record["exchanges"]), json.dumps(shown)[:110]))
     return 0
 
 

@@ -14,6 +14,7 @@ the day or the machine: the answers are canned, the ids fixed, the zone set here
 Everything the official SDK does is recorded, its bugs included; ``fixed_status.py`` says where
 this package deliberately differs and turns the recorded data into what is expected here.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,8 +71,7 @@ def main(argv: list) -> int:
         for stale in sorted(os.listdir(GOLDEN_DIR)):
             if stale.endswith(".json") and stale[:-5] not in status_scenarios.SCENARIOS:
                 os.remove(os.path.join(GOLDEN_DIR, stale))
-    print("recorded %d scenarios with %s in %s" % (len(selected) - len(problems), where,
-                                                    status_scenarios.RECORDED_TZ))
+    print("recorded %d scenarios with %s in %s" % (len(selected) - len(problems), where, status_scenarios.RECORDED_TZ))
     for problem in problems:
         print("PROBLEM " + problem, file=sys.stderr)
     return 1 if problems else 0

@@ -10,6 +10,7 @@ Scenarios only use the documented API, and never read a string or number propert
 (the official SDK stores ``{}`` on such a read, a bug this package does not reproduce) except in the
 scenarios listed in ``fixed.py``, which document such differences on purpose.
 """
+
 from __future__ import annotations
 
 import copy
@@ -62,6 +63,7 @@ def to_jsonable(result: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # helpers (plain functions of bc, not scenarios)
 # ---------------------------------------------------------------------------------------------
+
 
 def _echo_task(bc):
     task = bc.TaskDescription()
@@ -157,6 +159,7 @@ def _app_desc(bc):
 # the seed example
 # ---------------------------------------------------------------------------------------------
 
+
 def scenario_seed_cluster(bc):
     return _seed_cluster(bc)
 
@@ -184,21 +187,67 @@ def scenario_seed_configs_before_assignment(bc):
 # blank objects: what each class holds at construction
 # ---------------------------------------------------------------------------------------------
 
+
 def scenario_blank_objects(bc):
-    return {name: getattr(bc, name)() for name in (
-        "JobDescription", "DAG", "TaskDescription", "Parameters", "Command", "InputMappingConfig",
-        "AutoCluster", "Notification", "Topic", "AppJobDescription", "App", "Logging", "JobConfig",
-        "JobDocker", "ClusterDescription", "GroupDescription", "Configs", "Disks", "SystemDisk",
-        "DataDisk", "Networks", "Classic", "VPC", "Mounts", "MountEntry", "NAS", "OSS",
-        "ModifyClusterDescription", "ModifyGroupDescription", "ModifyConfigs", "ImageDescription",
-        "AppDescription", "AppDocker", "VM", "AppConfig", "Parameter", "InputParameter",
-        "OutputParameter", "ResourceType", "InstanceType", "InstanceCount", "MinDiskSize", "DiskType",
-        "MinDataDiskSize", "DataDiskType", "DataDiskMountPoint", "MaxRetryCount", "Timeout")}
+    return {
+        name: getattr(bc, name)()
+        for name in (
+            "JobDescription",
+            "DAG",
+            "TaskDescription",
+            "Parameters",
+            "Command",
+            "InputMappingConfig",
+            "AutoCluster",
+            "Notification",
+            "Topic",
+            "AppJobDescription",
+            "App",
+            "Logging",
+            "JobConfig",
+            "JobDocker",
+            "ClusterDescription",
+            "GroupDescription",
+            "Configs",
+            "Disks",
+            "SystemDisk",
+            "DataDisk",
+            "Networks",
+            "Classic",
+            "VPC",
+            "Mounts",
+            "MountEntry",
+            "NAS",
+            "OSS",
+            "ModifyClusterDescription",
+            "ModifyGroupDescription",
+            "ModifyConfigs",
+            "ImageDescription",
+            "AppDescription",
+            "AppDocker",
+            "VM",
+            "AppConfig",
+            "Parameter",
+            "InputParameter",
+            "OutputParameter",
+            "ResourceType",
+            "InstanceType",
+            "InstanceCount",
+            "MinDiskSize",
+            "DiskType",
+            "MinDataDiskSize",
+            "DataDiskType",
+            "DataDiskMountPoint",
+            "MaxRetryCount",
+            "Timeout",
+        )
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # the same job, many ways
 # ---------------------------------------------------------------------------------------------
+
 
 def scenario_job_from_dict(bc):
     return bc.JobDescription(_SEED_JOB_DICT)
@@ -409,6 +458,7 @@ def scenario_job_getitem_values(bc):
 # tasks and DAGs
 # ---------------------------------------------------------------------------------------------
 
+
 def scenario_task_attribute_api(bc):
     task = _full_task(bc)
     task.InputMapping = {"oss://bucket/in/": "/home/in/"}
@@ -422,8 +472,7 @@ def scenario_task_attribute_api(bc):
 
 
 def scenario_task_from_dict_partial(bc):
-    return bc.TaskDescription({"ClusterId": "c", "InstanceCount": 2,
-                               "Parameters": {"StdoutRedirectPath": "o"}})
+    return bc.TaskDescription({"ClusterId": "c", "InstanceCount": 2, "Parameters": {"StdoutRedirectPath": "o"}})
 
 
 def scenario_task_update_nested(bc):
@@ -583,8 +632,14 @@ def scenario_task_autocluster_object(bc):
 def scenario_task_autocluster_dict(bc):
     return [
         bc.TaskDescription({"AutoCluster": {}}),
-        bc.TaskDescription({"AutoCluster": {"InstanceType": "ecs.x", "Configs": {"Disks": {
-            "SystemDisk": {"Size": 40, "Type": "cloud"}}}}}),
+        bc.TaskDescription(
+            {
+                "AutoCluster": {
+                    "InstanceType": "ecs.x",
+                    "Configs": {"Disks": {"SystemDisk": {"Size": 40, "Type": "cloud"}}},
+                }
+            }
+        ),
     ]
 
 
@@ -671,15 +726,19 @@ def scenario_get_task_returns_stored(bc):
 # clusters
 # ---------------------------------------------------------------------------------------------
 
+
 def scenario_cluster_from_seed_dump(bc):
     return bc.ClusterDescription(_seed_cluster(bc).dump())
 
 
 def scenario_cluster_copies(bc):
     cluster = _seed_cluster(bc)
-    return {"copy": copy.copy(cluster), "deepcopy": copy.deepcopy(cluster),
-            "constructor": bc.ClusterDescription(cluster),
-            "dict": bc.ClusterDescription(json.loads(cluster.dump()))}
+    return {
+        "copy": copy.copy(cluster),
+        "deepcopy": copy.deepcopy(cluster),
+        "constructor": bc.ClusterDescription(cluster),
+        "dict": bc.ClusterDescription(json.loads(cluster.dump())),
+    }
 
 
 def scenario_cluster_configs_read_then_disks(bc):
@@ -838,9 +897,13 @@ def scenario_disks_reads(bc):
 
 def scenario_configs_copies(bc):
     configs = bc.Configs()
-    return {"copy": copy.copy(configs), "deepcopy": copy.deepcopy(configs),
-            "constructor": bc.Configs(configs), "json": bc.Configs(configs.dump()),
-            "dict": bc.Configs(json.loads(configs.dump()))}
+    return {
+        "copy": copy.copy(configs),
+        "deepcopy": copy.deepcopy(configs),
+        "constructor": bc.Configs(configs),
+        "json": bc.Configs(configs.dump()),
+        "dict": bc.Configs(json.loads(configs.dump())),
+    }
 
 
 def scenario_configs_load(bc):
@@ -978,8 +1041,7 @@ def scenario_mounts_assignment_copies(bc):
 
 def scenario_cluster_with_mounts(bc):
     cluster = _seed_cluster(bc)
-    cluster.Configs.Mounts.add_entry({"Source": "oss://bucket/", "Destination": "/mnt/oss",
-                                      "WriteSupport": False})
+    cluster.Configs.Mounts.add_entry({"Source": "oss://bucket/", "Destination": "/mnt/oss", "WriteSupport": False})
     cluster.Configs.Mounts.NAS.FileSystem = ["fs-1"]
     cluster.Configs.Mounts.NAS.AccessGroup = ["ag-1"]
     return cluster
@@ -1038,21 +1100,23 @@ def scenario_modify_cluster_groups(bc):
 
 
 def scenario_modify_cluster_from_dict(bc):
-    return bc.ModifyClusterDescription({
-        "Groups": {"group1": {"DesiredVMCount": 5, "SpotPriceLimit": 0.1}},
-        "ImageId": "img-3",
-        "Configs": {"Mounts": {"Entries": [{"Source": "s", "Destination": "d"}]}},
-    })
+    return bc.ModifyClusterDescription(
+        {
+            "Groups": {"group1": {"DesiredVMCount": 5, "SpotPriceLimit": 0.1}},
+            "ImageId": "img-3",
+            "Configs": {"Mounts": {"Entries": [{"Source": "s", "Destination": "d"}]}},
+        }
+    )
 
 
 def scenario_modify_group_float(bc):
-    return [bc.ModifyGroupDescription({"SpotPriceLimit": 1.0}),
-            bc.ModifyGroupDescription({"SpotPriceLimit": None})]
+    return [bc.ModifyGroupDescription({"SpotPriceLimit": 1.0}), bc.ModifyGroupDescription({"SpotPriceLimit": None})]
 
 
 # ---------------------------------------------------------------------------------------------
 # images
 # ---------------------------------------------------------------------------------------------
+
 
 def scenario_image_attribute_api(bc):
     image = bc.ImageDescription()
@@ -1077,6 +1141,7 @@ def scenario_image_ways(bc):
 # apps
 # ---------------------------------------------------------------------------------------------
 
+
 def scenario_app_desc_full(bc):
     app = _app_desc(bc)
     app.validate()
@@ -1085,8 +1150,7 @@ def scenario_app_desc_full(bc):
 
 def scenario_app_desc_copies(bc):
     app = _app_desc(bc)
-    return {"copy": copy.copy(app), "constructor": bc.AppDescription(app),
-            "json": bc.AppDescription(app.dump())}
+    return {"copy": copy.copy(app), "constructor": bc.AppDescription(app), "json": bc.AppDescription(app.dump())}
 
 
 def scenario_app_desc_all_setters(bc):
@@ -1226,9 +1290,17 @@ def scenario_app_job_inputs(bc):
 
 
 def scenario_app_job_from_dict(bc):
-    data = {"Name": "n", "Type": "App", "Bogus": 1,
-            "App": {"AppName": "a", "Inputs": {"x": 1}, "Config": {"Timeout": 5, "Bogus": 2},
-                    "Logging": {"StdoutPath": "o"}}}
+    data = {
+        "Name": "n",
+        "Type": "App",
+        "Bogus": 1,
+        "App": {
+            "AppName": "a",
+            "Inputs": {"x": 1},
+            "Config": {"Timeout": 5, "Bogus": 2},
+            "Logging": {"StdoutPath": "o"},
+        },
+    }
     job = bc.AppJobDescription(data)
     return [job, bc.AppJobDescription(json.dumps(data)), bc.AppJobDescription(job), copy.deepcopy(job)]
 
@@ -1237,9 +1309,18 @@ def scenario_app_job_objects(bc):
     logging = bc.Logging()
     logging.StdoutPath = "oss://o/"
     logging.StderrPath = "oss://e/"
-    config = bc.JobConfig({"Timeout": 5, "MinDiskSize": 40, "DiskType": "cloud", "ResourceType": "OnDemand",
-                           "MinDataDiskSize": 1, "DataDiskType": "x", "DataDiskMountPoint": "/d",
-                           "MaxRetryCount": 1})
+    config = bc.JobConfig(
+        {
+            "Timeout": 5,
+            "MinDiskSize": 40,
+            "DiskType": "cloud",
+            "ResourceType": "OnDemand",
+            "MinDataDiskSize": 1,
+            "DataDiskType": "x",
+            "DataDiskMountPoint": "/d",
+            "MaxRetryCount": 1,
+        }
+    )
     app = bc.App()
     app.AppName = "a"
     app.Logging = logging
@@ -1254,6 +1335,7 @@ def scenario_app_job_objects(bc):
 # ---------------------------------------------------------------------------------------------
 # misc semantics
 # ---------------------------------------------------------------------------------------------
+
 
 def scenario_string_none_assignments(bc):
     unset = bc.Command()
@@ -1295,14 +1377,22 @@ def scenario_unknown_attribute_assignment(bc):
 def scenario_detail(bc):
     job = _seed_job(bc)
     detail = job.detail()
-    return {"keys": sorted(detail), "Name": detail["Name"], "Priority": detail["Priority"],
-            "json": json.loads(job.dump())}
+    return {
+        "keys": sorted(detail),
+        "Name": detail["Name"],
+        "Priority": detail["Priority"],
+        "json": json.loads(job.dump()),
+    }
 
 
 def scenario_dump_indents(bc):
     job = _seed_job(bc)
-    return {"2": json.loads(job.dump(indent=2)), "none": json.loads(job.dump(indent=None)),
-            "str": json.loads(str(job)), "repr": json.loads(repr(job))}
+    return {
+        "2": json.loads(job.dump(indent=2)),
+        "none": json.loads(job.dump(indent=None)),
+        "str": json.loads(str(job)),
+        "repr": json.loads(repr(job)),
+    }
 
 
 def scenario_cluster_validate_skips_configs(bc):
@@ -1367,6 +1457,7 @@ def scenario_task_full_autocluster(bc):
 # in its rebuilt-from-JSON form (defaults back, partial values completed); a direct child is
 # written as it is. The scenarios below return the outer and the inner object, dumped separately.
 
+
 def scenario_dump_nested_deleted_keys(bc):
     task = bc.TaskDescription()
     del task.Parameters.Command["EnvVars"]
@@ -1400,9 +1491,14 @@ def scenario_autocluster_configs_dict_placements(bc):
     inside.Configs = disks
     updated = bc.AutoCluster()
     updated.update({"Configs": disks})
-    return {"standalone": standalone, "built": bc.AutoCluster({"Configs": disks}), "updated": updated,
-            "task": task, "autocluster_of_task": inside,
-            "task_from_dict": bc.TaskDescription({"AutoCluster": {"Configs": disks}})}
+    return {
+        "standalone": standalone,
+        "built": bc.AutoCluster({"Configs": disks}),
+        "updated": updated,
+        "task": task,
+        "autocluster_of_task": inside,
+        "task_from_dict": bc.TaskDescription({"AutoCluster": {"Configs": disks}}),
+    }
 
 
 def scenario_cluster_configs_dict_placements(bc):
@@ -1413,10 +1509,14 @@ def scenario_cluster_configs_dict_placements(bc):
     item["Configs"] = disks
     updated = bc.ClusterDescription()
     updated.update({"Configs": disks})
-    return {"assigned": assigned, "item": item, "updated": updated,
-            "built": bc.ClusterDescription({"Configs": disks}),
-            "json": bc.ClusterDescription(json.dumps({"Configs": disks})),
-            "configs": bc.Configs(disks)}
+    return {
+        "assigned": assigned,
+        "item": item,
+        "updated": updated,
+        "built": bc.ClusterDescription({"Configs": disks}),
+        "json": bc.ClusterDescription(json.dumps({"Configs": disks})),
+        "configs": bc.Configs(disks),
+    }
 
 
 def scenario_autocluster_disk_helpers_in_task(bc):
@@ -1457,9 +1557,15 @@ def scenario_configs_networks_type_keeps_settings(bc):
     classic_only = bc.Configs()
     classic_only.Networks = {"VPC": {"VpcId": "v"}, "Classic": {"AllowIpAddress": ["1"]}}
     classic_only.set_networks_type(True)
-    return {"back": back, "back_configs": back.Configs, "vpc_kept": vpc_kept.Configs,
-            "vpc_dropped": vpc_dropped.Configs, "classic_kept": classic_kept.Configs, "both": both,
-            "classic_only": classic_only}
+    return {
+        "back": back,
+        "back_configs": back.Configs,
+        "vpc_kept": vpc_kept.Configs,
+        "vpc_dropped": vpc_dropped.Configs,
+        "classic_kept": classic_kept.Configs,
+        "both": both,
+        "classic_only": classic_only,
+    }
 
 
 def scenario_disk_blank_assignments_ignored(bc):
@@ -1477,6 +1583,7 @@ def scenario_disk_blank_assignments_ignored(bc):
 # ---------------------------------------------------------------------------------------------
 # scenarios whose official output is a bug or a crash (see fixed.py)
 # ---------------------------------------------------------------------------------------------
+
 
 def scenario_unset_string_read(bc):
     job = bc.JobDescription()
@@ -1552,13 +1659,15 @@ def scenario_parameter_bytes_default(bc):
 
 
 def _collect(prefix: str) -> Dict[str, Callable[[Any], Any]]:
-    return {name[len(prefix):]: value for name, value in globals().items()
-            if name.startswith(prefix) and callable(value)}
+    return {
+        name[len(prefix) :]: value for name, value in globals().items() if name.startswith(prefix) and callable(value)
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # error scenarios: each must raise
 # ---------------------------------------------------------------------------------------------
+
 
 def error_assign_int_to_string(bc):
     bc.JobDescription().Name = 1

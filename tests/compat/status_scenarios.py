@@ -22,6 +22,7 @@ How values are written (see :func:`picture`, :func:`shape`, :func:`observe`):
 
 Only stdlib and the module passed in are used, so this runs under the official SDK's interpreter.
 """
+
 from __future__ import annotations
 
 import copy
@@ -43,17 +44,42 @@ KEY_ID = "LTAI4FakeKeyId00000001"
 SECRET = "FakeSecret+/=0123456789abcdefghijk"
 
 # The status classes of batchcompute.client.response and the nested classes they hold.
-STATUS_CLASSES = ("Job", "Task", "Instance", "Cluster", "ClusterInstance", "Image", "Quota", "App", "AppRevision",
-                  "AvailableResource", "SynchronousInstance")
-NESTED_CLASSES = ("Group", "Metrics", "TaskMetrics", "InstanceMetrics", "Result", "Error", "Disk",
-                  "AvailableInstanceDesc", "AvailableNetworkType", "Configs", "Disks", "Mounts", "Notification",
-                  "InputMappingConfig")
+STATUS_CLASSES = (
+    "Job",
+    "Task",
+    "Instance",
+    "Cluster",
+    "ClusterInstance",
+    "Image",
+    "Quota",
+    "App",
+    "AppRevision",
+    "AvailableResource",
+    "SynchronousInstance",
+)
+NESTED_CLASSES = (
+    "Group",
+    "Metrics",
+    "TaskMetrics",
+    "InstanceMetrics",
+    "Result",
+    "Error",
+    "Disk",
+    "AvailableInstanceDesc",
+    "AvailableNetworkType",
+    "Configs",
+    "Disks",
+    "Mounts",
+    "Notification",
+    "InputMappingConfig",
+)
 RESPONSE_CLASSES = ("GetResponse", "ListResponse", "CreateResponse", "ActionResponse")
 
 
 # ---------------------------------------------------------------------------------------------
 # the context
 # ---------------------------------------------------------------------------------------------
+
 
 def make_context(bc: types.ModuleType, server: "fx.RecordingServer") -> types.SimpleNamespace:
     """The modules of SDK ``bc`` and a Client of it talking to ``server``."""
@@ -64,9 +90,15 @@ def make_context(bc: types.ModuleType, server: "fx.RecordingServer") -> types.Si
 
     bc.Client.register_region("local", "127.0.0.1", server.port)
     ctx = types.SimpleNamespace(
-        bc=bc, response=response, resources=resources, res=scenarios.make_namespace(resources),
-        Jsonizable=jsonizable.Jsonizable, AppDescription=resources.AppDescription,
-        server=server, client=bc.Client("127.0.0.1", KEY_ID, SECRET))
+        bc=bc,
+        response=response,
+        resources=resources,
+        res=scenarios.make_namespace(resources),
+        Jsonizable=jsonizable.Jsonizable,
+        AppDescription=resources.AppDescription,
+        server=server,
+        client=bc.Client("127.0.0.1", KEY_ID, SECRET),
+    )
 
     def answer(body: Any, status: int = 200) -> None:
         """Answer every request with ``body`` from now on (``None``: the canned answers again)."""
@@ -109,6 +141,7 @@ def inner(resp: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # pictures of values
 # ---------------------------------------------------------------------------------------------
+
 
 def type_name(value: Any) -> str:
     return type(value).__name__
@@ -287,6 +320,7 @@ def observe_list(resp: Any, ctx: types.SimpleNamespace) -> Dict[str, Any]:
 # responses through the Client, against the canned answers
 # ---------------------------------------------------------------------------------------------
 
+
 def scenario_get_job(ctx):
     return observe_get(ctx.client.get_job(fx.JOB_ID), ctx)
 
@@ -339,11 +373,19 @@ def scenario_cluster_configs_read_back(ctx):
     networks = configs.Networks
     return {
         "cluster_dump_configs": attempt(lambda: json.loads(cluster.dump())["Configs"]),
-        "configs": {"class": type_name(configs), "str": str(configs),
-                    "dump": attempt(lambda: json.loads(configs.dump())), "detail": attempt(lambda: shape(configs))},
-        "networks": {"class": type_name(networks), "str": str(networks),
-                     "classic": outcome(lambda: networks.Classic), "vpc": outcome(lambda: networks.VPC),
-                     "classic_in_detail": attempt(lambda: "Classic" in networks.detail())},
+        "configs": {
+            "class": type_name(configs),
+            "str": str(configs),
+            "dump": attempt(lambda: json.loads(configs.dump())),
+            "detail": attempt(lambda: shape(configs)),
+        },
+        "networks": {
+            "class": type_name(networks),
+            "str": str(networks),
+            "classic": outcome(lambda: networks.Classic),
+            "vpc": outcome(lambda: networks.VPC),
+            "classic_in_detail": attempt(lambda: "Classic" in networks.detail()),
+        },
     }
 
 
@@ -401,8 +443,9 @@ def scenario_get_available_resource(ctx):
 
 
 def _sync_job(ctx):
-    return ctx.resources.AppJobDescription({"Name": "echo-job", "Type": "App",
-                                            "App": {"AppName": fx.APP_NAME, "Inputs": {}}})
+    return ctx.resources.AppJobDescription(
+        {"Name": "echo-job", "Type": "App", "App": {"AppName": fx.APP_NAME, "Inputs": {}}}
+    )
 
 
 def scenario_create_job_sync(ctx):
@@ -444,6 +487,7 @@ def scenario_helpers(ctx):
 # the classes themselves
 # ---------------------------------------------------------------------------------------------
 
+
 def _type_names(accepted: Any) -> List[str]:
     if isinstance(accepted, (tuple, list)):
         return sorted({getattr(item, "__name__", repr(item)) for item in accepted})
@@ -482,9 +526,19 @@ def scenario_classes(ctx):
 # ---------------------------------------------------------------------------------------------
 
 TIME_TEXTS = [
-    "2016-11-01T15:25:03.020203Z", "2016-11-01T15:25:03.5Z", "2016-11-01T15:25:03Z", "2016-11-01T15:25:03",
-    "2016-11-01T15:25:03.020203+08:00", "2016-11-01 15:25:03.020203", "2016-06-30T23:59:59.999999Z",
-    "2016-12-31T16:00:00.000000Z", "not a time", "", " ", None, 1478013903,
+    "2016-11-01T15:25:03.020203Z",
+    "2016-11-01T15:25:03.5Z",
+    "2016-11-01T15:25:03Z",
+    "2016-11-01T15:25:03",
+    "2016-11-01T15:25:03.020203+08:00",
+    "2016-11-01 15:25:03.020203",
+    "2016-06-30T23:59:59.999999Z",
+    "2016-12-31T16:00:00.000000Z",
+    "not a time",
+    "",
+    " ",
+    None,
+    1478013903,
 ]
 
 
@@ -526,6 +580,7 @@ def scenario_times_new_york(ctx):
 # assignment, equality, sorting, hashing
 # ---------------------------------------------------------------------------------------------
 
+
 def _both_pages(call: Callable[[str], Any], first: Any = "") -> List[Any]:
     return list(call(first).Items) + list(call(fx.NEXT_MARKER).Items)
 
@@ -543,8 +598,12 @@ def _identity(obj: Any, id_field: str, other: Any, twin: Any) -> Dict[str, Any]:
 
 
 def _plain_identity(obj: Any) -> Dict[str, Any]:
-    return {"class": type_name(obj), "eq_self": outcome(lambda: obj == obj),
-            "eq_string": outcome(lambda: obj == "group1"), "hash": outcome(lambda: isinstance(hash(obj), int))}
+    return {
+        "class": type_name(obj),
+        "eq_self": outcome(lambda: obj == obj),
+        "eq_string": outcome(lambda: obj == "group1"),
+        "hash": outcome(lambda: isinstance(hash(obj), int)),
+    }
 
 
 def _sorting(items: List[Any], id_field: str) -> Dict[str, Any]:
@@ -662,6 +721,7 @@ def scenario_assignment(ctx):
 # fields the service left out
 # ---------------------------------------------------------------------------------------------
 
+
 def _reads(obj: Any, names: List[str]) -> Dict[str, Any]:
     before = str(obj)
     values = {name: outcome(lambda name=name: getattr(obj, name)) for name in names}
@@ -680,8 +740,9 @@ def scenario_unset_reads_scalars(ctx):
     return {
         "job": _reads(job, ["Name", "Message", "Priority", "CreationTime"]),
         "cluster": _reads(inner(c.get_cluster(fx.CLUSTER_ID)), ["Bootstrap", "SecurityGroup"]),
-        "cluster_instance": _reads(inner(c.get_cluster_instance(fx.CLUSTER_ID, "group1", "i-1")),
-                                   ["Hint", "InstancePassword"]),
+        "cluster_instance": _reads(
+            inner(c.get_cluster_instance(fx.CLUSTER_ID, "group1", "i-1")), ["Hint", "InstancePassword"]
+        ),
     }
 
 
@@ -696,19 +757,23 @@ def scenario_unset_reads_containers(ctx):
         ctx.answer(None)
     return {
         "job": _reads(job, ["TaskMetrics", "InstanceMetrics"]),
-        "cluster": _reads(inner(c.get_cluster(fx.CLUSTER_ID)), [
-            "InputMapping", "Configs", "InputMappingConfig", "Notification", "OperationLogs", "WriteSupport"]),
+        "cluster": _reads(
+            inner(c.get_cluster(fx.CLUSTER_ID)),
+            ["InputMapping", "Configs", "InputMappingConfig", "Notification", "OperationLogs", "WriteSupport"],
+        ),
         "instance": _reads(inner(c.get_instance(fx.JOB_ID, "split", 0)), ["Error"]),
         "synchronous_instance": _reads(inner(c.create_job(_sync_job(ctx), sync=True)), ["Error"]),
         "app_description": _reads(inner(c.get_app_detail(fx.APP_NAME)), ["Docker"]),
-        "task_description": _reads(inner(c.get_job_description(fx.JOB_ID)).DAG.Tasks["split"],
-                                   ["Mounts", "WriteSupport"]),
+        "task_description": _reads(
+            inner(c.get_job_description(fx.JOB_ID)).DAG.Tasks["split"], ["Mounts", "WriteSupport"]
+        ),
     }
 
 
 # ---------------------------------------------------------------------------------------------
 # status classes built directly, as tools and tests do
 # ---------------------------------------------------------------------------------------------
+
 
 def scenario_direct_construction(ctx):
     """Status classes built from a body (dict or JSON text): no time conversion there, unknown keys
@@ -741,6 +806,7 @@ def scenario_direct_construction(ctx):
 # AppDescription's parameter methods
 # ---------------------------------------------------------------------------------------------
 
+
 def _step(app: Any, fn: Callable[[], Any]) -> Dict[str, Any]:
     seen = outcome(fn)
     seen["dump"] = json.loads(app.dump())
@@ -757,24 +823,28 @@ def scenario_app_parameters(ctx):
     param.Description = "d"
     as_dict = {"Description": "from a dict", "LocalPath": "/home/out/"}
     steps = {}
-    steps["01_add_input_dict"] = _step(app, lambda: app.add_input_parameter(
-        "in1", {"Type": "String", "Default": "x", "LocalPath": "/in"}))
+    steps["01_add_input_dict"] = _step(
+        app, lambda: app.add_input_parameter("in1", {"Type": "String", "Default": "x", "LocalPath": "/in"})
+    )
     steps["02_add_input_parameter_object"] = _step(app, lambda: app.add_input_parameter("in2", param))
     param.Default = "changed after add"
     steps["03_object_changed_after_add"] = _step(app, lambda: None)
     steps["04_get_input"] = _step(app, lambda: app.get_input_parameter("in2"))
     steps["05_get_returns_stored"] = _step(app, lambda: app.get_input_parameter("in2") is app.InputParameters["in2"])
     steps["06_get_is_not_the_added_object"] = _step(app, lambda: app.get_input_parameter("in2") is param)
-    steps["07_changed_through_get"] = _step(app, lambda: setattr(
-        app.get_input_parameter("in1"), "Default", "changed through get"))
+    steps["07_changed_through_get"] = _step(
+        app, lambda: setattr(app.get_input_parameter("in1"), "Default", "changed through get")
+    )
     steps["08_get_input_absent"] = _step(app, lambda: app.get_input_parameter("nope"))
-    steps["09_add_input_json_text"] = _step(app, lambda: app.add_input_parameter(
-        "js", '{"Type": "Number", "Default": 3}'))
+    steps["09_add_input_json_text"] = _step(
+        app, lambda: app.add_input_parameter("js", '{"Type": "Number", "Default": 3}')
+    )
     steps["10_add_input_unknown_keys"] = _step(app, lambda: app.add_input_parameter("uk", {"Bogus": 1}))
     steps["11_add_input_int"] = _step(app, lambda: app.add_input_parameter("bad", 5))
     steps["12_add_input_other_class"] = _step(app, lambda: app.add_input_parameter("bad", res.AppDescription()))
-    steps["13_add_input_bad_default"] = _step(app, lambda: app.add_input_parameter(
-        "bad", {"Type": "Number", "Default": "x"}))
+    steps["13_add_input_bad_default"] = _step(
+        app, lambda: app.add_input_parameter("bad", {"Type": "Number", "Default": "x"})
+    )
     steps["14_add_input_replaces"] = _step(app, lambda: app.add_input_parameter("in1", {"Default": "again"}))
     steps["15_delete_input"] = _step(app, lambda: app.delete_input_parameter("in1"))
     steps["16_delete_input_absent"] = _step(app, lambda: app.delete_input_parameter("in1"))
@@ -783,13 +853,18 @@ def scenario_app_parameters(ctx):
     steps["18_dict_changed_after_add"] = _step(app, lambda: None)
     steps["19_get_outpu"] = _step(app, lambda: app.get_outpu_parameter("o1"))
     steps["20_get_outpu_absent"] = _step(app, lambda: app.get_outpu_parameter("nope"))
-    steps["21_add_output_parameter_object"] = _step(app, lambda: app.add_output_parameter(
-        "o2", res.OutputParameter({"LocalPath": "/home/o2/"})))
+    steps["21_add_output_parameter_object"] = _step(
+        app, lambda: app.add_output_parameter("o2", res.OutputParameter({"LocalPath": "/home/o2/"}))
+    )
     steps["22_delete_output"] = _step(app, lambda: app.delete_output_parameter("o1"))
     steps["23_delete_output_absent"] = _step(app, lambda: app.delete_output_parameter("o1"))
-    steps["24_stored_classes"] = _step(app, lambda: {
-        "input": {key: type_name(value) for key, value in app.InputParameters.items()},
-        "output": {key: type_name(value) for key, value in app.OutputParameters.items()}})
+    steps["24_stored_classes"] = _step(
+        app,
+        lambda: {
+            "input": {key: type_name(value) for key, value in app.InputParameters.items()},
+            "output": {key: type_name(value) for key, value in app.OutputParameters.items()},
+        },
+    )
     return {"steps": steps}
 
 
@@ -799,11 +874,13 @@ def scenario_app_parameters_names(ctx):
     seen = {}
     for label, name in (("empty", ""), ("blank", "  "), ("none", None)):
         app = res.AppDescription()
-        seen["add_input_" + label] = _step(app, lambda app=app, name=name: app.add_input_parameter(
-            name, {"Default": "x"}))
+        seen["add_input_" + label] = _step(
+            app, lambda app=app, name=name: app.add_input_parameter(name, {"Default": "x"})
+        )
         app = res.AppDescription()
-        seen["add_output_" + label] = _step(app, lambda app=app, name=name: app.add_output_parameter(
-            name, res.Parameter()))
+        seen["add_output_" + label] = _step(
+            app, lambda app=app, name=name: app.add_output_parameter(name, res.Parameter())
+        )
     app = res.AppDescription()
     seen["add_output_to_get"] = _step(app, lambda: app.add_output_parameter("o", {"LocalPath": "/o/"}))
     seen["get_outpu_parameter"] = _step(app, lambda: app.get_outpu_parameter("o"))
@@ -820,30 +897,69 @@ def scenario_app_parameters_names(ctx):
 # Every string property of every description class (InputParameter / OutputParameter are the
 # Parameter class; JobConfig stands for Config).
 STRING_PROPERTIES = {
-    "App": ["AppName"], "AppDescription": ["Name", "Description", "CommandLine"],
-    "AppDocker": ["Image", "RegistryOSSPath"], "AppJobDescription": ["Name", "Description", "Type"],
-    "AutoCluster": ["InstanceType", "ResourceType", "SpotStrategy", "ImageId", "ECSImageId", "ClusterId",
-                    "DependencyIsvService"],
-    "ClusterDescription": ["Name", "Description", "ImageId", "InstanceType", "ScheduleType", "Bootstrap",
-                           "DependencyIsvService"],
-    "Command": ["CommandLine", "PackagePath"], "DataDisk": ["Type", "MountPoint"],
-    "DataDiskMountPoint": ["Description", "Default"], "DataDiskType": ["Description", "Default"],
-    "DiskType": ["Description", "Default"], "Docker": ["Image", "RegistryOSSPath"],
+    "App": ["AppName"],
+    "AppDescription": ["Name", "Description", "CommandLine"],
+    "AppDocker": ["Image", "RegistryOSSPath"],
+    "AppJobDescription": ["Name", "Description", "Type"],
+    "AutoCluster": [
+        "InstanceType",
+        "ResourceType",
+        "SpotStrategy",
+        "ImageId",
+        "ECSImageId",
+        "ClusterId",
+        "DependencyIsvService",
+    ],
+    "ClusterDescription": [
+        "Name",
+        "Description",
+        "ImageId",
+        "InstanceType",
+        "ScheduleType",
+        "Bootstrap",
+        "DependencyIsvService",
+    ],
+    "Command": ["CommandLine", "PackagePath"],
+    "DataDisk": ["Type", "MountPoint"],
+    "DataDiskMountPoint": ["Description", "Default"],
+    "DataDiskType": ["Description", "Default"],
+    "DiskType": ["Description", "Default"],
+    "Docker": ["Image", "RegistryOSSPath"],
     "GroupDescription": ["InstanceType", "ResourceType", "SpotStrategy", "HostnamePrefix", "ImageId", "Mode"],
     "ImageDescription": ["Name", "Description", "Platform", "EcsImageId", "IdempotentToken"],
-    "InputMappingConfig": ["Locale"], "InstanceCount": ["Description"], "InstanceType": ["Description", "Default"],
+    "InputMappingConfig": ["Locale"],
+    "InstanceCount": ["Description"],
+    "InstanceType": ["Description", "Default"],
     "JobConfig": ["ResourceType", "InstanceType", "DiskType", "DataDiskType", "DataDiskMountPoint", "ClusterId"],
-    "JobDescription": ["Name", "Description", "Type"], "JobDocker": ["Image"],
-    "Logging": ["StdoutPath", "StderrPath"], "MaxRetryCount": ["Description"], "MinDataDiskSize": ["Description"],
-    "MinDiskSize": ["Description"], "ModifyClusterDescription": ["ImageId"],
-    "ModifyGroupDescription": ["InstanceType", "SpotStrategy"], "MountEntry": ["Source", "Destination"],
+    "JobDescription": ["Name", "Description", "Type"],
+    "JobDocker": ["Image"],
+    "Logging": ["StdoutPath", "StderrPath"],
+    "MaxRetryCount": ["Description"],
+    "MinDataDiskSize": ["Description"],
+    "MinDiskSize": ["Description"],
+    "ModifyClusterDescription": ["ImageId"],
+    "ModifyGroupDescription": ["InstanceType", "SpotStrategy"],
+    "MountEntry": ["Source", "Destination"],
     "Mounts": ["Locale", "RefreshStrategy", "RefreshTopicName"],
     "OSS": ["AccessKeyId", "AccessKeySecret", "SecurityToken"],
-    "Parameter": ["Description", "Type", "LocalPath"], "Parameters": ["StdoutRedirectPath", "StderrRedirectPath"],
-    "ResourceType": ["Description", "Default"], "SystemDisk": ["Type"], "TaskDescription": ["ClusterId"],
-    "Timeout": ["Description"], "Topic": ["Name", "Endpoint", "UserData", "UserTemplate"], "VM": ["ECSImageId"],
-    "VPC": ["CidrBlock", "VpcId", "ExpressConnectSpec", "OppositeRegionId", "OppositeAccessPointId",
-            "OppositeRouterType", "OppositeRouterId", "OppositeInterfaceId"],
+    "Parameter": ["Description", "Type", "LocalPath"],
+    "Parameters": ["StdoutRedirectPath", "StderrRedirectPath"],
+    "ResourceType": ["Description", "Default"],
+    "SystemDisk": ["Type"],
+    "TaskDescription": ["ClusterId"],
+    "Timeout": ["Description"],
+    "Topic": ["Name", "Endpoint", "UserData", "UserTemplate"],
+    "VM": ["ECSImageId"],
+    "VPC": [
+        "CidrBlock",
+        "VpcId",
+        "ExpressConnectSpec",
+        "OppositeRegionId",
+        "OppositeAccessPointId",
+        "OppositeRouterType",
+        "OppositeRouterId",
+        "OppositeInterfaceId",
+    ],
 }
 
 BLANKS = (("empty", ""), ("spaces", "  "), ("tab", "\t"), ("none", None))
@@ -891,8 +1007,12 @@ def scenario_blank_strings_dumps(ctx):
     data = res.DataDisk({"Type": " ", "MountPoint": "", "Size": 10})
     system = res.SystemDisk()
     system.update({"Type": "\t", "Size": 20})
-    return {"group": json.loads(group.dump()), "configs_helpers": json.loads(disks.dump()),
-            "data_disk_from_dict": json.loads(data.dump()), "system_disk_update": json.loads(system.dump())}
+    return {
+        "group": json.loads(group.dump()),
+        "configs_helpers": json.loads(disks.dump()),
+        "data_disk_from_dict": json.loads(data.dump()),
+        "system_disk_update": json.loads(system.dump()),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -930,8 +1050,11 @@ def scenario_misspelled_properties(ctx):
 
 
 def _collect() -> Dict[str, Callable[[Any], Any]]:
-    return {name[len("scenario_"):]: value for name, value in globals().items()
-            if name.startswith("scenario_") and callable(value)}
+    return {
+        name[len("scenario_") :]: value
+        for name, value in globals().items()
+        if name.startswith("scenario_") and callable(value)
+    }
 
 
 SCENARIOS: Dict[str, Callable[[Any], Dict[str, Any]]] = _collect()

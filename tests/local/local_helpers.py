@@ -83,9 +83,7 @@ def cluster(vms: int = 2, name: str = "test-cluster") -> Dict[str, Any]:
         "Description": "",
         "UserData": {},
         "DependencyIsvService": "",
-        "Groups": {
-            "group1": {"DesiredVMCount": vms, "InstanceType": "ecs.sn1.medium", "ResourceType": "OnDemand"}
-        },
+        "Groups": {"group1": {"DesiredVMCount": vms, "InstanceType": "ecs.sn1.medium", "ResourceType": "OnDemand"}},
     }
 
 

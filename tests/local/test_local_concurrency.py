@@ -110,15 +110,11 @@ def test_kill_9_and_restart_loses_and_duplicates_nothing(tmp_path):
         done = api.create_job(job({"t": task(record)}, name="done-before")).Id
         assert wait_all(api, [done]) == ["Finished"]
         cluster_id = api.create_cluster(cluster(vms=2)).Id
-        retried = api.create_job(
-            job({"t": task(hang_once, 2, cluster_id, retries=1)}, name="retried", priority=5)
-        ).Id
+        retried = api.create_job(job({"t": task(hang_once, 2, cluster_id, retries=1)}, name="retried", priority=5)).Id
         failed = api.create_job(job({"t": task(hang_once, 1, retries=0)}, name="no-retry")).Id
         queued = api.create_job(job({"t": task(record, 3, cluster_id)}, name="queued")).Id
         pid_files = [marks / ("%s.%d.pid" % (retried, n)) for n in range(2)] + [marks / ("%s.0.pid" % failed)]
-        wait_until(
-            lambda: all(p.exists() and p.read_text().strip() for p in pid_files), 20, "three hung instances"
-        )
+        wait_until(lambda: all(p.exists() and p.read_text().strip() for p in pid_files), 20, "three hung instances")
         assert api.get_job(queued).State == "Waiting"
         time.sleep(0.3)  # the server records a process's pid once it has run for 50 ms
         os.kill(proc.pid, signal.SIGKILL)

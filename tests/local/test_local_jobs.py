@@ -20,9 +20,7 @@ def _stdout(server, api, job_id, task_name, instance=0):
 
 def test_cluster_echo_job_three_instances(local_server, api):
     cluster_id = api.create_cluster(cluster(vms=2)).Id
-    job_id = api.create_job(
-        job({"echo": task("echo hello from $BATCH_COMPUTE_DAG_INSTANCE_ID", 3, cluster_id)})
-    ).Id
+    job_id = api.create_job(job({"echo": task("echo hello from $BATCH_COMPUTE_DAG_INSTANCE_ID", 3, cluster_id)})).Id
     assert job_id.startswith("job-") and len(job_id) == 36 and job_id[4:] == job_id[4:].upper()
     assert api.poll([job_id], timeout=20, interval=0.05) == []
     status = api.get_job(job_id)
@@ -53,9 +51,7 @@ def test_split_count_merge_dag(local_server, api):
         InputMapping={data + "parts/": "in/"},
         OutputMapping={"res/": data + "counts/"},
     )
-    merge = task(
-        "cat counts/count.* | awk '{s += $1} END {print s}'", 1, InputMapping={data + "counts/": "counts/"}
-    )
+    merge = task("cat counts/count.* | awk '{s += $1} END {print s}'", 1, InputMapping={data + "counts/": "counts/"})
     job_id = api.create_job(
         job({"split": split, "count": count, "merge": merge}, {"split": ["count"], "count": ["merge"]})
     ).Id
@@ -160,9 +156,7 @@ def test_env_vars(local_server, api):
     cluster_id = api.create_cluster(cluster(vms=1)).Id
     api.change_cluster_env_vars(cluster_id, {"FROM_CLUSTER": "c1", "MY_VAR": "overridden"})
     command = "env | grep -E '^(MY_VAR|OTHER|FROM_CLUSTER|BATCH_COMPUTE_[A-Z_]*)=' | sort"
-    job_id = api.create_job(
-        job({"env": task(command, 1, cluster_id, env={"MY_VAR": "hello world", "OTHER": 7})})
-    ).Id
+    job_id = api.create_job(job({"env": task(command, 1, cluster_id, env={"MY_VAR": "hello world", "OTHER": 7})})).Id
     assert api.poll([job_id], timeout=20, interval=0.05) == []
     lines = dict(line.split("=", 1) for line in _stdout(local_server, api, job_id, "env").splitlines())
     assert lines["MY_VAR"] == "hello world" and lines["OTHER"] == "7" and lines["FROM_CLUSTER"] == "c1"
@@ -248,9 +242,7 @@ def test_package_is_unpacked_in_the_working_directory(local_server, api):
         info.size, info.mode = len(script), 0o755
         archive.addfile(info, io.BytesIO(script))
     local_server.server.oss.write_bytes("oss://test-bucket/pkg/worker.tar.gz", buffer.getvalue())
-    job_id = api.create_job(
-        job({"t": task("sh bin/run.sh ok", package="oss://test-bucket/pkg/worker.tar.gz")})
-    ).Id
+    job_id = api.create_job(job({"t": task("sh bin/run.sh ok", package="oss://test-bucket/pkg/worker.tar.gz")})).Id
     assert api.poll([job_id], timeout=20, interval=0.05) == []
     assert _stdout(local_server, api, job_id, "t") == "packaged ok\n"
 
@@ -301,10 +293,7 @@ def test_app_job_runs_the_app_with_its_inputs(local_server, api):
     }
     job_id = api.create_job(app_job).Id
     assert api.poll([job_id], timeout=20, interval=0.05) == []
-    assert (
-        local_server.read_object("oss://test-bucket/app/stdout.%s.greeter.0" % job_id)
-        == "hello world from home\n"
-    )
+    assert local_server.read_object("oss://test-bucket/app/stdout.%s.greeter.0" % job_id) == "hello world from home\n"
     assert api.get_job_description(job_id).App.AppName == "greeter"
 
 

@@ -73,13 +73,9 @@ def test_body_not_matching_its_md5_is_refused(local_server):
     import requests
 
     body = json.dumps(job({"t": task("true")})).encode()
-    headers = signed_headers(
-        "POST", "/jobs", body, local_server.access_key_id, local_server.access_key_secret
-    )
+    headers = signed_headers("POST", "/jobs", body, local_server.access_key_id, local_server.access_key_secret)
     tampered = body.replace(b"true", b"echo")
-    _error(
-        requests.post(local_server.endpoint + "/jobs", data=tampered, headers=headers), 403, "InvalidHttpBody"
-    )
+    _error(requests.post(local_server.endpoint + "/jobs", data=tampered, headers=headers), 403, "InvalidHttpBody")
 
 
 def test_signature_with_md5_line_is_accepted(local_server):
@@ -89,9 +85,7 @@ def test_signature_with_md5_line_is_accepted(local_server):
 
     body = json.dumps(cluster()).encode()
     md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
-    assert (
-        local_server.request("POST", "/clusters", body=body, headers={"Content-MD5": md5}).status_code == 201
-    )
+    assert local_server.request("POST", "/clusters", body=body, headers={"Content-MD5": md5}).status_code == 201
 
 
 def test_unknown_api_version_is_refused(local_server):
@@ -254,9 +248,7 @@ def test_idempotent_token(local_server):
 def test_many_requests_on_one_keep_alive_connection(local_server):
     connection = http.client.HTTPConnection(local_server.host, local_server.port, timeout=10)
     for _ in range(50):
-        headers = signed_headers(
-            "GET", "/quotas", b"", local_server.access_key_id, local_server.access_key_secret
-        )
+        headers = signed_headers("GET", "/quotas", b"", local_server.access_key_id, local_server.access_key_secret)
         connection.request("GET", "/quotas", headers=headers)
         response = connection.getresponse()
         assert response.status == 200 and json.loads(response.read())

@@ -21,9 +21,7 @@ def _all_pages(list_page, first_marker=""):
 
 def test_job_paging_newest_first_with_filters(local_server, api):
     cluster_id = api.create_cluster(cluster()).Id
-    on_cluster = [
-        api.create_job(job({"t": task("true", 1, cluster_id)}, name="c%d" % n)).Id for n in range(3)
-    ]
+    on_cluster = [api.create_job(job({"t": task("true", 1, cluster_id)}, name="c%d" % n)).Id for n in range(3)]
     auto = [api.create_job(job({"t": task("exit 1")}, name="a%d" % n)).Id for n in range(22)]
     assert wait_all(api, on_cluster + auto) == ["Finished"] * 3 + ["Failed"] * 22
     items, pages = _all_pages(lambda marker: api.list_jobs(marker, 10))
@@ -74,9 +72,7 @@ def test_cluster_lifecycle(local_server, api):
 def test_images(local_server, api):
     system = [image.Id for image in api.list_images("", 10, "System")]
     assert "img-ubuntu" in system and len(system) >= 3
-    image_id = api.create_image(
-        {"Name": "mine", "Platform": "Linux", "EcsImageId": "m-123", "Description": ""}
-    ).Id
+    image_id = api.create_image({"Name": "mine", "Platform": "Linux", "EcsImageId": "m-123", "Description": ""}).Id
     assert image_id.startswith("img-") and api.get_image(image_id).Type == "Self"
     assert [image.Id for image in api.list_images("", 10)] == [image_id]
     with pytest.raises(ClientError) as err:

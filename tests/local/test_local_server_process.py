@@ -1,4 +1,5 @@
 """Starting and stopping the server: clean shutdown and resume, command line, notifications, Docker."""
+
 from __future__ import annotations
 
 import logging

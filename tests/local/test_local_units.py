@@ -90,12 +90,7 @@ def test_dependencies_direction_and_cycles(tmp_path):
 
 def test_job_ids_and_times():
     ident = job_id()
-    assert (
-        len(ident) == 36
-        and ident.startswith("job-")
-        and int(ident[4:], 16) >= 0
-        and ident[4:] == ident[4:].upper()
-    )
+    assert len(ident) == 36 and ident.startswith("job-") and int(ident[4:], 16) >= 0 and ident[4:] == ident[4:].upper()
     assert format_time(0) == "1970-01-01T00:00:00.000000Z" and format_time(None) == ""
 
 

@@ -25,6 +25,7 @@ run once without the CA, to show that they really verify the certificate.
 The official SDK has the same package name, so each SDK runs the same workload code in a subprocess
 with its own interpreter, outside this checkout.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,30 +65,41 @@ def job_status(index: int) -> dict:
         "CreationTime": "2019-08-20T08:30:18.713617Z",
         "StartTime": "2019-08-20T08:30:19.203851Z",
         "EndTime": "",
-        "TaskMetrics": {"RunningCount": 1, "WaitingCount": 1, "StoppedCount": 0, "FailedCount": 0,
-                        "FinishedCount": 2},
-        "InstanceMetrics": {"RunningCount": 4, "WaitingCount": 4, "StoppedCount": 0, "FailedCount": 0,
-                            "FinishedCount": 8},
+        "TaskMetrics": {"RunningCount": 1, "WaitingCount": 1, "StoppedCount": 0, "FailedCount": 0, "FinishedCount": 2},
+        "InstanceMetrics": {
+            "RunningCount": 4,
+            "WaitingCount": 4,
+            "StoppedCount": 0,
+            "FailedCount": 0,
+            "FinishedCount": 8,
+        },
     }
 
 
 def list_page(size: int) -> dict:
-    return {"Items": [job_status(index) for index in range(size)],
-            "NextMarker": "job-000000005D5B1F6A00006BE5%08X" % size}
+    return {
+        "Items": [job_status(index) for index in range(size)],
+        "NextMarker": "job-000000005D5B1F6A00006BE5%08X" % size,
+    }
 
 
 def http_answer(status: str, data: dict) -> bytes:
     """Status line, headers and body in one piece, as the service sends them."""
     body = json.dumps(data).encode("utf-8")
-    head = ("HTTP/1.1 %s\r\nServer: Tengine\r\nDate: Tue, 20 Aug 2019 08:31:00 GMT\r\n"
-            "Content-Type: application/json;charset=UTF-8\r\nContent-Length: %d\r\nConnection: keep-alive\r\n"
-            "x-acs-request-id: 5D5BB2E4-0000-4E6B-8F3A-4B1A0D7C9E21\r\n\r\n" % (status, len(body)))
+    head = (
+        "HTTP/1.1 %s\r\nServer: Tengine\r\nDate: Tue, 20 Aug 2019 08:31:00 GMT\r\n"
+        "Content-Type: application/json;charset=UTF-8\r\nContent-Length: %d\r\nConnection: keep-alive\r\n"
+        "x-acs-request-id: 5D5BB2E4-0000-4E6B-8F3A-4B1A0D7C9E21\r\n\r\n" % (status, len(body))
+    )
     return head.encode("ascii") + body
 
 
 def answers(page: int) -> Dict[str, bytes]:
-    return {"get": http_answer("200 OK", job_status(0)), "list": http_answer("200 OK", list_page(page)),
-            "missing": http_answer("404 Not Found", {"Code": "InvalidResource.NotFound", "Message": "no route"})}
+    return {
+        "get": http_answer("200 OK", job_status(0)),
+        "list": http_answer("200 OK", list_page(page)),
+        "missing": http_answer("404 Not Found", {"Code": "InvalidResource.NotFound", "Message": "no route"}),
+    }
 
 
 # -- the server (its own process) ----------------------------------------------------------------------
@@ -139,8 +151,9 @@ def serve_connection(conn: socket.socket, context: Optional[ssl.SSLContext], can
         conn.close()
 
 
-def accept_loop(listener: socket.socket, context: Optional[ssl.SSLContext], canned: Dict[str, bytes],
-                connections: SharedCount) -> None:
+def accept_loop(
+    listener: socket.socket, context: Optional[ssl.SSLContext], canned: Dict[str, bytes], connections: SharedCount
+) -> None:
     while True:
         conn, _ = listener.accept()
         with connections.get_lock():
@@ -148,8 +161,14 @@ def accept_loop(listener: socket.socket, context: Optional[ssl.SSLContext], cann
         threading.Thread(target=serve_connection, args=(conn, context, canned), daemon=True).start()
 
 
-def serve(http_listener: socket.socket, https_listener: socket.socket, cert: str, key: str, page: int,
-          connections: SharedCount) -> None:
+def serve(
+    http_listener: socket.socket,
+    https_listener: socket.socket,
+    cert: str,
+    key: str,
+    page: int,
+    connections: SharedCount,
+) -> None:
     """Entry point of the server process: plain HTTP on one socket, HTTPS on the other; ``connections``
     counts the connections accepted."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -190,18 +209,59 @@ def make_certificates(directory: str) -> Tuple[str, str, str]:
     """A throw-away CA and an RSA-2048 server certificate signed by it: (CA, certificate, key) paths."""
     with open(os.path.join(directory, "server.ext"), "w") as extensions:
         extensions.write(SERVER_EXTENSIONS)
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-            "-days", "2", "-subj", "/CN=bench local CA", cwd=directory)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-            "-subj", "/CN=localhost", cwd=directory)
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "server.pem", "-days", "2", "-extfile", "server.ext", cwd=directory)
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=bench local CA",
+        cwd=directory,
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+        cwd=directory,
+    )
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        cwd=directory,
+    )
     return tuple(os.path.join(directory, name) for name in ("ca.pem", "server.pem", "server.key"))
 
 
 # -- the workload, run by each SDK in its own interpreter ------------------------------------------------
 
-WORKLOAD = r'''
+WORKLOAD = r"""
 import json, sys, threading, time
 import batchcompute
 from batchcompute import Client
@@ -274,7 +334,7 @@ SCENARIOS = {
 results = {name: SCENARIOS[name]() for name in cfg["scenarios"]}
 results["module"] = batchcompute.__file__
 print(json.dumps(results))
-'''
+"""
 
 
 def run_workload(python: str, path: str, cfg: dict, env_extra: Dict[str, str]) -> dict:
@@ -284,8 +344,9 @@ def run_workload(python: str, path: str, cfg: dict, env_extra: Dict[str, str]) -
         env["PYTHONPATH"] = path
     # Run outside the checkout so that the official interpreter cannot pick up this package.
     with tempfile.TemporaryDirectory() as cwd:
-        done = subprocess.run([python, "-c", WORKLOAD, json.dumps(cfg)], env=env, capture_output=True,
-                              text=True, cwd=cwd)
+        done = subprocess.run(
+            [python, "-c", WORKLOAD, json.dumps(cfg)], env=env, capture_output=True, text=True, cwd=cwd
+        )
     if done.returncode:
         sys.exit("workload failed under %s:\n%s" % (python, done.stderr))
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -325,6 +386,7 @@ def in_threads(run: Callable[[], None], count: int) -> Callable[[], None]:
             worker.start()
         for worker in workers:
             worker.join()
+
     return all_threads
 
 
@@ -371,27 +433,43 @@ def row(label: str, ours: dict, official: dict, target: Optional[float], ceiling
         verdict = "PASS" if ratio >= target else "FAIL"
         wanted = ">= %.0fx" % target
     return "%-26s %s  %s  %6.2fx  %-8s %-14s %8.0f/s" % (
-        label, cell(rate(ours)), cell(rate(official)), ratio, wanted, verdict, ceiling)
+        label,
+        cell(rate(ours)),
+        cell(rate(official)),
+        ratio,
+        wanted,
+        verdict,
+        ceiling,
+    )
 
 
 def report(ours: dict, official: dict, ceiling: Dict[str, float], args: argparse.Namespace) -> None:
     print("ours:     %s\nofficial: %s" % (ours["module"], official["module"]))
-    print("%d calls per run (x%d threads in c), best of %d after a warm-up; list_jobs pages of %d jobs" % (
-        args.calls, args.threads, args.repeat, args.page))
-    print("%-26s %-21s  %-21s  %7s  %-8s %-14s %10s" % (
-        "scenario", "ours", "official", "ratio", "target", "result", "ceiling"))
+    print(
+        "%d calls per run (x%d threads in c), best of %d after a warm-up; list_jobs pages of %d jobs"
+        % (args.calls, args.threads, args.repeat, args.page)
+    )
+    print(
+        "%-26s %-21s  %-21s  %7s  %-8s %-14s %10s"
+        % ("scenario", "ours", "official", "ratio", "target", "result", "ceiling")
+    )
     for name, label, target in ROWS:
         print(row(label, ours[name], official[name], target, ceiling[name]))
-    print("c) ours: one Client shared by %d threads; official: one client per thread (it is not thread-safe);"
-          " errors: ours %d, official %d" % (args.threads, ours["threads"]["errors"], official["threads"]["errors"]))
+    print(
+        "c) ours: one Client shared by %d threads; official: one client per thread (it is not thread-safe);"
+        " errors: ours %d, official %d" % (args.threads, ours["threads"]["errors"], official["threads"]["errors"])
+    )
     for result in (ours, official):
         if result["threads"]["first_error"]:
             print("   first error: %s" % result["threads"]["first_error"][0])
-    print("ceiling: bare http.client keep-alive loop against the same server; HTTPS with a new connection"
-          " (and handshake) per call: %.0f/s" % ceiling["https_get_new_connection"])
+    print(
+        "ceiling: bare http.client keep-alive loop against the same server; HTTPS with a new connection"
+        " (and handshake) per call: %.0f/s" % ceiling["https_get_new_connection"]
+    )
     calls = (args.repeat + 1) * args.calls * (len(ROWS) - 1 + args.threads)
-    print("connections opened for %d calls: ours %d, official %d" % (
-        calls, ours["connections"], official["connections"]))
+    print(
+        "connections opened for %d calls: ours %d, official %d" % (calls, ours["connections"], official["connections"])
+    )
 
 
 def report_probe(name: str, probe: dict) -> None:
@@ -416,7 +494,8 @@ class BenchServer:
         self.http_port = http_listener.getsockname()[1]
         self.connections = multiprocessing.Value("l", 0)
         self.process = multiprocessing.Process(
-            target=serve, args=(http_listener, https_listener, cert, key, page, self.connections), daemon=True)
+            target=serve, args=(http_listener, https_listener, cert, key, page, self.connections), daemon=True
+        )
         self.process.start()
         http_listener.close()
         https_listener.close()
@@ -429,20 +508,29 @@ class BenchServer:
 def sdks(args: argparse.Namespace, server: BenchServer) -> Dict[str, tuple]:
     """name -> (python, PYTHONPATH, HTTPS options, one client shared by threads, extra environment)."""
     here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return {"ours": (sys.executable, here, {"verify": server.ca}, True, {}),
-            "official": (args.official_python, "", {}, False, {"SSL_CERT_FILE": server.ca})}
+    return {
+        "ours": (sys.executable, here, {"verify": server.ca}, True, {}),
+        "official": (args.official_python, "", {}, False, {"SSL_CERT_FILE": server.ca}),
+    }
 
 
 def run_all(args: argparse.Namespace, server: BenchServer) -> None:
-    cfg = {"job_id": JOB_ID, "page": args.page, "calls": args.calls, "repeat": args.repeat,
-           "threads": args.threads, "region": REGION, "host": HOST, "http_port": server.http_port}
+    cfg = {
+        "job_id": JOB_ID,
+        "page": args.page,
+        "calls": args.calls,
+        "repeat": args.repeat,
+        "threads": args.threads,
+        "region": REGION,
+        "host": HOST,
+        "http_port": server.http_port,
+    }
     results = {}
     for name, (python, path, https_options, shared, env) in sdks(args, server).items():
         probe = dict(cfg, scenarios=["probe"], https_options={}, shared=shared)
         report_probe(name, run_workload(python, path, probe, {})["probe"])
         before = server.connections.value
-        timed = dict(cfg, scenarios=[scenario for scenario, _, _ in ROWS], https_options=https_options,
-                     shared=shared)
+        timed = dict(cfg, scenarios=[scenario for scenario, _, _ in ROWS], https_options=https_options, shared=shared)
         results[name] = run_workload(python, path, timed, env)
         results[name]["connections"] = server.connections.value - before
     report(results["ours"], results["official"], ceilings(server.http_port, server.ca, args), args)

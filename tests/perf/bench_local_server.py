@@ -63,9 +63,21 @@ class StandaloneServer(SignedRequester):
 
     def __init__(self, data_dir: Path, workers: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "batchcompute.local", "--port", "0", "--data-dir", str(data_dir),
-             "--workers", str(workers), "--log-level", "WARNING"],
-            stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "batchcompute.local",
+                "--port",
+                "0",
+                "--data-dir",
+                str(data_dir),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "WARNING",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
             env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])),
         )
         banner = self.process.stdout.readline()
@@ -108,9 +120,7 @@ def run_job(server, instances: int, logs: str = "oss://bench/logs/") -> float:
 def run_pool(instances: int, width: int) -> float:
     started = time.perf_counter()
     with ThreadPoolExecutor(width) as pool:
-        codes = list(
-            pool.map(lambda _: subprocess.run(["/bin/sh", "-c", "true"]).returncode, range(instances))
-        )
+        codes = list(pool.map(lambda _: subprocess.run(["/bin/sh", "-c", "true"]).returncode, range(instances)))
     assert not any(codes)
     return time.perf_counter() - started
 
@@ -182,10 +192,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best time of each is shown")
-    parser.add_argument("--dir", default=None, help="where the data directory and pool files go "
-                        "(default: the system's temporary directory)")
-    parser.add_argument("--in-process", action="store_true",
-                        help="run the server in this process (as the tests do) instead of standalone")
+    parser.add_argument(
+        "--dir",
+        default=None,
+        help="where the data directory and pool files go (default: the system's temporary directory)",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the server in this process (as the tests do) instead of standalone",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp, (
         local_server(Path(tmp) / "data", workers=args.workers)
@@ -203,12 +219,16 @@ def main() -> None:
         per = 1000.0 / args.instances
         print(
             "%d instances of `true`, width %d (on %d CPUs), best of %d, in %s, server %s"
-            % (args.instances, args.workers, os.cpu_count(), args.repeat, tmp,
-               "in this process" if args.in_process else "standalone")
+            % (
+                args.instances,
+                args.workers,
+                os.cpu_count(),
+                args.repeat,
+                tmp,
+                "in this process" if args.in_process else "standalone",
+            )
         )
-        print(
-            "  local server job            : %6.2f s  (%5.2f ms/instance)" % (server_time, server_time * per)
-        )
+        print("  local server job            : %6.2f s  (%5.2f ms/instance)" % (server_time, server_time * per))
         print(
             "  plain pool                  : %6.2f s  (%5.2f ms/instance)  server x%.2f"
             % (pool_time, pool_time * per, server_time / pool_time)

@@ -5,6 +5,7 @@ Run by hand:  python tests/perf/bench_resources.py --official-python /path/to/ve
 The official SDK has the same package name, so it is timed in a subprocess with its own
 interpreter; the same workload code runs in both.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-WORKLOAD = r'''
+WORKLOAD = r"""
 import json, timeit
 from batchcompute.resources import JobDescription, TaskDescription, DAG
 
@@ -46,7 +47,7 @@ best = min(timeit.repeat(build, number=1, repeat=repeat))
 import batchcompute
 print(json.dumps({"seconds": best, "module": batchcompute.__file__,
                   "hash": hash(json.dumps(json.loads(text), sort_keys=True))}))
-'''
+"""
 
 
 def run(python: str, path: str, repeat: int) -> dict:
@@ -56,8 +57,14 @@ def run(python: str, path: str, repeat: int) -> dict:
         env["PYTHONPATH"] = path
     # Run outside the checkout so that the official interpreter cannot pick up this package.
     with tempfile.TemporaryDirectory() as cwd:
-        out = subprocess.run([python, "-c", WORKLOAD.replace("REPEAT", str(repeat))], env=env, check=True,
-                             capture_output=True, text=True, cwd=cwd).stdout
+        out = subprocess.run(
+            [python, "-c", WORKLOAD.replace("REPEAT", str(repeat))],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+        ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -71,8 +78,10 @@ def main() -> None:
     official = run(args.official_python, "", args.repeat)
     same = ours["hash"] == official["hash"]
     print("ours:     %s\nofficial: %s" % (ours["module"], official["module"]))
-    print("2,000-task DAG build+validate+dump: ours %.3f s, official %.3f s, ratio %.1fx, same JSON: %s" % (
-        ours["seconds"], official["seconds"], official["seconds"] / ours["seconds"], same))
+    print(
+        "2,000-task DAG build+validate+dump: ours %.3f s, official %.3f s, ratio %.1fx, same JSON: %s"
+        % (ours["seconds"], official["seconds"], official["seconds"] / ours["seconds"], same)
+    )
 
 
 if __name__ == "__main__":

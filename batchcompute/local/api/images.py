@@ -23,9 +23,7 @@ def _image(conn: Connection, ident: str) -> Row:
 
 def create_image(ctx: Context, req: ApiRequest) -> ApiResponse:
     body = req.json()
-    token = req.query.get("IdempotentToken", "") or (
-        body.get("IdempotentToken", "") if isinstance(body, dict) else ""
-    )
+    token = req.query.get("IdempotentToken", "") or (body.get("IdempotentToken", "") if isinstance(body, dict) else "")
     with ctx.store.transaction() as conn:
         ident = tokens.create_once(
             conn, "image", token, body, lambda: images.insert_image(conn, check_image(body), time.time())

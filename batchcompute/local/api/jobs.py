@@ -121,8 +121,7 @@ def update_job(ctx: Context, req: ApiRequest) -> ApiResponse:
         job = _job(conn, req.params["job"])
         if job["state"] != State.STOPPED:
             raise conflict(
-                "the priority of job %s can only change while it is Stopped (it is %s)"
-                % (job["id"], job["state"])
+                "the priority of job %s can only change while it is Stopped (it is %s)" % (job["id"], job["state"])
             )
         jobs.set_priority(conn, job["id"], priority)
     return ApiResponse(200)
@@ -133,8 +132,7 @@ def delete_job(ctx: Context, req: ApiRequest) -> ApiResponse:
         job = _job(conn, req.params["job"])
         if job["state"] not in FINAL:
             raise conflict(
-                "job %s is %s; only a Finished, Failed or Stopped job can be deleted"
-                % (job["id"], job["state"])
+                "job %s is %s; only a Finished, Failed or Stopped job can be deleted" % (job["id"], job["state"])
             )
         jobs.delete_job(conn, job["id"])
     return ApiResponse(204)
@@ -144,9 +142,7 @@ def start_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.transaction() as conn:
         job = _job(conn, req.params["job"])
         if job["state"] not in (State.STOPPED, State.FAILED):
-            raise conflict(
-                "job %s is %s; only a Stopped or Failed job can be started" % (job["id"], job["state"])
-            )
+            raise conflict("job %s is %s; only a Stopped or Failed job can be started" % (job["id"], job["state"]))
         jobs.start_job(conn, job["id"], time.time())
     ctx.scheduler.wake()
     return ApiResponse(202)

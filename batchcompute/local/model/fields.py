@@ -26,6 +26,7 @@ __all__ = [
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
 ENV_NAME_RE = re.compile(r"^[^=\x00]+$")
 
+
 class UrlChecker(Protocol):
     """What validation needs of the object store."""
 
@@ -55,12 +56,7 @@ def integer(obj: Mapping[str, Any], key: str, default: int, low: int = 0, high: 
         value = default
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or value < low
-        or (high is not None and value > high)
-    ):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
         bounds = "between %d and %d" % (low, high) if high is not None else ">= %d" % low
         raise invalid(key, "%s must be an integer %s, not %r" % (key, bounds, value))
     return value
@@ -102,8 +98,7 @@ def valid_name(value: Any, param: str, what: str) -> str:
     if not isinstance(value, str) or not NAME_RE.match(value):
         raise invalid(
             param,
-            "%s %r must be 1-128 letters, digits, '_', '-' or '.', not starting with "
-            "'.' or '-'" % (what, value),
+            "%s %r must be 1-128 letters, digits, '_', '-' or '.', not starting with '.' or '-'" % (what, value),
         )
     return value
 

@@ -141,9 +141,7 @@ def _app_job(instance_count: int, max_retry: int, timeout: float) -> Shape:
         MaxRetryCount=max_retry,
         Timeout=int(timeout) if float(timeout).is_integer() else timeout,
     )
-    app = _object(
-        AppName="", Inputs={}, Outputs={}, Logging=_object(StdoutPath="", StderrPath=""), Config=config
-    )
+    app = _object(AppName="", Inputs={}, Outputs={}, Logging=_object(StdoutPath="", StderrPath=""), Config=config)
     return _job("App", App=app)
 
 

@@ -147,9 +147,7 @@ def parse_job(
     return JobSpec(name, kind, priority, fail_on_instance_fail, auto_release, body, tasks)
 
 
-def _dag_tasks(
-    body: Dict[str, Any], store: UrlChecker, cluster_exists: Callable[[str], bool]
-) -> List[TaskSpec]:
+def _dag_tasks(body: Dict[str, Any], store: UrlChecker, cluster_exists: Callable[[str], bool]) -> List[TaskSpec]:
     dag = body.get("DAG")
     if not isinstance(dag, dict):
         raise missing("DAG", "a DAG job needs a DAG object")

@@ -100,9 +100,7 @@ def instance(row: Row) -> Dict[str, Any]:
     }
 
 
-def sync_instance(
-    job_id: str, job: Optional[Row], first_instance: Optional[Row], request_id: str
-) -> Dict[str, Any]:
+def sync_instance(job_id: str, job: Optional[Row], first_instance: Optional[Row], request_id: str) -> Dict[str, Any]:
     """The SynchronousInstance of create_job_sync: the job's state and times, its first instance's
     result, the App's outputs. A job that is gone (AutoRelease) has Finished."""
     answer: Dict[str, Any] = {

@@ -96,9 +96,7 @@ def _signal_exit(returncode: int) -> int:
 class LocalProcessExecutor(Executor):
     """Runs attempts as local processes under ``work_root``."""
 
-    def __init__(
-        self, store: ObjectStore, work_root: Path, extra_env: Optional[Dict[str, str]] = None
-    ) -> None:
+    def __init__(self, store: ObjectStore, work_root: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.oss = store
         self.workdirs = WorkDirs(Path(work_root))
         # The server's environment when it started (without its keys), then ``extra_env``.
@@ -148,9 +146,7 @@ class LocalProcessExecutor(Executor):
         except (OSError, OssPathError):
             pass
 
-    def _attempt(
-        self, run: InstanceRun, execution: LocalExecution, workdir: Path, on_started: Started
-    ) -> RunResult:
+    def _attempt(self, run: InstanceRun, execution: LocalExecution, workdir: Path, on_started: Started) -> RunResult:
         self._unpack(run.package_path, workdir)
         self._map_inputs(run.input_mapping, workdir)
         out = self.oss.create(run.stdout_url)
@@ -265,27 +261,21 @@ class LocalProcessExecutor(Executor):
             with tarfile.open(self.oss.path(package_path), "r:*") as archive:
                 _safe_extract(archive, workdir)
         except (OSError, tarfile.TarError, OssPathError) as exc:
-            raise _Failure(
-                "PackageError", "PackagePath %s cannot be unpacked: %s" % (package_path, exc)
-            ) from exc
+            raise _Failure("PackageError", "PackagePath %s cannot be unpacked: %s" % (package_path, exc)) from exc
 
     def _map_inputs(self, mapping: Dict[str, str], workdir: Path) -> None:
         for url, local in sorted(mapping.items()):
             try:
                 self.oss.download(url, workdir / local, into_dir=local.endswith("/"))
             except (OSError, OssPathError) as exc:
-                raise _Failure(
-                    "InputMappingFailed", "InputMapping %s -> %s failed: %s" % (url, local, exc)
-                ) from exc
+                raise _Failure("InputMappingFailed", "InputMapping %s -> %s failed: %s" % (url, local, exc)) from exc
 
     def _map_outputs(self, mapping: Dict[str, str], workdir: Path) -> None:
         for local, url in sorted(mapping.items()):
             try:
                 self.oss.upload(workdir / local, url)
             except (OSError, OssPathError) as exc:
-                raise _Failure(
-                    "OutputMappingFailed", "OutputMapping %s -> %s failed: %s" % (local, url, exc)
-                ) from exc
+                raise _Failure("OutputMappingFailed", "OutputMapping %s -> %s failed: %s" % (local, url, exc)) from exc
 
 
 def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
@@ -296,12 +286,7 @@ def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
     root = os.path.realpath(target)
     for member in archive.getmembers():
         path = os.path.realpath(os.path.join(root, member.name))
-        if (
-            not (path == root or path.startswith(root + os.sep))
-            or member.isdev()
-            or member.issym()
-            or member.islnk()
-        ):
+        if not (path == root or path.startswith(root + os.sep)) or member.isdev() or member.issym() or member.islnk():
             raise tarfile.TarError("unsafe member %r" % member.name)
     archive.extractall(target)
 

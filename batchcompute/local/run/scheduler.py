@@ -180,9 +180,7 @@ class Scheduler:
                     raise
         return launches
 
-    def _full_clusters(
-        self, conn: Connection, known: Dict[str, Optional[_Cluster]], busy: Set[str]
-    ) -> List[str]:
+    def _full_clusters(self, conn: Connection, known: Dict[str, Optional[_Cluster]], busy: Set[str]) -> List[str]:
         """Clusters whose every VM runs an instance now."""
         used = {slot.cluster_id for slot in self._slots.values() if slot.cluster_id}
         full = []

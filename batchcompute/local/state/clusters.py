@@ -88,8 +88,7 @@ def list_clusters(conn: Connection, page: Page) -> Tuple[List[Row], str]:
 def job_using(conn: Connection, cid: str) -> Optional[str]:
     """The id of a job that has not ended and has a task on the cluster, if there is one."""
     row = conn.execute(
-        "SELECT j.id FROM jobs j JOIN tasks t ON t.job_id = j.id WHERE t.cluster_id = ? "
-        "AND j.state IN (?, ?) LIMIT 1",
+        "SELECT j.id FROM jobs j JOIN tasks t ON t.job_id = j.id WHERE t.cluster_id = ? AND j.state IN (?, ?) LIMIT 1",
         (cid, *ACTIVE),
     ).fetchone()
     return row[0] if row else None
@@ -101,9 +100,7 @@ def delete_cluster(conn: Connection, cid: str) -> None:
 
 
 def find_vm(conn: Connection, cid: str, group: str, vid: str) -> Optional[Row]:
-    return conn.execute(
-        "SELECT * FROM vms WHERE cluster_id = ? AND grp = ? AND id = ?", (cid, group, vid)
-    ).fetchone()
+    return conn.execute("SELECT * FROM vms WHERE cluster_id = ? AND grp = ? AND id = ?", (cid, group, vid)).fetchone()
 
 
 def list_vms(conn: Connection, cid: str, group: str, page: Page) -> Tuple[List[Row], str]:

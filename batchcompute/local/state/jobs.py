@@ -90,8 +90,7 @@ def insert_job(conn: Connection, job_id: str, job: JobSpec, now: float) -> None:
             ),
         )
         conn.executemany(
-            "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) VALUES (?, ?, ?, ?, ?, ?)",
             [
                 (job_id, task.name, iid, State.WAITING, *task.command.log_urls(job_id, task.name, iid))
                 for iid in range(task.instance_count)
@@ -119,14 +118,10 @@ def first_task(conn: Connection, job_id: str) -> Optional[Row]:
 
 def first_instance(conn: Connection, job_id: str) -> Optional[Row]:
     """The job's first instance by task name and instance id."""
-    return conn.execute(
-        "SELECT * FROM instances WHERE job_id = ? ORDER BY task, iid LIMIT 1", (job_id,)
-    ).fetchone()
+    return conn.execute("SELECT * FROM instances WHERE job_id = ? ORDER BY task, iid LIMIT 1", (job_id,)).fetchone()
 
 
-def list_jobs(
-    conn: Connection, page: Page, state: Optional[str] = None, cluster_id: str = ""
-) -> Tuple[List[Row], str]:
+def list_jobs(conn: Connection, page: Page, state: Optional[str] = None, cluster_id: str = "") -> Tuple[List[Row], str]:
     """Jobs, newest first, in ``state`` and with a task on ``cluster_id`` when given; the NextMarker."""
     filters = [("state = ?", state), ("id IN (SELECT job_id FROM tasks WHERE cluster_id = ?)", cluster_id)]
     return fetch_page(conn, "jobs", "seq", page, filters, newest_first=True)
@@ -215,9 +210,7 @@ def candidates(conn: Connection, limit: int, full_clusters: Sequence[str] = ()) 
         + "ORDER BY i.task, i.iid LIMIT ?"
     )
     found: List[Candidate] = []
-    jobs = conn.execute(
-        "SELECT id, state FROM jobs WHERE state IN (?, ?) ORDER BY priority DESC, seq", ACTIVE
-    )
+    jobs = conn.execute("SELECT id, state FROM jobs WHERE state IN (?, ?) ORDER BY priority DESC, seq", ACTIVE)
     for job_id, job_state in jobs.fetchall():
         args = (job_id, State.WAITING, *ACTIVE, *full_clusters, limit - len(found))
         found += [_candidate(row, job_state) for row in conn.execute(sql, args)]
@@ -279,18 +272,14 @@ def _end_instance(conn: Connection, key: Key, state: str, result: RunResult, now
     )
 
 
-def instance_ended(
-    conn: Connection, key: Key, run_seq: int, result: RunResult, now: float
-) -> List[Key]:
+def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, now: float) -> List[Key]:
     """Record how an attempt ended: Finished, retried (Waiting again) or Failed, and settle the
     task and job. Returns the keys of instances to kill (a job failed by this instance)."""
     row = find_instance(conn, key)
     if row is None or row["state"] != State.RUNNING or row["run_seq"] != run_seq:
         return []  # stopped, deleted or a stale attempt
     job_id, task_name, _ = key
-    task = conn.execute(
-        "SELECT max_retry FROM tasks WHERE job_id = ? AND name = ?", (job_id, task_name)
-    ).fetchone()
+    task = conn.execute("SELECT max_retry FROM tasks WHERE job_id = ? AND name = ?", (job_id, task_name)).fetchone()
     if result.ok:
         _end_instance(conn, key, State.FINISHED, result, now)
     elif row["retry_count"] < task["max_retry"]:
@@ -335,16 +324,12 @@ def _settle_task(conn: Connection, job_id: str, task_name: str, now: float) -> N
 def _unfinished(conn: Connection, job_id: str) -> bool:
     """Whether some task of the job has not Finished."""
     return bool(
-        conn.execute(
-            "SELECT 1 FROM tasks WHERE job_id = ? AND state != ? LIMIT 1", (job_id, State.FINISHED)
-        ).fetchone()
+        conn.execute("SELECT 1 FROM tasks WHERE job_id = ? AND state != ? LIMIT 1", (job_id, State.FINISHED)).fetchone()
     )
 
 
 def _release_successors(conn: Connection, job_id: str) -> None:
-    rows = conn.execute(
-        "SELECT name, state, upstream, runnable FROM tasks WHERE job_id = ?", (job_id,)
-    ).fetchall()
+    rows = conn.execute("SELECT name, state, upstream, runnable FROM tasks WHERE job_id = ?", (job_id,)).fetchall()
     finished = {row["name"] for row in rows if row["state"] == State.FINISHED}
     for row in rows:
         if row["state"] == State.WAITING and not row["runnable"] and set(loads(row["upstream"])) <= finished:
@@ -352,9 +337,7 @@ def _release_successors(conn: Connection, job_id: str) -> None:
 
 
 def _finish_job(conn: Connection, job_id: str, now: float) -> None:
-    conn.execute(
-        "UPDATE jobs SET state = ?, end_time = ?, message = '' WHERE id = ?", (State.FINISHED, now, job_id)
-    )
+    conn.execute("UPDATE jobs SET state = ?, end_time = ?, message = '' WHERE id = ?", (State.FINISHED, now, job_id))
     _job_changed(job_id, State.FINISHED)
     _notify(conn, job_id, "OnJobFinished")
     row = conn.execute("SELECT auto_release FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -421,9 +404,7 @@ def start_job(conn: Connection, job_id: str, now: float) -> None:
         "UPDATE tasks SET state = ?, end_time = NULL, runnable = 0 WHERE job_id = ? AND state != ?",
         (State.WAITING, job_id, State.FINISHED),
     )
-    conn.execute(
-        "UPDATE jobs SET state = ?, end_time = NULL, message = '' WHERE id = ?", (State.WAITING, job_id)
-    )
+    conn.execute("UPDATE jobs SET state = ?, end_time = NULL, message = '' WHERE id = ?", (State.WAITING, job_id))
     _job_changed(job_id, State.WAITING, "started again")
     _release_successors(conn, job_id)
     if not _unfinished(conn, job_id):

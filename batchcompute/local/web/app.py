@@ -53,9 +53,7 @@ def request_headers(environ: Dict[str, Any]) -> Headers:
     if raw is not None:
         return list(raw)
     headers = [
-        (key[5:].replace("_", "-").lower(), str(value))
-        for key, value in environ.items()
-        if key.startswith("HTTP_")
+        (key[5:].replace("_", "-").lower(), str(value)) for key, value in environ.items() if key.startswith("HTTP_")
     ]
     for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
         if environ.get(key):
@@ -91,9 +89,7 @@ class WsgiApp:
                 500,
                 {"Code": "InternalError", "Message": "%s: %s" % (type(exc).__name__, exc), "RequestId": rid},
             )
-        payload = (
-            b"" if answer.body is None else json.dumps(answer.body, separators=(",", ":")).encode("utf-8")
-        )
+        payload = b"" if answer.body is None else json.dumps(answer.body, separators=(",", ":")).encode("utf-8")
         start_response(
             _status_line(answer.status),
             [

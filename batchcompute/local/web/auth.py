@@ -112,11 +112,7 @@ class Authenticator:
         digest = hashlib.md5(body)
         for name in ("contentMd5", "Content-MD5"):
             value = (_get(headers, name) or "").strip()
-            if (
-                value
-                and value.lower() != digest.hexdigest()
-                and value != base64.b64encode(digest.digest()).decode()
-            ):
+            if value and value.lower() != digest.hexdigest() and value != base64.b64encode(digest.digest()).decode():
                 raise forbidden("The body does not match its %s header" % name, code="InvalidHttpBody")
 
     @staticmethod
