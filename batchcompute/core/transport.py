@@ -59,6 +59,8 @@ DEFAULT_TIMEOUT: Tuple[float, float] = (10.0, 60.0)
 POOL_SIZE = 32  # connections kept per client; more threads than this still work, they reconnect
 
 TimeoutSpec = Union[None, float, Tuple[Optional[float], Optional[float]]]
+Timeouts = Tuple[Optional[float], Optional[float]]  # (connect, read) of one attempt
+Headers = Mapping[str, str]
 Sign = Callable[[str, str, bytes], Dict[str, str]]
 
 
@@ -379,12 +381,7 @@ class _Urllib3Sender:
         self._base_url = base_url
 
     def send(
-        self,
-        method: str,
-        target: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        timeout: Tuple[Optional[float], Optional[float]],
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes, timeout: Timeouts
     ) -> HttpResponse:
         options = {
             "body": body or None,
@@ -425,12 +422,7 @@ class _SessionSender:
         }
 
     def send(
-        self,
-        method: str,
-        target: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        timeout: Tuple[Optional[float], Optional[float]],
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes, timeout: Timeouts
     ) -> HttpResponse:
         prepared = requests.PreparedRequest()
         prepared.method = method

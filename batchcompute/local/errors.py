@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["ApiError", "invalid", "missing", "not_found", "conflict", "forbidden"]
+from typing import Optional, TypeVar
+
+T = TypeVar("T")
+
+__all__ = ["ApiError", "invalid", "missing", "not_found", "existing", "conflict", "forbidden"]
 
 
 class ApiError(Exception):
@@ -31,6 +35,13 @@ def missing(param: str, message: str = "") -> ApiError:
 def not_found(kind: str, ident: object) -> ApiError:
     """404 ``InvalidResource.NotFound``."""
     return ApiError(404, "InvalidResource.NotFound", "%s %s does not exist" % (kind, ident))
+
+
+def existing(row: Optional[T], kind: str, ident: object) -> T:
+    """``row``, or 404 ``InvalidResource.NotFound`` for the ``kind`` ``ident`` when there is none."""
+    if row is None:
+        raise not_found(kind, ident)
+    return row
 
 
 def conflict(message: str) -> ApiError:

@@ -48,12 +48,8 @@ for _path in (TESTS, HERE):
         sys.path.insert(0, _path)
 
 import fixture_server as fx  # noqa: E402
-from record_requests import to_json  # noqa: E402
+from record_requests import DEFAULT_VERSION, KEY_ID, SECRET, STS_TOKEN, to_json  # noqa: E402,F401
 
-KEY_ID = "LTAI4FakeKeyId00000001"
-SECRET = "FakeSecret+/=0123456789abcdefghijk"
-STS_TOKEN = "CAIS8wF1q6Ft5B2yfSjIr5bEKfjbr7hx5ZbRNFbdhUk5T8pm3YTLjjz2IHhJeHRoA+kbtf8/lW1T6fkYlqx"
-DEFAULT_VERSION = "2015-11-11"
 LOCAL = "127.0.0.1"
 FIXED_DATE = "Tue, 01 Nov 2016 15:25:04 GMT"
 DATE_RE = re.compile(
@@ -192,15 +188,17 @@ case("api_raw_headers_empty", "api", "raw_headers", "")
 case("api_raw_headers_none", "api", "raw_headers", None)
 case("api_raw_headers_json", "api", "raw_headers", "{}")
 case("api_raw_headers_bytes", "api", "raw_headers", b("{}"), note="the official SDK hashes \"b'{}'\"")
+# A token with white space around it, and headers that replace standard ones or add to them.
+TOKEN_AND_HEADERS = {
+    "auth_token": " %s\n" % STS_TOKEN,
+    "headers": {"x-acs-zone": "z", "X-Trace": "t", "x-acs-version": "override", "Accept": "text/plain"},
+}
 case(
     "api_raw_headers_token_and_headers",
     "api",
     "raw_headers",
     "{}",
-    ctor={
-        "auth_token": " %s\n" % STS_TOKEN,
-        "headers": {"x-acs-zone": "z", "X-Trace": "t", "x-acs-version": "override", "Accept": "text/plain"},
-    },
+    ctor=TOKEN_AND_HEADERS,
 )
 case("api_raw_headers_api_version", "api", "raw_headers", "", setup={"api_version": "2016-01-01"})
 case(
@@ -325,10 +323,7 @@ case(
     "api",
     "get",
     "quotas",
-    ctor={
-        "auth_token": " %s\n" % STS_TOKEN,
-        "headers": {"x-acs-zone": "z", "X-Trace": "t", "x-acs-version": "override", "Accept": "text/plain"},
-    },
+    ctor=TOKEN_AND_HEADERS,
 )
 case("api_api_version_on_the_wire", "api", "get", "quotas", setup={"api_version": "2016-03-01"})
 case(

@@ -276,17 +276,24 @@ def _meta(resp: Any) -> Dict[str, Any]:
     return {name: picture(getattr(resp, name, "$missing"), deep=False) for name in ("StatusCode", "RequestId", "Date")}
 
 
-def observe_get(resp: Any, ctx: types.SimpleNamespace) -> Dict[str, Any]:
-    """A GetResponse: the wrapper (text, dir, attribute pass-through) and the object it wraps."""
+def _wrapper(resp: Any, ctx: types.SimpleNamespace) -> Dict[str, Any]:
+    """What every response kind shows: its class, text, dir() and status fields."""
     text = str(resp)
-    item = inner(resp)
-    wrapper = {
+    return {
         "$object": type_name(resp),
         "jsonizable": isinstance(resp, ctx.Jsonizable),
         "str": text,
         "repr_is_str": repr(resp) == text,
         "dir": public_dir(resp),
         "meta": _meta(resp),
+    }
+
+
+def observe_get(resp: Any, ctx: types.SimpleNamespace) -> Dict[str, Any]:
+    """A GetResponse: the wrapper (text, dir, attribute pass-through) and the object it wraps."""
+    item = inner(resp)
+    wrapper = {
+        **_wrapper(resp, ctx),
         "passthrough": {key: shape(getattr(resp, key)) for key in keys_of(item)},
         "detail": attempt(lambda: shape_dict(resp.detail())),
         # the answer's body as plain data, times converted, unknown keys kept
@@ -297,15 +304,9 @@ def observe_get(resp: Any, ctx: types.SimpleNamespace) -> Dict[str, Any]:
 
 def observe_list(resp: Any, ctx: types.SimpleNamespace) -> Dict[str, Any]:
     """A ListResponse: the wrapper and its items."""
-    text = str(resp)
     items = list(resp.Items)
     wrapper = {
-        "$object": type_name(resp),
-        "jsonizable": isinstance(resp, ctx.Jsonizable),
-        "str": text,
-        "repr_is_str": repr(resp) == text,
-        "dir": public_dir(resp),
-        "meta": _meta(resp),
+        **_wrapper(resp, ctx),
         "NextMarker": resp.NextMarker,
         "content": outcome(lambda: resp.content),
         "type": outcome(lambda: resp.type.__name__),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from ..errors import ApiError, invalid, not_found
+from ..errors import ApiError, existing, invalid, not_found
 from ..model import render
 from ..model.apps import check_app
 from ..state import apps, tokens
@@ -31,10 +31,7 @@ def _scope(req: ApiRequest) -> str:
 
 
 def _app(conn: Connection, name: str) -> Row:
-    row = apps.find_app(conn, name)
-    if row is None:
-        raise not_found("App", name)
-    return row
+    return existing(apps.find_app(conn, name), "App", name)
 
 
 def _revision(conn: Connection, name: str, qualifier: str = "") -> Row:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Dict, Iterable
 
-from ..errors import conflict, not_found
+from ..errors import conflict, existing, not_found
 from ..model import render
 from ..model.clusters import check_change, check_cluster, hostname_prefix, vm_count
 from ..state import clusters, tokens
@@ -26,10 +26,7 @@ __all__ = [
 
 
 def _cluster(conn: Connection, cid: str) -> Row:
-    row = clusters.find_cluster(conn, cid)
-    if row is None:
-        raise not_found("Cluster", cid)
-    return row
+    return existing(clusters.find_cluster(conn, cid), "Cluster", cid)
 
 
 def _group(conn: Connection, cid: str, group: str) -> Dict[str, Any]:
@@ -42,10 +39,9 @@ def _group(conn: Connection, cid: str, group: str) -> Dict[str, Any]:
 
 def _vm(conn: Connection, cid: str, group: str, vid: str) -> Row:
     _group(conn, cid, group)
-    row = clusters.find_vm(conn, cid, group, vid)
-    if row is None:
-        raise not_found("ClusterInstance", "%s of group %s of cluster %s" % (vid, group, cid))
-    return row
+    return existing(
+        clusters.find_vm(conn, cid, group, vid), "ClusterInstance", "%s of group %s of cluster %s" % (vid, group, cid)
+    )
 
 
 def _resize(conn: Connection, cid: str, desc: Dict[str, Any], groups: Iterable[str], now: float) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ..errors import forbidden, not_found
+from ..errors import existing, forbidden
 from ..model import render
 from ..model.images import OWN, SYSTEM, check_image
 from ..state import images, tokens
@@ -15,10 +15,7 @@ __all__ = ["create_image", "list_images", "get_image", "delete_image"]
 
 
 def _image(conn: Connection, ident: str) -> Row:
-    row = images.find_image(conn, ident)
-    if row is None:
-        raise not_found("Image", ident)
-    return row
+    return existing(images.find_image(conn, ident), "Image", ident)
 
 
 def create_image(ctx: Context, req: ApiRequest) -> ApiResponse:

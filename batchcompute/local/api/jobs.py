@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..errors import ApiError, conflict, not_found
+from ..errors import ApiError, conflict, existing, not_found
 from ..ids import job_id as new_job_id
 from ..model import render
 from ..model.fields import integer
@@ -33,18 +33,12 @@ __all__ = [
 
 
 def _job(conn: Connection, job_id: str) -> Row:
-    row = jobs.find_job(conn, job_id)
-    if row is None:
-        raise not_found("Job", job_id)
-    return row
+    return existing(jobs.find_job(conn, job_id), "Job", job_id)
 
 
 def _task(conn: Connection, job_id: str, name: str) -> Row:
     _job(conn, job_id)
-    row = jobs.find_task(conn, job_id, name)
-    if row is None:
-        raise not_found("Task", "%s of job %s" % (name, job_id))
-    return row
+    return existing(jobs.find_task(conn, job_id, name), "Task", "%s of job %s" % (name, job_id))
 
 
 def _create(ctx: Context, req: ApiRequest) -> str:
