@@ -18,11 +18,16 @@ from .constants import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_HOST,
+    DEFAULT_HTTP_THREADS,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_PORT,
+    DEFAULT_REQUEST_TIMEOUT,
     MAX_BODY_BYTES,
     OSS_HOST,
     REGION,
 )
+from .model.limits import Limits
 from .run.executor import Executor
 from .run.local import LocalProcessExecutor
 from .run.objects import ObjectStore
@@ -30,8 +35,9 @@ from .run.scheduler import Scheduler
 from .state.images import seed_system_images
 from .state.store import Store
 from .web.app import WsgiApp
-from .web.auth import Authenticator
-from .web.server import WsgiServer, make_server
+from .web.auth import Authenticator, StoredNonces
+from .web.server import WsgiServer, is_loopback, make_server
+from .web.tls import server_context
 
 __all__ = ["LocalServer", "default_data_dir", "DataDirLocked"]
 
@@ -55,6 +61,9 @@ class LocalServer:
 
     ``data_dir`` None: a temporary directory (removed by ``close``) and an in-memory database.
     ``access_keys`` (id -> secret) default to the development pair. ``port`` 0 picks a free port.
+    ``tls_cert`` / ``tls_key`` (PEM files) serve HTTPS. ``max_connections``, ``request_timeout``,
+    ``idle_timeout`` and ``http_threads`` shape the HTTP layer (``web.server``); ``limits`` caps
+    the tasks and instances of a job (``model.limits``).
     """
 
     def __init__(
@@ -67,7 +76,16 @@ class LocalServer:
         max_body: int = MAX_BODY_BYTES,
         executor: Optional[Executor] = None,
         poll_interval: float = 0.5,
+        *,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        http_threads: int = DEFAULT_HTTP_THREADS,
+        tls_cert: Union[None, str, Path] = None,
+        tls_key: Union[None, str, Path] = None,
+        limits: Optional[Limits] = None,
     ) -> None:
+        tls = server_context(tls_cert, tls_key) if tls_cert else None
         self._temp = None if data_dir is not None else tempfile.mkdtemp(prefix="batchcompute-local-")
         self.data_dir = Path(data_dir or self._temp or ".").expanduser().resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -87,9 +105,23 @@ class LocalServer:
             poll_interval=poll_interval,
             env={"BATCH_COMPUTE_REGION": REGION, "BATCH_COMPUTE_OSS_HOST": OSS_HOST},
         )
-        self.context = Context(self.store, self.scheduler, self.oss)
-        self.app = WsgiApp(self.context, Authenticator(self.access_keys), max_body)
-        self.httpd: WsgiServer = make_server(host, port, self.app, max_body)
+        self.context = Context(
+            self.store, self.scheduler, self.oss, limits=limits or Limits(), sync_waits=max(1, http_threads // 2)
+        )
+        self.app = WsgiApp(self.context, Authenticator(self.access_keys, nonces=StoredNonces(self.store)), max_body)
+        self.tls = tls is not None
+        self.tls_cert = Path(tls_cert) if tls_cert else None
+        self.httpd: WsgiServer = make_server(
+            host,
+            port,
+            self.app,
+            max_body,
+            max_connections=max_connections,
+            request_timeout=request_timeout,
+            idle_timeout=idle_timeout,
+            threads=http_threads,
+            tls=tls,
+        )
         self._thread: Optional[threading.Thread] = None
         self._closed = False
 
@@ -112,12 +144,18 @@ class LocalServer:
 
     @property
     def endpoint(self) -> str:
-        return "http://%s:%d" % (self.host, self.port)
+        return "%s://%s:%d" % ("https" if self.tls else "http", self.host, self.port)
 
     def banner(self) -> str:
         """One line: where the server listens and how a script reaches it."""
         key_id = next(iter(self.access_keys))
         secret = "'%s'" % self.access_keys[key_id] if key_id == DEFAULT_ACCESS_KEY_ID else "<secret>"
+        if self.tls:
+            return (
+                "batchcompute-local listening on %s (data dir %s); use Client('%s', '%s', %s, security_conn=True, "
+                "port=%d) (verify=<your CA bundle> for a self-signed certificate)"
+                % (self.endpoint, self.data_dir, self.host, key_id, secret, self.port)
+            )
         return (
             "batchcompute-local listening on %s (data dir %s); use Client.register_region('%s', '%s', %d) "
             "and Client('%s', '%s', %s)"
@@ -126,6 +164,12 @@ class LocalServer:
 
     def start(self) -> "LocalServer":
         """Serve in a background thread."""
+        if not self.tls and not is_loopback(self.host):
+            log.warning(
+                "listening on %s without TLS: other machines can reach this server, and its requests "
+                "(signed, not encrypted) can be read and replayed on the way; use --tls-cert and --tls-key",
+                self.host,
+            )
         self.scheduler.start()
         self._thread = threading.Thread(
             target=self.httpd.serve_forever,
@@ -144,9 +188,7 @@ class LocalServer:
         if self._thread is not None:
             self.httpd.shutdown()
             self._thread.join()
-        self.httpd.server_close()
-        self.httpd.close_connections()
-        self.httpd.busy.wait_idle(5.0)
+        self.httpd.close(5.0)
         self.scheduler.close()
         self.store.close()
         self._lock_file.close()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Optional
 
-from ..errors import ApiError, existing, invalid, not_found
+from ..errors import ApiError, existing, not_found
 from ..model import render
-from ..model.apps import check_app
+from ..model import request as checks
+from ..model.apps import AppSpec, check_app
 from ..state import apps, tokens
 from ..state.store import Connection, Row
 from .base import ApiRequest, ApiResponse, Context, page_request
@@ -24,10 +24,7 @@ __all__ = [
 
 
 def _scope(req: ApiRequest) -> str:
-    scope = (req.query.get("Scope") or "Private").strip()
-    if scope not in ("Private", "Public"):
-        raise invalid("Scope", "Scope must be Private or Public")
-    return scope
+    return checks.scope(req.query)
 
 
 def _app(conn: Connection, name: str) -> Row:
@@ -37,31 +34,21 @@ def _app(conn: Connection, name: str) -> Row:
 def _revision(conn: Connection, name: str, qualifier: str = "") -> Row:
     """Revision ``qualifier`` of an App (blank: the latest)."""
     _app(conn, name)
-    row = apps.find_revision(conn, name, _qualifier(qualifier))
+    row = apps.find_revision(conn, name, checks.qualifier(qualifier))
     if row is None:
         raise not_found("App revision", "%s:%s" % (name, qualifier))
     return row
 
 
-def _qualifier(text: str) -> Optional[int]:
-    text = (text or "").strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise invalid("Qualifier", "Qualifier must be a revision number, not %r" % text)
-    return int(text)
-
-
 def create_app(ctx: Context, req: ApiRequest) -> ApiResponse:
-    body = req.json()
-    token = req.query.get("IdempotentToken", "")
+    body, token = req.json(), req.token()
+    spec = check_app(body, ctx.limits)
     with ctx.store.transaction() as conn:
-        name = tokens.create_once(conn, "app", token, body, lambda: _insert_app(conn, body))
+        name = tokens.create_once(conn, "app", token, body, lambda: _insert_app(conn, spec))
     return ApiResponse(201, {"Name": name})
 
 
-def _insert_app(conn: Connection, body: Any) -> str:
-    spec = check_app(body)
+def _insert_app(conn: Connection, spec: AppSpec) -> str:
     if apps.find_app(conn, spec.name) is not None:
         raise ApiError(403, "InvalidResource.AlreadyExisting", "App %s already exists" % spec.name)
     apps.insert_app(conn, spec, time.time())
@@ -105,7 +92,7 @@ def modify_app(ctx: Context, req: ApiRequest) -> ApiResponse:
     name = req.params["app"]
     body = req.json_object()
     body["Name"] = name
-    spec = check_app(body)
+    spec = check_app(body, ctx.limits)
     with ctx.store.transaction() as conn:
         _revision(conn, name)
         apps.add_revision(conn, spec, time.time())
@@ -115,7 +102,7 @@ def modify_app(ctx: Context, req: ApiRequest) -> ApiResponse:
 def delete_app(ctx: Context, req: ApiRequest) -> ApiResponse:
     """Without Qualifier: the App; with one: that revision (the App goes with its last revision)."""
     name = req.params["app"]
-    number = _qualifier(req.query.get("Qualifier", ""))
+    number = checks.qualifier(req.query.get("Qualifier", ""))
     with ctx.store.transaction() as conn:
         _app(conn, name)
         if number is None:
