@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Optional
 
 from ..errors import ApiError, existing, not_found
 from ..model import render
@@ -31,12 +32,12 @@ def _app(conn: Connection, name: str) -> Row:
     return existing(apps.find_app(conn, name), "App", name)
 
 
-def _revision(conn: Connection, name: str, qualifier: str = "") -> Row:
-    """Revision ``qualifier`` of an App (blank: the latest)."""
+def _revision(conn: Connection, name: str, qualifier: Optional[int] = None) -> Row:
+    """Revision ``qualifier`` of an App (None: the latest)."""
     _app(conn, name)
-    row = apps.find_revision(conn, name, checks.qualifier(qualifier))
+    row = apps.find_revision(conn, name, qualifier)
     if row is None:
-        raise not_found("App revision", "%s:%s" % (name, qualifier))
+        raise not_found("App revision", "%s:%s" % (name, "latest" if qualifier is None else qualifier))
     return row
 
 
@@ -75,8 +76,9 @@ def get_app(ctx: Context, req: ApiRequest) -> ApiResponse:
 
 
 def get_app_detail(ctx: Context, req: ApiRequest) -> ApiResponse:
+    number = checks.qualifier(req.query.get("Qualifier", ""))
     with ctx.store.read() as conn:
-        revision = _revision(conn, req.params["app"], req.query.get("Qualifier", ""))
+        revision = _revision(conn, req.params["app"], number)
         return ApiResponse(200, apps.description(revision))
 
 
@@ -108,6 +110,6 @@ def delete_app(ctx: Context, req: ApiRequest) -> ApiResponse:
         if number is None:
             apps.delete_app(conn, name)
         else:
-            _revision(conn, name, str(number))
+            _revision(conn, name, number)
             apps.delete_revision(conn, name, number)
     return ApiResponse(204)

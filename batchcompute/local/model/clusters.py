@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from ..errors import invalid, missing, not_found
-from .fields import UrlChecker, env_vars, integer, json_object, local_path, mapping, object_url, text, valid_name
+from .fields import (
+    UrlChecker,
+    env_vars,
+    integer,
+    json_object,
+    local_path,
+    mapping,
+    name_text,
+    object_url,
+    text,
+    valid_name,
+)
 from .job_description import CONFIGS, NOTIFICATION
 from .limits import MAX_DESCRIPTION_CHARS, MAX_GROUPS, MAX_ID_CHARS, MAX_MAPPINGS, MAX_NAME_CHARS, MAX_VMS
 from .shapes import Each, check_types
@@ -113,8 +124,7 @@ def check_cluster(body: Any, store: Optional[UrlChecker] = None) -> ClusterSpec:
     """A checked create_cluster body (``store``: where InputMapping sources must lie)."""
     body = json_object(body, "cluster")
     check_types(body, CLUSTER, "")
-    if not text(body, "Name", "", max_chars=MAX_NAME_CHARS).strip():
-        raise missing("Name")
+    name_text(body, "Name", MAX_NAME_CHARS)
     if not text(body, "ImageId", "", max_chars=MAX_ID_CHARS).strip():
         raise missing("ImageId")
     text(body, "Description", "", max_chars=MAX_DESCRIPTION_CHARS)

@@ -36,6 +36,7 @@ __all__ = [
     "env_vars",
     "command_line",
     "has_control",
+    "name_text",
 ]
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
@@ -233,3 +234,14 @@ def command_line(obj: Mapping[str, Any], key: str, what: str) -> str:
     if "\x00" in line or len(line.encode("utf-8")) > MAX_COMMAND_BYTES:
         raise invalid(key, "%s: %s holds a NUL or is longer than %d bytes" % (what, key, MAX_COMMAND_BYTES))
     return line
+
+
+def name_text(obj: Mapping[str, Any], key: str, max_chars: int, required: bool = True) -> str:
+    """A Name: a string of at most ``max_chars`` without control characters (not blank when
+    ``required``: Missing<Key>)."""
+    value = text(obj, key, "", max_chars=max_chars)
+    if required and not value.strip():
+        raise missing(key)
+    if has_control(value):
+        raise invalid(key, "%s must not hold control characters" % key)
+    return value

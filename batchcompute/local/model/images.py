@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Dict
 
 from ..errors import missing
-from .fields import json_object, text
+from .fields import json_object, name_text, text
 from .limits import MAX_DESCRIPTION_CHARS, MAX_ID_CHARS, MAX_NAME_CHARS
 from .request import idempotent_token
 from .shapes import check_types
@@ -34,7 +34,7 @@ def check_image(body: Any) -> ImageSpec:
     for key in ("Platform", "EcsImageId"):
         if not text(body, key, "", max_chars=MAX_ID_CHARS).strip():
             raise missing(key)
-    text(body, "Name", "", max_chars=MAX_NAME_CHARS)
+    name_text(body, "Name", MAX_NAME_CHARS, required=False)
     text(body, "Description", "", max_chars=MAX_DESCRIPTION_CHARS)
     idempotent_token(body.get("IdempotentToken"))
     return ImageSpec(body)

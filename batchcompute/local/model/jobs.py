@@ -21,6 +21,7 @@ from .fields import (
     json_object,
     local_path,
     mapping,
+    name_text,
     number,
     object_url,
     text,
@@ -155,10 +156,10 @@ def parse_job(
     limits = limits or Limits()
     body = json_object(body, "job")
     kind = job_type(body)
-    check_types(body, DAG_JOB if kind == "DAG" else app_job_shape(), "", skip=("App.Config",))
-    name = text(body, "Name", max_chars=MAX_NAME_CHARS)
-    if not name.strip():
+    check_types(body, DAG_JOB if kind == "DAG" else app_job_shape(), "")
+    if body.get("Name") is None:
         raise missing("Name")
+    name = name_text(body, "Name", MAX_NAME_CHARS)
     text(body, "Description", "", max_chars=MAX_DESCRIPTION_CHARS)
     _check_notification(body)
     priority = integer(body, "Priority", 0, 0, MAX_PRIORITY)
@@ -381,11 +382,7 @@ def _app_task(
     found = app_lookup(app_name)
     if found is None:
         raise ApiError(404, "InvalidResource.NotFound", "App %s does not exist" % app_name)
-    overrides = mapping(app, "Config", "Config")
-    for key, value in overrides.items():
-        if isinstance(value, list):
-            raise invalid(key, "App.Config.%s must be a value or an object, not an array" % key[:64])
-    config = _merged_config(found, overrides)
+    config = _merged_config(found, mapping(app, "Config", "Config"))
     logging = mapping(app, "Logging", "Logging")
     env = dict(env_vars(mapping(found, "EnvVars"), "EnvVars"))
     env.update(_parameters(found, "InputParameters", mapping(app, "Inputs", "Inputs"), "Inputs"))

@@ -52,6 +52,8 @@ PARAM_NAMES = {
     "app": "AppName",
 }
 _DIGITS = re.compile(r"[0-9]+\Z")  # ASCII digits only: str.isdigit() also takes '²' and '٣'
+#: Half of a UTF-16 surrogate pair, alone: JSON lets ``"\ud800"`` through, UTF-8 cannot store it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _bad_json(message: str) -> ApiError:
@@ -102,6 +104,8 @@ def _check_tree(value: Any) -> None:
         if isinstance(item, str):
             if len(item) > MAX_STRING_CHARS:
                 raise _bad_json("a string is longer than %d characters" % MAX_STRING_CHARS)
+            if _SURROGATE.search(item):
+                raise _bad_json("a string holds a lone UTF-16 surrogate")
         elif isinstance(item, bool) or item is None or isinstance(item, float):
             continue
         elif isinstance(item, int):
@@ -112,8 +116,8 @@ def _check_tree(value: Any) -> None:
                 raise _bad_json("nested more than %d levels deep" % MAX_JSON_DEPTH)
             members = list(item.items()) if isinstance(item, dict) else [(None, v) for v in item]
             for key, member in members:
-                if key is not None and len(key) > MAX_STRING_CHARS:
-                    raise _bad_json("a key is longer than %d characters" % MAX_STRING_CHARS)
+                if key is not None and (len(key) > MAX_STRING_CHARS or _SURROGATE.search(key)):
+                    raise _bad_json("a key is longer than %d characters or holds a lone surrogate" % MAX_STRING_CHARS)
                 pending.append((member, depth + 1))
 
 
@@ -153,10 +157,9 @@ def path_params(raw: Mapping[str, str]) -> Dict[str, str]:
 
 
 def _short_text(value: str, name: str) -> str:
-    value = value.strip()
     if len(value) > MAX_ID_CHARS or has_control(value):
         raise invalid(name, "%s must be at most %d characters without control characters" % (name, MAX_ID_CHARS))
-    return value
+    return value.strip()
 
 
 def _digits(value: str, name: str, most: int) -> int:
@@ -177,11 +180,12 @@ def page_size(query: Mapping[str, str], maximum: int) -> int:
 def marker(query: Mapping[str, str], numeric: bool = True) -> Union[None, int, str]:
     """Marker: where a page starts (blank: the first page). A number issued by this server, or,
     not ``numeric``, a name (a task's)."""
-    text = (query.get("Marker") or "").strip()
+    raw = query.get("Marker") or ""
+    text = raw.strip()
     if not text:
         return None
     if not numeric:
-        return _short_text(text, "Marker")
+        return _short_text(raw, "Marker")
     if not _DIGITS.match(text) or len(text) > MAX_MARKER_DIGITS:
         raise invalid("Marker", "Marker %r was not issued by this server" % text[:40])
     return int(text)
@@ -199,7 +203,7 @@ def state(query: Mapping[str, str]) -> Optional[str]:
 
 def cluster_filter(query: Mapping[str, str]) -> str:
     """The ClusterId a list is filtered by ("": any)."""
-    return _short_text(query.get("ClusterId") or "", "ClusterId")
+    return _short_text(query.get("ClusterId") or "", "ClusterId")  # checked before it is stripped
 
 
 def qualifier(text: str) -> Optional[int]:

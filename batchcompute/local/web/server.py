@@ -59,7 +59,7 @@ from waitress.receiver import ChunkedReceiver, FixedStreamReceiver
 from waitress.rfc7230 import ONLY_DIGIT_RE
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, WSGITask
-from waitress.utilities import BadRequest, Error, RequestHeaderFieldsTooLarge
+from waitress.utilities import BadRequest, Error, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
 from ..constants import (
     DEFAULT_HTTP_THREADS,
@@ -196,6 +196,12 @@ class _Parser(HTTPRequestParser):
         if self.error is None:
             if self._late is not None:
                 self.error, self.completed = self._late, True
+            elif self.chunked and not self.completed and self.body_rcv is not None:
+                # a chunk's size is known when its first line arrives: refuse then, not at the end
+                receiver = self.body_rcv
+                if len(receiver) + receiver.chunk_remainder >= self.adj.max_request_body_size:
+                    self.error = RequestEntityTooLarge("a chunk goes past max_body")
+                    self.completed = True
             elif not self.headers_finished and len(self.header_plus) > MAX_REQUEST_LINE:
                 head = self.header_plus.lstrip(b"\r\n")
                 if head.find(b"\r\n", 0, MAX_REQUEST_LINE + 2) < 0 and len(head) > MAX_REQUEST_LINE:
@@ -392,8 +398,8 @@ class _Channel(HTTPChannel):
             self.request.close()
             self.request = None
         self.request_since = None
-        if self.handshaking:
-            self.will_close = True
+        if self.handshaking:  # no TLS to answer on
+            self.handle_close()
             return
         answer = error_answer(self.server, _RequestTimeout("the request did not arrive within the deadline"))
         with self.outbuf_lock:
@@ -737,12 +743,14 @@ class WsgiServer:
             obj.handle_error()
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
-        """Serve until ``shutdown()``."""
+        """Serve until ``shutdown()`` (which may come first: then this returns at once)."""
+        self._stopped.clear()
+        if self._stop.is_set():  # shut down before it began (a server serves once)
+            self._stopped.set()
+            return
         selector = selectors.DefaultSelector()
         with self._lock:
             self._selector, self._masks = selector, {}
-        self._stop.clear()
-        self._stopped.clear()
         self._watched.update(self._map.values())
         next_check = 0.0
         try:
