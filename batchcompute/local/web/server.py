@@ -227,7 +227,10 @@ class _Parser(HTTPRequestParser):
 
     def _parse_folded(self, header_plus: bytes) -> None:
         """Waitress's own parse, and the headers as received beside it."""
-        super().parse_header(header_plus)
+        try:
+            super().parse_header(header_plus)
+        except ValueError as exc:  # int() of a Content-Length of thousands of digits
+            raise ParsingError("Content-Length is invalid") from exc
         index = header_plus.find(b"\r\n")
         raw: List[Tuple[str, str]] = []
         for line in get_header_lines(header_plus[index + 2 :]):
@@ -295,7 +298,8 @@ class _Parser(HTTPRequestParser):
             length = headers.get("CONTENT_LENGTH", "0")
             if not ONLY_DIGIT_RE.match(length.encode("latin-1")):
                 raise ParsingError("Content-Length is invalid")
-            self.content_length = int(length)
+            # (more digits than any body could have: too large, without int() of a huge string)
+            self.content_length = int(length) if len(length) <= 18 else 10**18
             if self.content_length > 0:
                 self.body_rcv = FixedStreamReceiver(self.content_length, OverflowableBuffer(self.adj.inbuf_overflow))
 
@@ -438,6 +442,7 @@ class _Listener(TcpWSGIServer):
         self.error_body = owner.error_body
         self.tls_context = owner.tls
         self.more_to_read: Set[Any] = set()
+        self._evicted, self._next_warning = 0, 0.0
         if owner.tls is not None:
             self.channel_class = _TlsChannel
         super().__init__(application, **kwargs)
@@ -483,8 +488,19 @@ class _Listener(TcpWSGIServer):
             newest.handle_close()
             return
         victim = min(idle, key=lambda ch: ch.stale_since)
-        log.info("%d connections open: closing the stalest one, from %s", len(self.active_channels), victim.addr)
+        log.debug("%d connections open: closing the stalest one, from %s", len(self.active_channels), victim.addr)
         victim.handle_close()
+        self._evicted += 1
+        now = time.monotonic()
+        if now >= self._next_warning:
+            self._next_warning = now + 60
+            log.warning(
+                "%d connections open (--max-connections %d): %d stale ones closed to let new ones in",
+                len(self.active_channels),
+                self.owner.max_connections,
+                self._evicted,
+            )
+            self._evicted = 0
 
     def check(self, now: float) -> None:
         """Answer 408 to requests past their deadline; close connections idle too long."""

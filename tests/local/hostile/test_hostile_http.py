@@ -24,6 +24,13 @@ CASES = [
     ("content-length-plus", POST + b"Content-Length: +5\r\n\r\nabcde", 400, "InvalidHttpBody"),
     ("content-length-twice", POST + b"Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400, "InvalidHttpBody"),
     ("content-length-huge", POST + b"Content-Length: 99999999999999999999\r\n\r\n", 413, "InvalidHttpBody"),
+    ("content-length-5000-digits", POST + b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n", 413, "InvalidHttpBody"),
+    (
+        "folded-content-length-5000-digits",
+        POST + b"X-F: a\r\n b\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n",
+        400,
+        "InvalidHttpBody",
+    ),
     ("content-length-over-cap", POST + b"Content-Length: 4194305\r\n\r\n", 413, "InvalidHttpBody"),
     ("chunked-over-cap", POST + b"Transfer-Encoding: chunked\r\n\r\n500000\r\n" + b"a" * 100, 413, None),
     ("chunked-garbage", POST + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400, None),
