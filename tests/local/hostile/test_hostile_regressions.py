@@ -159,3 +159,14 @@ def test_the_logs_of_an_accepted_job_land_inside_its_bucket(local_server):
 
     wait_state(lambda ident: local_server.client().get_job(ident), job_id)
     assert local_server.read_object("%sstdout.%s.t.0" % (LOGS, job_id)) == "hi\n"
+
+
+def test_a_bad_spot_price_stored_by_an_older_version_no_longer_breaks_the_lists(local_server, raw):
+    cluster_id = raw.json("POST", "/clusters", cluster())["Id"]
+    store = local_server.server.store
+    with store.transaction() as conn:
+        row = conn.execute("SELECT description FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+        desc = json.loads(row[0])
+        desc["Groups"]["group1"]["SpotPriceLimit"] = "abc"
+        conn.execute("UPDATE clusters SET description = ? WHERE id = ?", (json.dumps(desc), cluster_id))
+    assert raw.json("GET", "/clusters")["Items"][0]["Groups"]["group1"]["SpotPriceLimit"] == 0.0
