@@ -9,6 +9,8 @@ import time
 
 import pytest
 from hostile_helpers import RawClient, alive, assert_clean, parse_answer, raw_exchange, request_bytes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from waitress.adjustments import Adjustments
 from waitress.parser import HTTPRequestParser
 
@@ -148,3 +150,22 @@ def test_the_parser_decides_as_waitress_does(head):
         return
     for field in FIELDS:
         assert getattr(ours, field, None) == getattr(theirs, field, None), field
+
+
+_NAMES = st.sampled_from(["Host", "X-A", "x-a", "X_U", "Content-Length", "Transfer-Encoding", "Connection", "Expect"])
+_VALUES = st.sampled_from(["1", "0", "-1", "a b", " padded ", "chunked", "close", "100-continue", "\xe9", "", "a\tb"])
+_LINE = st.one_of(
+    st.tuples(_NAMES, _VALUES).map(lambda kv: ("%s: %s" % kv).encode("latin-1")),
+    st.binary(max_size=12).filter(lambda b: b"\r\n" not in b),
+    st.sampled_from([b" folded", b"\tfolded", b"Bad Header", b"X-A : b", b": v", b"X-A: a\rb", b"X-A: a\nb"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    first=st.sampled_from([b"GET / HTTP/1.1", b"POST /a?b HTTP/1.0", b"get / HTTP/1.1", b"GET  / HTTP/1.1", b"GET /"]),
+    lines=st.lists(_LINE, max_size=6),
+)
+def test_the_parser_decides_as_waitress_does_on_generated_heads(first, lines):
+    head = first + b"\r\n" + b"".join(line + b"\r\n" for line in lines) + b"\r\n"
+    test_the_parser_decides_as_waitress_does(head)
