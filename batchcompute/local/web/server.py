@@ -46,7 +46,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from waitress import rfc7230, wasyncore
 from waitress.adjustments import Adjustments
 from waitress.buffers import OverflowableBuffer
-from waitress.channel import HTTPChannel
+from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import (
     HTTPRequestParser,
     ParsingError,
@@ -320,7 +320,7 @@ def _write_first(task: Any, data: bytes) -> None:
             body = data
     elif data:
         task.content_bytes_written += len(data)
-    task.channel.write_soon(head + body)
+    task.channel.write_now(head + body)
 
 
 class _Task(WSGITask):
@@ -371,6 +371,20 @@ class _Channel(HTTPChannel):
         elif self.request_since is None or (before is not None and self.request is not before):
             self.request_since = time.time()
         return result
+
+    def write_now(self, data: bytes) -> int:
+        """What a thread writes, sent at once when nothing waits to be sent before it (one send,
+        no buffer); what the socket does not take goes the way of ``write_soon``."""
+        if not self.connected:
+            raise ClientDisconnected
+        with self.outbuf_lock:
+            if not self.total_outbufs_len:
+                sent = self.send(data, do_close=False)
+                if sent == len(data):
+                    self.last_activity = time.time()
+                    return sent
+                data = data[sent:]
+        return self.write_soon(data)
 
     def writable(self) -> bool:
         if self.requests and not (self.will_close or self.close_when_flushed):
