@@ -40,10 +40,10 @@ def str2datetime(utc_timestr: Any) -> Optional[datetime.datetime]:
     found = _UTC_TIME.match(utc_timestr)
     if found is None:
         return None
-    fields = [int(part) for part in found.group(1, 2, 3, 4, 5, 6)]
+    year, month, day, hour, minute, second = (int(part) for part in found.group(1, 2, 3, 4, 5, 6))
     fraction = found.group(7)
     try:
-        return datetime.datetime(*fields, int(fraction.ljust(6, "0")) if fraction else 0)
+        return datetime.datetime(year, month, day, hour, minute, second, int(fraction.ljust(6, "0")) if fraction else 0)
     except ValueError:
         return None
 

@@ -31,7 +31,23 @@ import datetime
 import difflib
 import json
 import warnings
-from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple, Type, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+    overload,
+)
 
 from ..core.compat import FLOAT, NUMBER, STRING, TIME
 from ..core.exceptions import FieldError, JsonError, ValidationError
@@ -58,6 +74,11 @@ __all__ = [
 ]
 
 _MISSING: Any = object()
+G = TypeVar("G")  # what reading a property gives
+S = TypeVar("S")  # what assigning it accepts
+C = TypeVar("C", bound="Jsonizable")
+P = TypeVar("P", bound="Prop[Any, Any]")
+J = TypeVar("J", bound="Jsonizable")
 Required = Union[str, List[str], Tuple[str, ...]]
 CLEAN, RAW, EDITED = 0, 1, 2
 
@@ -107,8 +128,9 @@ def _type_names(accepted: Any) -> str:
     return " | ".join(dict.fromkeys(names))
 
 
-class Prop:
-    """A declared property. Subclasses say which values it accepts and how they are stored.
+class Prop(Generic[G, S]):
+    """A declared property. Subclasses say which values it accepts and how they are stored
+    (and, to type checkers, what a read gives, ``G``, and what an assignment takes, ``S``).
 
     ``default`` (a value, or a callable making one) is stored at construction when the property
     was not given; ``on_read`` is stored and returned when the property is read unset (containers
@@ -139,7 +161,13 @@ class Prop:
         self.name = name
         self.__doc__ = "%s, JSON key %r%s" % (self.type_text(), name, ". " + self.doc if self.doc else "")
 
-    def __get__(self, obj: Optional["Jsonizable"], owner: type) -> Any:
+    @overload
+    def __get__(self: P, obj: None, owner: Any) -> P: ...
+
+    @overload
+    def __get__(self, obj: "Jsonizable", owner: Any) -> G: ...
+
+    def __get__(self, obj: Optional["Jsonizable"], owner: Any) -> Any:
         if obj is None:
             return self
         try:
@@ -154,7 +182,7 @@ class Prop:
             obj._values[self.name] = empty
             return empty
 
-    def __set__(self, obj: "Jsonizable", value: Any) -> None:
+    def __set__(self, obj: "Jsonizable", value: S) -> None:
         value = self.coerce(value)
         if self.check is not None:
             self.check(obj, value)
@@ -201,7 +229,7 @@ class Prop:
         return value
 
 
-class Value(Prop):
+class Value(Prop[Any, Any]):
     """A scalar of the given types, stored as is (None included)."""
 
     def __init__(self, *types: type, **options: Any) -> None:
@@ -216,13 +244,13 @@ def _blank(value: Any) -> bool:
     return value is None or not value.strip()
 
 
-class String(Prop):
+class String(Prop[Optional[str], Union[str, bytes, None]]):
     """str, bytes (decoded) or None. ``''`` or None removes a value that is set; a blank value
     (also one of only white space) is ignored altogether where ``blank_ignored``."""
 
     accepted = STRING
 
-    def __set__(self, obj: "Jsonizable", value: Any) -> None:
+    def __set__(self, obj: "Jsonizable", value: Union[str, bytes, None]) -> None:
         if isinstance(value, bytes):
             value = value.decode("utf-8")
         elif not isinstance(value, str) and value is not None:
@@ -247,7 +275,7 @@ class String(Prop):
         return "str"
 
 
-class Number(Prop):
+class Number(Prop[Union[int, float, None], Union[int, float, None]]):
     """int, float or None (bool counts as int)."""
 
     accepted = NUMBER
@@ -273,7 +301,7 @@ class Float(Number):
         return "float"
 
 
-class Time(Prop):
+class Time(Prop[Optional[datetime.datetime], Union[datetime.datetime, str, bytes, int, None]]):
     """A service time: a ``datetime`` (local time) once the client has read it from an answer,
     else as given (the service's text, a timestamp or None)."""
 
@@ -283,13 +311,13 @@ class Time(Prop):
         return "datetime"
 
 
-class Boolean(Prop):
+class Boolean(Prop[Optional[bool], bool]):
     """True or False only."""
 
     accepted = (bool,)
 
 
-class Dict_(Prop):
+class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
     """A plain dict. ``str_values=True`` turns every non-None value into str (EnvVars)."""
 
     accepted = (dict,)
@@ -317,7 +345,7 @@ class Dict_(Prop):
         return _plain(value, _INNER[mode])
 
 
-class List_(Prop):
+class List_(Prop[Optional[List[Any]], List[Any]]):
     """A plain list (reading it unset gives None, as for a scalar)."""
 
     accepted = (list,)
@@ -332,8 +360,9 @@ class List_(Prop):
         return _plain(value, _INNER[mode])
 
 
-class Child(Prop):
-    """A nested description. A dict or an instance is stored as a copy rebuilt from its JSON."""
+class _Nested(Prop[G, S]):
+    """A property holding objects of a description or status class ``cls``: a dict or an
+    instance is stored as a copy rebuilt from its JSON."""
 
     def __init__(
         self, cls: Type["Jsonizable"], default: Any = _MISSING, *, settle: bool = True, **options: Any
@@ -342,14 +371,7 @@ class Child(Prop):
         self.cls = cls
         self.settle = settle  # False: a dict is stored as built, partial defaults left partial
 
-    @property
-    def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
-        return (self.cls, dict)
-
-    def type_text(self) -> str:
-        return self.cls.__name__
-
-    def one(self, value: Any) -> "Jsonizable":
+    def one(self, value: Any) -> Any:
         """The stored copy of ``value``: an instance of the class (rebuilt) or a dict."""
         cls = self.cls
         if type(value) is cls:
@@ -358,13 +380,30 @@ class Child(Prop):
             raise _type_error(self.name, (cls, dict))
         return cls(value)._settle() if self.settle else cls(value)
 
-    coerce = rebuild = one
-
-    def item(self, value: Any) -> "Jsonizable":
+    def item(self, value: Any) -> Any:
         """One entry of a map or list (or a helper's argument): also accepts a JSON text."""
         if isinstance(value, (str, bytes)):
             return self.cls(value)._settle()
         return self.one(value)
+
+
+class Child(_Nested[C, Union[C, Dict[str, Any]]]):
+    """A nested description (or status object) of class ``cls``."""
+
+    def __init__(self, cls: Type[C], default: Any = _MISSING, *, settle: bool = True, **options: Any) -> None:
+        super().__init__(cls, default, settle=settle, **options)
+
+    @property
+    def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
+        return (self.cls, dict)
+
+    def type_text(self) -> str:
+        return self.cls.__name__
+
+    def coerce(self, value: Any) -> Any:
+        return self.one(value)
+
+    rebuild = coerce
 
     def data(self, value: Any, mode: int) -> Any:
         return _plain(value, _INNER[mode])
@@ -376,8 +415,11 @@ class Child(Prop):
         return self.cls.blank()
 
 
-class MapOf(Child):
+class MapOf(_Nested[Dict[str, C], Dict[str, Any]]):
     """A dict of name -> nested description (DAG.Tasks, ClusterDescription.Groups)."""
+
+    def __init__(self, cls: Type[C], default: Any = _MISSING, **options: Any) -> None:
+        super().__init__(cls, default, **options)
 
     @property
     def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
@@ -405,8 +447,11 @@ class MapOf(Child):
         return {}
 
 
-class ListOf(Child):
+class ListOf(_Nested[List[C], List[Any]]):
     """A list of nested descriptions (Mounts.Entries)."""
+
+    def __init__(self, cls: Type[C], default: Any = _MISSING, **options: Any) -> None:
+        super().__init__(cls, default, **options)
 
     @property
     def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
@@ -433,7 +478,7 @@ class ListOf(Child):
         return []
 
 
-def _field_table(cls: type, fields: Dict[str, Prop]) -> str:
+def _field_table(cls: type, fields: Dict[str, "Prop[Any, Any]"]) -> str:
     """The docstring section that lists a class's properties (generated, never written by hand)."""
     if not fields:
         return ""
@@ -449,10 +494,10 @@ def _field_table(cls: type, fields: Dict[str, Prop]) -> str:
 class _Schema(type):
     """Collects a class's declared properties into ``_fields`` and describes them."""
 
-    def __new__(mcs, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any]) -> "_Schema":
+    def __new__(mcs, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any]) -> Any:
         doc = namespace.get("__doc__")
-        cls = super().__new__(mcs, name, bases, namespace)
-        fields: Dict[str, Prop] = {}
+        cls: Any = super().__new__(mcs, name, bases, namespace)
+        fields: Dict[str, "Prop[Any, Any]"] = {}
         for klass in reversed(cls.__mro__):
             fields.update((key, value) for key, value in vars(klass).items() if isinstance(value, Prop))
         cls._fields = fields
@@ -484,8 +529,8 @@ class Jsonizable(metaclass=_Schema):
     # Whether reading an unset child stores a copy of the new child, as assigning it would (the
     # official description classes do; its status classes store the child as made).
     _read_stores_copy: ClassVar[bool] = True
-    _fields: ClassVar[Dict[str, Prop]]
-    _defaults: ClassVar[List[Prop]]
+    _fields: ClassVar[Dict[str, "Prop[Any, Any]"]]
+    _defaults: ClassVar[List["Prop[Any, Any]"]]
 
     def __init__(self, properties: Any = None) -> None:
         self._init(properties)
@@ -513,14 +558,14 @@ class Jsonizable(metaclass=_Schema):
                 invariant(self)
 
     @classmethod
-    def blank(cls) -> Any:
+    def blank(cls: Type[J]) -> J:
         """A new object holding only the class's defaults (what reading an unset child makes)."""
         obj = cls.__new__(cls)
         obj._init(None)
         return obj
 
     @classmethod
-    def raw(cls, **values: Any) -> Any:
+    def raw(cls: Type[J], **values: Any) -> J:
         """An instance holding exactly ``values``: no defaults, no coercion. Used for the few
         values the service expects in a partial form, such as Configs' default VPC."""
         obj = cls.__new__(cls)
@@ -533,22 +578,24 @@ class Jsonizable(metaclass=_Schema):
         self._field(name)
         self._values[name] = value
 
-    def _field(self, name: str) -> Prop:
+    def _field(self, name: str) -> "Prop[Any, Any]":
         try:
             return self._fields[name]
         except KeyError:
             raise FieldError(name) from None
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        field = self._fields.get(name)
-        if field is not None:
-            field.__set__(self, value)
-            return
-        if not name.startswith("_") and not hasattr(type(self), name):
-            _warn_unknown(type(self), name)
-        object.__setattr__(self, name, value)
+    if not TYPE_CHECKING:  # to a type checker, an undeclared attribute stays an error
 
-    def _rebuild(self) -> Any:
+        def __setattr__(self, name: str, value: Any) -> None:
+            field = self._fields.get(name)
+            if field is not None:
+                field.__set__(self, value)
+                return
+            if not name.startswith("_") and not hasattr(type(self), name):
+                _warn_unknown(type(self), name)
+            object.__setattr__(self, name, value)
+
+    def _rebuild(self: J) -> J:
         """A copy equal to this object rebuilt from its JSON."""
         cls = type(self)
         if self._state:
@@ -561,7 +608,7 @@ class Jsonizable(metaclass=_Schema):
             invariant(obj)
         return obj
 
-    def _settle(self) -> Any:
+    def _settle(self: J) -> J:
         """Complete, in place, the partial values a fresh object holds (what an assignment, which
         stores a copy, does to them); returns the object."""
         values = self._values
@@ -700,7 +747,7 @@ class Jsonizable(metaclass=_Schema):
                 value.validate()
 
 
-def lookup(kind: str, table: Dict[str, Any], name: str) -> Any:
+def lookup(kind: str, table: Dict[str, G], name: str) -> G:
     """``table[name]``, with a KeyError that says what was looked for."""
     try:
         return table[name]
@@ -748,12 +795,14 @@ class Status(Jsonizable):
     def __init__(self, dct: Any = None) -> None:
         self._init(dct)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._fields:
-            raise AttributeError(
-                "property %r of %r object has no setter (it is the service's answer)" % (name, type(self).__name__)
-            )
-        super().__setattr__(name, value)
+    if not TYPE_CHECKING:
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name in self._fields:
+                raise AttributeError(
+                    "property %r of %r object has no setter (it is the service's answer)" % (name, type(self).__name__)
+                )
+            super().__setattr__(name, value)
 
     @property
     def id(self) -> Any:
@@ -767,9 +816,9 @@ class Status(Jsonizable):
             return type(other) is type(self) and self.id == other.id
         if isinstance(other, (dict, Jsonizable)):
             return False
-        return self.id == other
+        return bool(self.id == other)
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> int:  # type: ignore[override]  # a status object with an id hashes by it
         return hash(self.id) if self.id_field else object.__hash__(self)
 
     def __lt__(self, other: object) -> bool:
