@@ -150,6 +150,21 @@ def _job_description(job_desc: Any) -> Jsonizable:
     return AppJobDescription(data if isinstance(data, dict) else job_desc)
 
 
+def _region_of(host: str) -> str:
+    """The region id served at ``host``; a ConfigError that says how to fix an unknown one."""
+    try:
+        return get_region(host)
+    except ConfigError as err:
+        if str(err).startswith("Empty"):
+            raise
+        raise ConfigError(
+            "Invalid endpoint %s: no region is served at that host. Pass a region's host name "
+            "(batchcompute.CN_HANGZHOU ...), or register yours first: Client.register_region('local', %r, port) "
+            "(its port becomes the plain-HTTP port of every client); a Client made with port=... keeps its own"
+            % (host, str(host))
+        ) from None
+
+
 def _check_dict(data: Any) -> Dict[str, Any]:
     if data is None:
         return {}
@@ -211,6 +226,11 @@ class Client(metaclass=CamelCasedClass):
         host = region
         if isinstance(region, str) and region in ENDPOINTS and region not in ENDPOINTS.values():
             host = ENDPOINTS[region]  # a region id
+        if isinstance(host, str) and "://" in host:
+            raise ConfigError(
+                "Invalid endpoint %s: give the host name, not a URL: for %s use "
+                "Client.register_region('local', host, port) and Client(host, key_id, secret, port=port)" % (host, host)
+            )
         self._host = host
         try:
             self._region_id: Optional[str] = get_region(host)
@@ -324,7 +344,7 @@ class Client(metaclass=CamelCasedClass):
         parameters in order, ``query`` (added to the route's selector), and ``body``: a
         description (dumped as the official SDK dumps it) or a dict (compact JSON)."""
         if self._region_id is None:
-            self._region_id = get_region(self._host)  # ConfigError for an unknown endpoint
+            self._region_id = _region_of(self._host)
         route = ROUTES_BY_NAME[name]
         target = route.target(*path_args)
         if route.selector:
