@@ -57,6 +57,7 @@ from ..resources._schema import (  # noqa: F401  (BatchEncoder: a name of the of
     Status,
     String,
     Time,
+    dumps,
 )
 from ..resources.cluster import Configs, Disks, Mounts
 from ..resources.job import InputMappingConfig
@@ -475,7 +476,7 @@ class RawResponse:
         return {name: value for name, value in values.items() if value is not None}
 
     def __str__(self) -> str:
-        return json.dumps(self._shown(), indent=4, cls=BatchEncoder)
+        return dumps(self._shown())
 
     __repr__ = __str__
 
