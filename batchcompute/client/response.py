@@ -348,6 +348,11 @@ class _InstanceTypes(List_):
     def coerce(self, value: Any) -> Any:
         return _objects(super().coerce(value), AvailableInstanceDesc)
 
+    def decode(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [AvailableInstanceDesc.from_service(item) if isinstance(item, dict) else item for item in value]
+
     rebuild = coerce
 
     def type_text(self) -> str:
@@ -503,7 +508,11 @@ class CreateResponse(RawResponse):
 
 
 def _item(type_: ItemClass, data: Any) -> Any:
-    return type_(remap(data) if isinstance(data, dict) else {})
+    if not isinstance(data, dict):
+        data = {}
+    if issubclass(type_, Status):
+        return type_.from_service(data)  # decoded as its properties are read
+    return type_(remap(data))
 
 
 T = TypeVar("T", bound=Jsonizable)

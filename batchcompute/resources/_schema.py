@@ -52,6 +52,7 @@ from typing import (
 
 from ..core.compat import FLOAT, NUMBER, STRING, TIME
 from ..core.exceptions import FieldError, JsonError, ValidationError
+from ..core.times import remap, service_time
 
 __all__ = [
     "Jsonizable",
@@ -104,6 +105,7 @@ class BatchEncoder(json.JSONEncoder):
 
 
 _INFINITY = float("inf")
+_set_slot = object.__setattr__  # past the typo check of __setattr__, for the mechanism's own slots
 
 
 def _float(value: float) -> str:
@@ -241,7 +243,7 @@ class Prop(Generic[G, S]):
         if obj is None:
             return self
         try:
-            return obj._values[self.name]
+            value = obj._values[self.name]
         except KeyError:
             empty = self.empty()
             if empty is _MISSING:
@@ -251,6 +253,17 @@ class Prop(Generic[G, S]):
                 return obj._values.get(self.name)
             obj._values[self.name] = empty
             return empty
+        pending = obj._pending
+        if pending and self.name in pending:
+            value = obj._decode(self.name)
+        return value
+
+    #: Whether a value read from the service's JSON needs decoding (see :meth:`decode`).
+    decodes = False
+
+    def decode(self, value: Any) -> Any:
+        """A value of the service's JSON as this property holds it (a time, nested objects)."""
+        return value
 
     def __set__(self, obj: "Jsonizable", value: S) -> None:
         value = self.coerce(value)
@@ -376,6 +389,10 @@ class Time(Prop[Optional[datetime.datetime], Union[datetime.datetime, str, bytes
     else as given (the service's text, a timestamp or None)."""
 
     accepted = TIME
+    decodes = True
+
+    def decode(self, value: Any) -> Any:
+        return service_time(value)
 
     def type_text(self) -> str:
         return "datetime"
@@ -391,6 +408,10 @@ class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
     """A plain dict. ``str_values=True`` turns every non-None value into str (EnvVars)."""
 
     accepted = (dict,)
+    decodes = True
+
+    def decode(self, value: Any) -> Any:
+        return remap(value)
 
     def __init__(self, default: Any = _MISSING, *, str_values: bool = False, **options: Any) -> None:
         super().__init__(default, **options)
@@ -419,6 +440,10 @@ class List_(Prop[Optional[List[Any]], List[Any]]):
     """A plain list (reading it unset gives None, as for a scalar)."""
 
     accepted = (list,)
+    decodes = True
+
+    def decode(self, value: Any) -> Any:
+        return remap(value)
 
     def coerce(self, value: Any) -> Any:
         return list(super().coerce(value))
@@ -440,6 +465,15 @@ class _Nested(Prop[G, S]):
         super().__init__(default, **options)
         self.cls = cls
         self.settle = settle  # False: a dict is stored as built, partial defaults left partial
+
+    decodes = True
+
+    def decoded(self, value: Any) -> Any:
+        """One nested object of the service's JSON: a status object decoded as it is read, a
+        description built as an assignment would build it."""
+        if isinstance(value, dict) and issubclass(self.cls, Status):
+            return self.cls.from_service(value)
+        return self.one(remap(value)) if isinstance(value, dict) else value
 
     def one(self, value: Any) -> Any:
         """The stored copy of ``value``: an instance of the class (rebuilt) or a dict."""
@@ -474,6 +508,7 @@ class Child(_Nested[C, Union[C, Dict[str, Any]]]):
         return self.one(value)
 
     rebuild = coerce
+    decode = _Nested.decoded
 
     def data(self, value: Any, mode: int) -> Any:
         return _plain(value, _INNER[mode])
@@ -506,6 +541,12 @@ class MapOf(_Nested[Dict[str, C], Dict[str, Any]]):
 
     rebuild = coerce
 
+    def decode(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        decoded = self.decoded
+        return {key: decoded(entry) for key, entry in value.items()}
+
     def data(self, value: Any, mode: int) -> Any:
         inner = _INNER[mode]
         return {key: _plain(entry, inner) for key, entry in value.items()}
@@ -536,6 +577,12 @@ class ListOf(_Nested[List[C], List[Any]]):
         return [self.item(entry) for entry in value]
 
     rebuild = coerce
+
+    def decode(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        decoded = self.decoded
+        return [decoded(entry) for entry in value]
 
     def data(self, value: Any, mode: int) -> Any:
         inner = _INNER[mode]
@@ -571,6 +618,7 @@ class _Schema(type):
         for klass in reversed(cls.__mro__):
             fields.update((key, value) for key, value in vars(klass).items() if isinstance(value, Prop))
         cls._fields = fields
+        cls._decoding = frozenset(name for name, field in fields.items() if field.decodes)
         cls._defaults = [field for field in fields.values() if field.default is not _MISSING]
         cls.descriptor_map = {key: field.descriptor for key, field in fields.items()}
         if doc is not None:
@@ -589,7 +637,7 @@ class Jsonizable(metaclass=_Schema):
     from data (a dict or JSON text), and raise on inconsistent input.
     """
 
-    __slots__ = ("_values", "_state", "__dict__")
+    __slots__ = ("_values", "_state", "_pending", "__dict__")
     #: Property name -> the type (or tuple of types) it accepts.
     descriptor_map: ClassVar[Dict[str, Any]] = {}
     #: 'data descriptor' where properties may be assigned, 'non data descriptor' where they are read-only.
@@ -600,6 +648,8 @@ class Jsonizable(metaclass=_Schema):
     # official description classes do; its status classes store the child as made).
     _read_stores_copy: ClassVar[bool] = True
     _fields: ClassVar[Dict[str, "Prop[Any, Any]"]]
+    _decoding: ClassVar[frozenset]  # type: ignore[type-arg]
+    _pending: Optional[set]  # type: ignore[type-arg]  # of a status object: properties not yet decoded
     _defaults: ClassVar[List["Prop[Any, Any]"]]
 
     def __init__(self, properties: Any = None) -> None:
@@ -608,6 +658,7 @@ class Jsonizable(metaclass=_Schema):
     def _init(self, dct: Any) -> None:
         self._values: Dict[str, Any] = {}
         self._state = CLEAN
+        self._pending = None
         if dct is None:
             pass
         elif isinstance(dct, dict):
@@ -641,6 +692,7 @@ class Jsonizable(metaclass=_Schema):
         obj = cls.__new__(cls)
         obj._values = dict(values)
         obj._state = RAW
+        obj._pending = None
         return obj
 
     def put_raw(self, name: str, value: Any) -> None:
@@ -665,6 +717,21 @@ class Jsonizable(metaclass=_Schema):
                 _warn_unknown(type(self), name)
             object.__setattr__(self, name, value)
 
+    def _decode(self, name: str) -> Any:
+        """Decode property ``name`` of a status object read from an answer (see Status.from_service)."""
+        pending = self._pending
+        assert pending is not None
+        value = self._values[name] = self._fields[name].decode(self._values[name])
+        pending.discard(name)
+        if not pending:
+            self._pending = None
+        return value
+
+    def _materialize(self) -> None:
+        """Decode every property still in the service's JSON form (before the values are read in bulk)."""
+        while self._pending:
+            self._decode(next(iter(self._pending)))
+
     def _rebuild(self: J) -> J:
         """A copy equal to this object rebuilt from its JSON."""
         cls = type(self)
@@ -672,8 +739,10 @@ class Jsonizable(metaclass=_Schema):
             return cls(_copy_plain(self.to_data()))._settle()
         obj = cls.__new__(cls)
         fields = self._fields
+        self._materialize()
         obj._values = {name: fields[name].rebuild(value) for name, value in self._values.items()}
         obj._state = CLEAN
+        obj._pending = None
         for invariant in cls.invariants:
             invariant(obj)
         return obj
@@ -722,12 +791,16 @@ class Jsonizable(metaclass=_Schema):
         return list(self._values)
 
     def values(self) -> List[Any]:
+        self._materialize()
         return list(self._values.values())
 
     def items(self) -> List[Tuple[str, Any]]:
+        self._materialize()
         return list(self._values.items())
 
     def get(self, name: str, default: Any = None) -> Any:
+        if self._pending and name in self._pending:
+            return self._decode(name)
         return self._values.get(name, default)
 
     def __eq__(self, other: object) -> bool:
@@ -768,6 +841,7 @@ class Jsonizable(metaclass=_Schema):
         return self._data(TOP)
 
     def _data(self, mode: int) -> Dict[str, Any]:
+        self._materialize()
         if mode == DEEP and self._state != RAW:
             mode = COPY
         if mode == COPY and self._state:
@@ -801,6 +875,7 @@ class Jsonizable(metaclass=_Schema):
     def validate(self) -> None:
         """Raise ValidationError unless every required property is set; required descriptions
         are validated in turn (partial values stored by helpers are not)."""
+        self._materialize()
         values = self._values
         for rule in self.required:
             if isinstance(rule, (list, tuple)):
@@ -864,6 +939,20 @@ class Status(Jsonizable):
 
     def __init__(self, dct: Any = None) -> None:
         self._init(dct)
+
+    @classmethod
+    def from_service(cls: Type[J], data: Dict[str, Any]) -> J:
+        """An object of the service's JSON, as the client reads it from an answer: the declared
+        properties are kept (in the answer's order) and decoded when first read (``*Time`` values
+        become local datetimes, nested objects objects of their classes), so that a page of
+        many objects costs little until its fields are used."""
+        obj = cls.__new__(cls)
+        fields = cls._fields
+        values = {name: value for name, value in data.items() if name in fields}
+        _set_slot(obj, "_values", values)
+        _set_slot(obj, "_state", CLEAN)
+        _set_slot(obj, "_pending", values.keys() & cls._decoding or None)
+        return obj
 
     if not TYPE_CHECKING:
 
