@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import datetime
 import difflib
+import gc
 import json
 import warnings
 from json.encoder import encode_basestring_ascii as _escape
@@ -183,12 +184,15 @@ def _type_error(name: str, accepted: Any) -> TypeError:
     return TypeError("Property %s must be type of %s" % (name, accepted))
 
 
+_ATOMIC = frozenset((str, int, float, bool, type(None)))
+
+
 def _copy_plain(value: Any) -> Any:
     """An independent copy of plain JSON-like data."""
     if isinstance(value, dict):
-        return {key: _copy_plain(item) for key, item in value.items()}
+        return {key: item if type(item) in _ATOMIC else _copy_plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_copy_plain(item) for item in value]
+        return [item if type(item) in _ATOMIC else _copy_plain(item) for item in value]
     if isinstance(value, Jsonizable):
         return value._rebuild()
     return value
@@ -297,6 +301,8 @@ class Prop(Generic[G, S]):
 
     def make_default(self) -> Any:
         default = self.default
+        if type(default) in _ATOMIC:
+            return default
         return default() if callable(default) else copy.deepcopy(default)
 
     def empty(self) -> Any:
@@ -428,7 +434,8 @@ class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
         return {}
 
     def rebuild(self, value: Any) -> Any:
-        return self.coerce(_copy_plain(value))
+        # stored values are coerced already: a copy is what a rebuild from JSON holds
+        return _copy_plain(value)
 
     def data(self, value: Any, mode: int) -> Any:
         if self.str_values and mode == COPY:  # a copy coerces again
@@ -734,6 +741,17 @@ class Jsonizable(metaclass=_Schema):
 
     def _rebuild(self: J) -> J:
         """A copy equal to this object rebuilt from its JSON."""
+        if not gc.isenabled():
+            return self._rebuilt()
+        # A copy makes many objects and no reference cycle: the collector would only walk the
+        # growing tree again and again (the time of copying a large DAG grew faster than its size).
+        gc.disable()
+        try:
+            return self._rebuilt()
+        finally:
+            gc.enable()
+
+    def _rebuilt(self: J) -> J:
         cls = type(self)
         if self._state:
             return cls(_copy_plain(self.to_data()))._settle()
@@ -855,7 +873,13 @@ class Jsonizable(metaclass=_Schema):
 
     def dump(self, indent: Optional[int] = 4) -> str:
         """The JSON text of the object (what goes on the wire)."""
-        return dumps(self.to_data(), indent)
+        if not gc.isenabled():
+            return dumps(self.to_data(), indent)
+        gc.disable()  # as in _rebuild: no cycles are made, the collector would only walk the tree
+        try:
+            return dumps(self.to_data(), indent)
+        finally:
+            gc.enable()
 
     def __str__(self) -> str:
         return self.dump()
