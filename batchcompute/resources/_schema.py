@@ -656,6 +656,8 @@ class Jsonizable(metaclass=_Schema):
     _read_stores_copy: ClassVar[bool] = True
     _fields: ClassVar[Dict[str, "Prop[Any, Any]"]]
     _decoding: ClassVar[frozenset]  # type: ignore[type-arg]
+    _values: Dict[str, Any]
+    _state: int
     _pending: Optional[set]  # type: ignore[type-arg]  # of a status object: properties not yet decoded
     _defaults: ClassVar[List["Prop[Any, Any]"]]
 
@@ -663,9 +665,9 @@ class Jsonizable(metaclass=_Schema):
         self._init(properties)
 
     def _init(self, dct: Any) -> None:
-        self._values: Dict[str, Any] = {}
-        self._state = CLEAN
-        self._pending = None
+        _set_slot(self, "_values", {})
+        _set_slot(self, "_state", CLEAN)
+        _set_slot(self, "_pending", None)
         if dct is None:
             pass
         elif isinstance(dct, dict):
@@ -673,7 +675,7 @@ class Jsonizable(metaclass=_Schema):
         elif isinstance(dct, (str, bytes)):
             self.load(dct)
         elif type(dct) is type(self):
-            self._values = dct._rebuild()._values
+            _set_slot(self, "_values", dct._rebuild()._values)
             return
         else:
             raise TypeError("Invalid type '%s' for '%s'" % (type(dct), type(self).__name__))
@@ -697,9 +699,9 @@ class Jsonizable(metaclass=_Schema):
         """An instance holding exactly ``values``: no defaults, no coercion. Used for the few
         values the service expects in a partial form, such as Configs' default VPC."""
         obj = cls.__new__(cls)
-        obj._values = dict(values)
-        obj._state = RAW
-        obj._pending = None
+        _set_slot(obj, "_values", dict(values))
+        _set_slot(obj, "_state", RAW)
+        _set_slot(obj, "_pending", None)
         return obj
 
     def put_raw(self, name: str, value: Any) -> None:
@@ -731,7 +733,7 @@ class Jsonizable(metaclass=_Schema):
         value = self._values[name] = self._fields[name].decode(self._values[name])
         pending.discard(name)
         if not pending:
-            self._pending = None
+            _set_slot(self, "_pending", None)
         return value
 
     def _materialize(self) -> None:
@@ -758,9 +760,9 @@ class Jsonizable(metaclass=_Schema):
         obj = cls.__new__(cls)
         fields = self._fields
         self._materialize()
-        obj._values = {name: fields[name].rebuild(value) for name, value in self._values.items()}
-        obj._state = CLEAN
-        obj._pending = None
+        _set_slot(obj, "_values", {name: fields[name].rebuild(value) for name, value in self._values.items()})
+        _set_slot(obj, "_state", CLEAN)
+        _set_slot(obj, "_pending", None)
         for invariant in cls.invariants:
             invariant(obj)
         return obj
@@ -787,7 +789,7 @@ class Jsonizable(metaclass=_Schema):
 
     def __delitem__(self, name: str) -> None:
         if self._values.pop(name, _MISSING) is not _MISSING and self._state == CLEAN:
-            self._state = EDITED
+            _set_slot(self, "_state", EDITED)
 
     def getproperty(self, key: str) -> Any:
         """The value of property ``key`` (``obj[key]``; KeyError for an unknown name)."""
