@@ -20,14 +20,14 @@ from .formatting import state_class
 
 __all__ = ["DagNode", "Placed", "layout", "dag_svg", "levels"]
 
-BOX_WIDTH = 168
+BOX_WIDTH = 140
 BOX_HEIGHT = 26
 ROW_GAP = 8
 WRAP_GAP = 14  # between the columns of one wrapped level
-LEVEL_GAP = 56  # between levels: room for the arrows
+LEVEL_GAP = 48  # between levels: room for the arrows
 MARGIN = 10
 MAX_ROWS = 40
-MAX_LABEL = 22
+MAX_LABEL = 19
 
 
 @dataclass(frozen=True)
@@ -133,16 +133,32 @@ def _edge(start: Placed, end: Placed) -> str:
     )
 
 
+def _strip(node: DagNode, at: Placed) -> str:
+    """A thin bar along the bottom of the box: its finished, then its failed instances."""
+    total = sum(node.instances.values())
+    x, width = at.x + 4, BOX_WIDTH - 8
+    parts = []
+    for state in (State.FINISHED, State.FAILED):
+        share = width * node.instances.get(state, 0) / total if total else 0
+        if share:
+            parts.append(
+                '<rect class="strip %s" x="%.1f" y="%.1f" width="%.1f" height="2"></rect>'
+                % (state_class(state), x, at.y + BOX_HEIGHT - 4, share)
+            )
+            x += share
+    return "".join(parts)
+
+
 def _box(node: DagNode, at: Placed, href: str) -> str:
     total = sum(node.instances.values())
-    finished = node.instances.get(State.FINISHED, 0)
-    done_width = (BOX_WIDTH - 8) * finished / total if total else 0
+    finished, failed = node.instances.get(State.FINISHED, 0), node.instances.get(State.FAILED, 0)
     title = "%s: %s, %d / %d instances finished" % (node.name, node.state, finished, total)
+    if failed:
+        title += ", %d failed" % failed
     return (
         '<a href="%s" data-task="%s" class="node %s"><title>%s</title>'
         '<rect x="%.1f" y="%.1f" width="%d" height="%d" rx="4"></rect>'
-        '<text x="%.1f" y="%.1f">%s</text>'
-        '<rect class="done" x="%.1f" y="%.1f" width="%.1f" height="2"></rect></a>'
+        '<text x="%.1f" y="%.1f">%s</text>%s</a>'
     ) % (
         escape(href),
         escape(node.name),
@@ -155,9 +171,7 @@ def _box(node: DagNode, at: Placed, href: str) -> str:
         at.x + 8,
         at.y + 16,
         escape(_label(node.name)),
-        at.x + 4,
-        at.y + BOX_HEIGHT - 4,
-        done_width,
+        Markup(_strip(node, at)),
     )
 
 

@@ -182,6 +182,7 @@ def jobs(console: Console, req: Request) -> Response:
         filters=filters,
         links=links,
         clusters=cluster_choices,
+        cluster_names=dict(cluster_choices),
         active=any(counts.get(state) for state in ACTIVE),
         refresh=REFRESH_MS,
         now=time.time(),

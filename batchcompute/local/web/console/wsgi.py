@@ -1,7 +1,8 @@
 """The console's requests and answers over WSGI: query, form body, cookies; status, headers, body.
 
 Every answer carries headers that keep its pages to themselves: a Content-Security-Policy that
-allows only the console's own scripts and styles, no framing, no referrer, no caching of pages.
+allows only the console's own scripts and styles, no framing, no referrer for other sites, no
+caching of pages.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ SECURITY_HEADERS = (
     ),
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "no-referrer"),
+    ("Referrer-Policy", "same-origin"),
 )
 
 
@@ -101,9 +102,11 @@ class Request:
             raise BadRequest(400, "the form cannot be read") from None
 
     def same_origin(self) -> bool:
-        """False for a request a browser says comes from another site (Sec-Fetch-Site, Origin)."""
-        if self.header("Sec-Fetch-Site") in ("cross-site", "same-site"):
-            return False
+        """False for a request that a browser says comes from another site: by Sec-Fetch-Site,
+        else by Origin (a client that sends neither is no browser, and needs the tokens)."""
+        site = self.header("Sec-Fetch-Site")
+        if site:
+            return site in ("same-origin", "none")
         origin = self.header("Origin")
         if not origin:
             return True
