@@ -51,9 +51,8 @@ class Placed:
 def levels(nodes: Sequence[DagNode]) -> Dict[str, int]:
     """Task name -> its level (0 for a task that waits for none). Names the DAG does not hold are
     ignored in ``upstream``."""
-    upstream = {node.name: set(node.upstream) for node in nodes}
-    for ups in upstream.values():
-        ups.intersection_update(upstream)
+    names = {node.name for node in nodes}
+    upstream = {node.name: {up for up in node.upstream if up in names} for node in nodes}
     downstream: Dict[str, List[str]] = {name: [] for name in upstream}
     for name, ups in upstream.items():
         for up in ups:
