@@ -15,6 +15,7 @@ pytest.importorskip("jinja2")
 
 from console_helpers import csrf, hidden_value, login, open_gate, waiting_task  # noqa: E402
 from local_helpers import job, task, wait_state  # noqa: E402
+from test_local_server_process import _start as start_server_process  # noqa: E402
 
 from batchcompute.local.web import console as console_package  # noqa: E402
 
@@ -195,6 +196,10 @@ def test_bad_requests_get_clear_errors(local_server, browser, endpoint):
         ("/console/jobs?state=Sleeping", 400),
         ("/console/jobs?older=abc", 400),
         ("/console/jobs?size=100000", 400),
+        ("/console/jobs?older=99999999999999999999999", 400),
+        ("/console/jobs?newer=%C2%B2", 400),
+        ("/console/jobs/%s/tasks/a?from=-1" % job_id, 400),
+        ("/console/jobs/%s/tasks/a/instances/99999999999/stdout" % job_id, 404),
         ("/console/jobs/job-NOPE", 404),
         ("/console/jobs/%s/tasks/nope" % job_id, 404),
         ("/console/jobs/%s/tasks/a/instances/9/stdout" % job_id, 404),
@@ -255,6 +260,31 @@ def test_every_page_renders(local_server, api, browser, endpoint):
         "state": "Finished",
         "done": True,
     }
+
+
+def test_a_log_that_cannot_be_read_is_refused(local_server, api, browser, endpoint, tmp_path):
+    job_id = create(local_server, job({"a": task("echo out")}))
+    wait_state(api.get_job, job_id)
+    log = local_server.oss_path(api.get_instance(job_id, "a", 0).StdoutRedirectPath)
+    log.unlink()
+    secret = tmp_path / "secret"
+    secret.write_text("not for the console")
+    log.symlink_to(secret)
+    for suffix in ("", ".json?offset=0"):
+        answer = browser.get(endpoint + "/console/jobs/%s/tasks/a/instances/0/stdout%s" % (job_id, suffix), timeout=30)
+        assert answer.status_code == 403 and "not for the console" not in answer.text
+
+
+def test_the_standalone_server_prints_a_one_time_console_link(tmp_path):
+    proc, _ = start_server_process(["--data-dir", str(tmp_path / "d")])
+    try:
+        line = proc.stdout.readline()
+        link = re.fullmatch(r"web console: (http://127\.0\.0\.1:\d+/console/login/\S+)\n", line).group(1)
+        assert requests.get(link, allow_redirects=False, timeout=30).status_code == 303
+        assert requests.get(link, allow_redirects=False, timeout=30).status_code == 403
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
 
 
 def test_the_api_is_unchanged_beside_the_console(local_server, endpoint):

@@ -37,7 +37,7 @@ View = Callable[..., Response]
 #: The answer to a request the console failed on (plain: the templates may be what failed).
 FAILED_PAGE = b"<!doctype html><title>Console error</title><p>The console failed to answer; the server's log says why."
 _SEGMENT = r"([^/]+)"
-_INSTANCE = r"/console/jobs/%s/tasks/%s/instances/(\d+)/(stdout|stderr)" % (_SEGMENT, _SEGMENT)
+_INSTANCE = r"/console/jobs/%s/tasks/%s/instances/(\d{1,9})/(stdout|stderr)" % (_SEGMENT, _SEGMENT)
 
 ROUTES: Tuple[Tuple[str, str, View, str], ...] = (
     ("GET", r"/console/?", views.home, PAGE),

@@ -21,6 +21,7 @@ from ...model.states import (
     STATES,
     STOPPABLE,
 )
+from ...run.objects import OssPathError
 from ...state import apps as app_state
 from ...state import clusters as cluster_state
 from ...state import images as image_state
@@ -28,7 +29,7 @@ from ...state import jobs as job_state
 from ...state import overview
 from ...state.paging import Page
 from .dag import DagNode, dag_svg
-from .logs import read_log
+from .logs import LogChunk, read_log
 from .sessions import check_key_pair
 from .wsgi import BadRequest, Request, Response, json_answer, redirect, url_path
 
@@ -65,6 +66,8 @@ REFRESH_MS = 2000
 SLOW_REFRESH_MS = 10000
 MANY_TASKS = 500
 LINK_USER = "(one-time link)"
+#: The largest number a query parameter may hold (what the store can compare).
+MAX_INTEGER = 2**63 - 1
 
 
 # -- login ---------------------------------------------------------------------------------------
@@ -140,13 +143,12 @@ def static_file(console: Console, req: Request, name: str) -> Response:
 # -- jobs ----------------------------------------------------------------------------------------
 
 
-def _int_param(req: Request, name: str, low: int = 0, high: Optional[int] = None) -> Optional[int]:
+def _int_param(req: Request, name: str, low: int = 0, high: int = MAX_INTEGER) -> Optional[int]:
     text = (req.query.get(name) or "").strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
-        bounds = "from %d to %d" % (low, high) if high is not None else "from %d on" % low
-        raise BadRequest(400, "%s must be a whole number %s, not %r" % (name, bounds, text))
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise BadRequest(400, "%s must be a whole number from %d to %d, not %r" % (name, low, high, text))
     return int(text)
 
 
@@ -265,10 +267,17 @@ def _log_url(row: Any, stream: str) -> str:
     return row["stdout_path"] if stream == "stdout" else row["stderr_path"]
 
 
+def _read(console: Console, row: Any, stream: str, offset: Optional[int]) -> LogChunk:
+    try:
+        return read_log(console.ctx.oss, _log_url(row, stream), offset)
+    except (OssPathError, OSError) as exc:
+        raise BadRequest(403, "The %s of this instance cannot be read: %s" % (stream, exc)) from None
+
+
 def log_page(console: Console, req: Request, job_id: str, task_name: str, iid: str, stream: str) -> Response:
     """An instance's stdout or stderr; the page follows it while the instance runs."""
     row = _instance(console, job_id, task_name, iid)
-    piece = read_log(console.ctx.oss, _log_url(row, stream), None)
+    piece = _read(console, row, stream, None)
     return console.render(
         req,
         "log.html",
@@ -288,7 +297,7 @@ def log_piece(console: Console, req: Request, job_id: str, task_name: str, iid: 
     if offset is None:
         raise BadRequest(400, "offset is required")
     row = _instance(console, job_id, task_name, iid)
-    piece = read_log(console.ctx.oss, _log_url(row, stream), offset)
+    piece = _read(console, row, stream, offset)
     return json_answer(
         {
             "text": piece.text,

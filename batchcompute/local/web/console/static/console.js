@@ -13,7 +13,7 @@
     function tick() {
       if (live.dataset.active !== "1") { return; }
       if (document.hidden) { setTimeout(tick, interval); return; }
-      fetch(location.href, { credentials: "same-origin", headers: { "X-Console-Refresh": "1" } })
+      fetch(location.href, { credentials: "same-origin" })
         .then(function (answer) {
           if (!answer.ok || answer.redirected) { throw new Error("refresh refused"); }
           return answer.text();
