@@ -14,6 +14,7 @@ pytest.importorskip("selenium")
 
 from console_helpers import chromium, open_gate, screenshot_dir, waiting_task  # noqa: E402
 from local_helpers import cluster, job, task, wait_state  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -57,9 +58,32 @@ class Page:
     def wait(self, condition, what):
         return WebDriverWait(self.driver, PATIENCE, poll_frequency=0.1).until(lambda _: condition(), what)
 
+    def _read(self, css, read):
+        """``read(element)`` of the first element at ``css`` ("" when there is none). A live page
+        replaces its elements as it refreshes: one replaced while being read is looked up again."""
+        for _ in range(10):
+            found = self.finds(css)
+            try:
+                return read(found[0]) if found else ""
+            except StaleElementReferenceException:
+                continue
+        raise AssertionError("%s kept being replaced" % css)
+
     def text(self, css):
-        found = self.finds(css)
-        return found[0].text if found else ""
+        return self._read(css, lambda element: element.text)
+
+    def attribute(self, css, name):
+        return self._read(css, lambda element: element.get_attribute(name))
+
+    def click(self, css):
+        def clicked():
+            try:
+                self.find(css).click()
+            except StaleElementReferenceException:  # replaced by a refresh: try the new one
+                return False
+            return True
+
+        self.wait(clicked, "a click on " + css)
 
     def log_in(self):
         self.open("/console/login")
@@ -114,12 +138,12 @@ def test_open_the_dag_click_a_task_and_follow_its_stdout(page, local_server, api
     page.driver.get(local_server.server.console_link())  # the one-time link logs in
     page.open("/console/jobs/" + job_id)
     assert "Running" in page.text("h1")
-    assert page.find('svg.dag a[data-task="prepare"]').get_attribute("class") == "node s-finished"
-    assert page.find('svg.dag a[data-task="work"]').get_attribute("class") == "node s-running"
-    page.find('svg.dag a[data-task="work"]').click()
+    assert page.attribute('svg.dag a[data-task="prepare"]', "class") == "node s-finished"
+    assert page.attribute('svg.dag a[data-task="work"]', "class") == "node s-running"
+    page.click('svg.dag a[data-task="work"]')
     page.wait(lambda: page.driver.current_url.endswith("/tasks/work"), "the task page")
     assert page.text("h1").startswith("work")
-    page.find('tr[data-instance="0"] a.stdout').click()
+    page.click('tr[data-instance="0"] a.stdout')
     page.wait(lambda: "first line" in page.text("#log"), "the instance's stdout")
     assert "second line" not in page.text("#log")
     open_gate(tmp_path)
@@ -134,7 +158,7 @@ def test_stop_and_delete_a_job(page, local_server, api, tmp_path):
     page.log_in()
     page.open("/console/jobs/" + job_id)
     assert not page.finds("#delete")  # the API deletes no running job
-    page.find("#stop").click()
+    page.click("#stop")
     page.wait(lambda: "is stopping" in page.text(".flash.ok"), "the stop to be confirmed")
     assert api.get_job(job_id).State == "Stopped"
     page.wait(lambda: page.text("h1 .badge") == "Stopped", "the page to show Stopped")

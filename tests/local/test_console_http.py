@@ -185,6 +185,10 @@ def test_actions_follow_the_api_rules(local_server, api, browser, endpoint, tmp_
     assert any("InvalidPriority" in text for _, text in flashes(post("update_job", priority="high").text))
     answer = post("update_job", priority="7")
     assert any(kind == "ok" for kind, _ in flashes(answer.text)) and api.get_job(job_id).Priority == 7
+    assert any("started again" in text for _, text in flashes(post("start_job").text))
+    assert wait_state(api.get_job, job_id, ["Running"]).State == "Running"
+    post("stop_job")
+    wait_state(api.get_job, job_id, ["Stopped"])
     answer = post("delete_job")
     assert answer.url.endswith("/console/jobs") and any(job_id in text for _, text in flashes(answer.text))
     assert local_server.request("GET", "/jobs/" + job_id).status_code == 404
