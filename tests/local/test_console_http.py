@@ -60,6 +60,20 @@ def test_pages_redirect_to_the_login_page_without_a_session(local_server, endpoi
     assert "secret-output" not in page.text and "Log in" in page.text
 
 
+def test_after_logging_in_the_page_asked_for_opens(endpoint):
+    session = requests.Session()
+    asked = session.get(endpoint + "/console/jobs?state=Failed", timeout=30)
+    assert asked.url == endpoint + "/console/login?next=/console/jobs%3Fstate%3DFailed"
+    form = {
+        "token": hidden_value(asked.text, "token"),
+        "next": hidden_value(asked.text, "next"),
+        "key_id": "LocalAccessKeyId",
+        "secret": "LocalAccessKeySecret",
+    }
+    answer = session.post(endpoint + "/console/login", data=form, timeout=30)
+    assert answer.url == endpoint + "/console/jobs?state=Failed" and "<h1>Jobs</h1>" in answer.text
+
+
 def test_a_forged_session_cookie_is_no_session(local_server, endpoint):
     cookie = "bc_console_%d" % local_server.port
     answer = requests.get(endpoint + "/console/jobs", cookies={cookie: "forged"}, allow_redirects=False, timeout=30)

@@ -30,7 +30,7 @@ __all__ = ["Console", "PUBLIC", "PAGE", "DATA"]
 
 log = logging.getLogger("batchcompute.local.console")
 HERE = Path(__file__).resolve().parent
-STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 #: Who may ask: anyone, a session (a page: redirected to the login page), a session (data: 401).
 PUBLIC, PAGE, DATA = "public", "page", "data"
 View = Callable[..., Response]
@@ -165,7 +165,7 @@ class Console:
         if access == DATA:
             return json_answer({"error": "login", "message": "log in to the console first"}, 401)
         if req.method in ("GET", "HEAD"):
-            return redirect(url_path("login") + "?next=" + quote(req.path, safe="/"))
+            return redirect(url_path("login") + "?next=" + quote(req.target, safe="/"))
         return self.error(403, "Log in to the console first.")
 
     def cookie_name(self, req: Request) -> str:

@@ -58,13 +58,13 @@ def _cookies(header: str) -> Dict[str, str]:
 
 
 class Request:
-    """A console request: method, path (as sent, still quoted), query, cookies, form."""
+    """A console request: method, target and path (as sent, still quoted), query, cookies, form."""
 
     def __init__(self, environ: Dict[str, Any]) -> None:
         self.environ = environ
         self.method = environ["REQUEST_METHOD"].upper()
-        target = raw_target(environ)
-        self.path, _, query = target.partition("?")
+        self.target = raw_target(environ)
+        self.path, _, query = self.target.partition("?")
         self.query = _pairs(query, "query string")
         self.cookies = _cookies(environ.get("HTTP_COOKIE", ""))
         self.session: Any = None  # the Session, once the console has found it
