@@ -183,13 +183,14 @@ def test_settings_show_what_the_server_has():
         endpoint="http://127.0.0.1:1",
         data_dir="/data",
         store=SimpleNamespace(path=None),
-        scheduler=SimpleNamespace(workers=3, running=lambda: 1),
+        scheduler=SimpleNamespace(workers=3, running=lambda: 1, env={"BATCH_COMPUTE_OSS_HOST": "127.0.0.1:2"}),
         access_keys={"b": "x", "a": "y"},
         oss_endpoint="http://127.0.0.1:2",
     )
     shown = dict(describe_server(server))
     assert shown["Workers (instances at once)"] == "3" and shown["Instances running now"] == "1"
     assert shown["OSS endpoint"] == "http://127.0.0.1:2" and shown["Access key ids"] == "a, b"
+    assert shown["OSS host given to instances"] == "127.0.0.1:2"
     assert "in memory" in shown["Database"] and "x" not in shown["Access key ids"]
     assert dict(describe_server(object()))["Database"].startswith("in memory")
 

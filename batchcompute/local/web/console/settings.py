@@ -11,6 +11,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 __all__ = ["describe_server"]
 
 Setting = Tuple[str, str]
+OSS_HOST_VARIABLE = "BATCH_COMPUTE_OSS_HOST"
 
 
 def _attr(obj: Any, *path: str) -> Any:
@@ -46,12 +47,18 @@ def describe_server(server: Any) -> List[Setting]:
     """(label, value) pairs about ``server`` (a LocalServer), those it has."""
     store_path = _attr(server, "store", "path")
     keys = _attr(server, "access_keys") or {}
+    instance_env = _attr(server, "scheduler", "env")
     candidates: List[Tuple[str, Any]] = [
         ("API endpoint", _attr(server, "endpoint")),
         ("Data folder", _attr(server, "data_dir")),
         ("Database", store_path if store_path is not None else "in memory (removed at shutdown)"),
         ("Object store (oss://)", _attr(server, "oss", "root")),
         ("OSS endpoint", _first(server, (("oss_endpoint",), ("oss_url",), ("oss_server", "endpoint")))),
+        ("OSS port", _attr(server, "oss_port")),
+        (
+            "OSS host given to instances",
+            instance_env.get(OSS_HOST_VARIABLE) if isinstance(instance_env, dict) else None,
+        ),
         ("Executor", _executor(server)),
         ("Workers (instances at once)", _attr(server, "scheduler", "workers")),
         ("Instances running now", _first(server, (("scheduler", "running"),))),
