@@ -387,7 +387,7 @@ class SynchronousInstance(_Outputs, Status):
 # -- response kinds -------------------------------------------------------------------------------
 
 
-def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
+def _header(headers: AnswerHeaders, name: str) -> Optional[str]:
     value = headers.get(name)
     if value is None:
         lowered = name.lower()
@@ -395,7 +395,7 @@ def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
     return value
 
 
-def _request_id(headers: Mapping[str, str]) -> Optional[str]:
+def _request_id(headers: AnswerHeaders) -> Optional[str]:
     return _header(headers, "x-acs-request-id") or _header(headers, "request-id")
 
 
@@ -607,7 +607,9 @@ class ListResponse(RawResponse, Generic[T]):
         return self.Items[index]
 
 
-if TYPE_CHECKING:  # what the Client's get methods return, to a type checker: the answer and its item
+if TYPE_CHECKING:
+    from ..core.transport import AnswerHeaders
+    # what the Client's get methods return, to a type checker: the answer and its item
 
     class JobResponse(GetResponse[Job], Job): ...  # type: ignore[misc]
 
