@@ -588,7 +588,12 @@ class ListResponse(RawResponse, Generic[T]):
         self.type = type_
         body = _json_body(self._body)
         body = body if isinstance(body, dict) else {}
-        self.Items = [_item(type_, data) for data in body.get("Items") or []]
+        items = body.get("Items") or []
+        if issubclass(type_, Status):  # (the usual case, made fast: a page may hold thousands)
+            make = type_.from_service
+            self.Items = [make(data) if type(data) is dict else make({}) for data in items]
+        else:
+            self.Items = [_item(type_, data) for data in items]
         self.NextMarker = body.get("NextMarker") or ""
 
     def __iter__(self) -> Iterator[T]:

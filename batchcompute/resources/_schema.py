@@ -35,10 +35,12 @@ import warnings
 from json.encoder import encode_basestring_ascii as _escape
 from typing import (
     TYPE_CHECKING,
+    AbstractSet,
     Any,
     Callable,
     ClassVar,
     Dict,
+    FrozenSet,
     Generic,
     Iterator,
     List,
@@ -655,10 +657,10 @@ class Jsonizable(metaclass=_Schema):
     # official description classes do; its status classes store the child as made).
     _read_stores_copy: ClassVar[bool] = True
     _fields: ClassVar[Dict[str, "Prop[Any, Any]"]]
-    _decoding: ClassVar[frozenset]  # type: ignore[type-arg]
+    _decoding: ClassVar[FrozenSet[str]]
     _values: Dict[str, Any]
     _state: int
-    _pending: Optional[set]  # type: ignore[type-arg]  # of a status object: properties not yet decoded
+    _pending: Optional[AbstractSet[str]]  # of a status object: properties not yet decoded
     _defaults: ClassVar[List["Prop[Any, Any]"]]
 
     def __init__(self, properties: Any = None) -> None:
@@ -728,18 +730,23 @@ class Jsonizable(metaclass=_Schema):
 
     def _decode(self, name: str) -> Any:
         """Decode property ``name`` of a status object read from an answer (see Status.from_service)."""
-        pending = self._pending
+        pending: Any = self._pending
         assert pending is not None
+        if isinstance(pending, frozenset):  # the class's own set: this object's first decode
+            pending = set(pending.intersection(self._values))
         value = self._values[name] = self._fields[name].decode(self._values[name])
         pending.discard(name)
-        if not pending:
-            _set_slot(self, "_pending", None)
+        _set_slot(self, "_pending", pending or None)
         return value
 
     def _materialize(self) -> None:
         """Decode every property still in the service's JSON form (before the values are read in bulk)."""
         while self._pending:
-            self._decode(next(iter(self._pending)))
+            name = next((name for name in self._pending if name in self._values), None)
+            if name is None:
+                _set_slot(self, "_pending", None)
+                return
+            self._decode(name)
 
     def _rebuild(self: J) -> J:
         """A copy equal to this object rebuilt from its JSON."""
@@ -974,10 +981,14 @@ class Status(Jsonizable):
         many objects costs little until its fields are used."""
         obj = cls.__new__(cls)
         fields = cls._fields
-        values = {name: value for name, value in data.items() if name in fields}
+        if data.keys() <= fields.keys():  # the usual answer: the decoded JSON is kept, not copied
+            values = data
+        else:
+            values = {name: value for name, value in data.items() if name in fields}
         _set_slot(obj, "_values", values)
         _set_slot(obj, "_state", CLEAN)
-        _set_slot(obj, "_pending", values.keys() & cls._decoding or None)
+        # The class's set stands for "every property that decodes" until the first one is decoded.
+        _set_slot(obj, "_pending", cls._decoding or None)
         return obj
 
     if not TYPE_CHECKING:
