@@ -1,7 +1,8 @@
 """An OSS request as the operations see it, and their answers.
 
 The request's bucket and key come from the path (path style) or the Host (virtual-host style),
-percent-decoded; its query is decoded pair by pair (``+`` stays ``+``). Its body is read from
+percent-decoded; its query is decoded pair by pair as a form (``+`` is a space, as the
+clients' HTTP libraries write it). Its body is read from
 ``wsgi.input`` in chunks of at most 1 MiB, never whole; ``x-oss-content-sha256``, when it is a
 digest rather than ``UNSIGNED-PAYLOAD``, is checked at its end.
 """
@@ -13,7 +14,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from ..run.object_meta import DEFAULT_CONTENT_TYPE, Attributes
 from ..wsgi import raw_target, request_headers
@@ -30,9 +31,9 @@ META_PREFIX = "x-oss-meta-"
 STANDARD_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
 
 
-def _decode(text: str, what: str) -> str:
+def _decode(text: str, what: str, plus_is_space: bool = False) -> str:
     try:
-        return unquote(text, errors="strict")
+        return (unquote_plus if plus_is_space else unquote)(text, errors="strict")
     except UnicodeDecodeError:
         raise OssError(400, "InvalidURI", "the %s is not UTF-8 once percent-decoded" % what) from None
 
@@ -42,7 +43,7 @@ def _query_pairs(text: str) -> List[Tuple[str, str]]:
     for item in text.split("&"):
         if item:
             name, _, value = item.partition("=")
-            pairs.append((_decode(name, "query"), _decode(value, "query")))
+            pairs.append((_decode(name, "query", True), _decode(value, "query", True)))
     names = [name for name, _ in pairs]
     for name in names:
         if names.count(name) > 1:

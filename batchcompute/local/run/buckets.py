@@ -161,6 +161,7 @@ class BucketStore:
     written and must be on the same file system."""
 
     def __init__(self, root: Union[str, Path], staging: Union[str, Path]) -> None:
+        Path(root).mkdir(parents=True, exist_ok=True)
         self.root = str(Path(root).resolve())
         self.staging = Path(staging)
         self.records = MetaRecords()

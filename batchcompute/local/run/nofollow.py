@@ -46,13 +46,22 @@ def open_below(dir_fd: int, parts: Sequence[str], create: bool = False) -> int:
                     os.mkdir(part, 0o755, dir_fd=fd)
                 except FileExistsError:
                     pass
-            child = os.open(part, DIR_FLAGS, dir_fd=fd)
+            child = _open_folder(part, fd)
             os.close(fd)
             fd = child
     except BaseException:
         os.close(fd)
         raise
     return fd
+
+
+def _open_folder(name: str, dir_fd: int) -> int:
+    try:
+        return os.open(name, DIR_FLAGS, dir_fd=dir_fd)
+    except NotADirectoryError:  # Linux says so for a link too: tell them apart
+        if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+            raise OSError(errno.ELOOP, "a symbolic link is in the way", name) from None
+        raise
 
 
 def open_regular(dir_fd: int, name: str) -> Optional[int]:
