@@ -23,7 +23,7 @@ from .constants import (
     OSS_HOST,
     REGION,
 )
-from .oss import OssApp, OssHostRouter, OssHosts
+from .oss import MAX_OBJECT_BYTES, OssApp, OssHostRouter, OssHosts
 from .run.buckets import BucketStore
 from .run.executor import Executor
 from .run.local import LocalProcessExecutor
@@ -86,7 +86,7 @@ class LocalServer:
         hosts = OssHosts(oss_hosts)
         self.oss_app = OssApp(self.buckets, Uploads(self.buckets), self.access_keys, "", REGION, hosts)
         self.oss_host: Optional[str] = None  # host:port of the OSS endpoint, once bound
-        self.oss_httpd = self._serve_oss(host, port, oss_port, max_body)
+        self.oss_httpd = self._serve_oss(host, port, oss_port)
         self.store = Store(None if self._temp else self.data_dir / "batchcompute.db")
         with self.store.transaction() as conn:
             seed_system_images(conn, time.time())
@@ -115,12 +115,12 @@ class LocalServer:
             raise DataDirLocked("another batchcompute-local server uses %s" % self.data_dir) from None
         return handle
 
-    def _serve_oss(self, host: str, port: int, oss_port: Optional[int], max_body: int) -> Optional[WsgiServer]:
+    def _serve_oss(self, host: str, port: int, oss_port: Optional[int]) -> Optional[WsgiServer]:
         if oss_port == 0:
             return None
         if oss_port is None:
             oss_port = port + 1 if port else 0
-        httpd = make_server(host, oss_port, self.oss_app, max_body)
+        httpd = make_server(host, oss_port, self.oss_app, MAX_OBJECT_BYTES)
         self.oss_app.endpoint = self.oss_host = "%s:%d" % (_reachable(host), httpd.server_address[1])
         return httpd
 

@@ -16,7 +16,13 @@ from batchcompute.local.oss.hosts import OssHosts
 from batchcompute.local.oss.http import CHUNK, OssRequest
 from batchcompute.local.run.buckets import BucketStore, split_key
 from batchcompute.local.run.multipart import Uploads
-from batchcompute.local.run.object_errors import InvalidObjectName, InvalidPart, InvalidPartOrder, NoSuchKey
+from batchcompute.local.run.object_errors import (
+    InvalidDigest,
+    InvalidObjectName,
+    InvalidPart,
+    InvalidPartOrder,
+    NoSuchKey,
+)
 from batchcompute.local.run.object_meta import Attributes
 
 SEGMENTS = st.sampled_from(["a", "b", "a-b", "a.b", "é", "z z"])
@@ -132,3 +138,15 @@ def test_a_body_is_read_in_bounded_chunks():
     assert sum(len(chunk) for chunk in request.chunks()) == 3 * CHUNK + 5
     assert max(body.reads) <= CHUNK and len(body.reads) == 4
     assert (request.bucket, request.key) == ("bucket", "key")
+
+
+def test_a_large_body_is_hashed_beside_its_writing_and_checked(tmp_path):
+    store = BucketStore(tmp_path / "oss", tmp_path / "staging")
+    store.create_bucket("bucket")
+    chunks = [os.urandom(CHUNK) for _ in range(20)]
+    digest = hashlib.md5(b"".join(chunks)).digest()
+    with pytest.raises(InvalidDigest):
+        store.put("bucket", "big", iter(chunks), expected_md5=hashlib.md5(b"other").digest())
+    assert not (tmp_path / "oss" / "bucket" / "big").exists() and not list((tmp_path / "staging" / "tmp").iterdir())
+    info = store.put("bucket", "big", iter(chunks), expected_md5=digest)
+    assert info.etag == digest.hex().upper() and info.size == 20 * CHUNK

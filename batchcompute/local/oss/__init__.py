@@ -7,5 +7,6 @@ sits beside ``web``: it uses ``run`` (the bucket store), never ``api``.
 
 from .app import OssApp
 from .hosts import OssHostRouter, OssHosts
+from .operations import MAX_OBJECT_BYTES
 
-__all__ = ["OssApp", "OssHosts", "OssHostRouter"]
+__all__ = ["OssApp", "OssHosts", "OssHostRouter", "MAX_OBJECT_BYTES"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import queue
 import re
 import shutil
 import tempfile
@@ -134,6 +135,44 @@ class ObjectReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _StreamMd5:
+    """The MD5 of a stream of chunks. Past the first ``INLINE_BYTES`` it is computed on a thread
+    of its own, beside the caller's receiving and writing (hashlib releases the GIL): MD5 is the
+    largest cost of an upload, and this hides the rest behind it."""
+
+    INLINE_BYTES = 8 * CHUNK
+
+    def __init__(self) -> None:
+        self._md5 = hashlib.md5()
+        self._seen = 0
+        self._queue: "Optional[queue.Queue[Optional[bytes]]]" = None
+        self._thread: Optional[threading.Thread] = None
+
+    def update(self, chunk: bytes) -> None:
+        if self._queue is not None:
+            self._queue.put(chunk)
+            return
+        self._md5.update(chunk)
+        self._seen += len(chunk)
+        if self._seen >= self.INLINE_BYTES:
+            self._queue = queue.Queue(maxsize=4)
+            self._thread = threading.Thread(target=self._run, name="md5", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        assert self._queue is not None
+        for chunk in iter(self._queue.get, None):
+            self._md5.update(chunk)
+
+    def digest(self) -> bytes:
+        """The digest (the hashing thread, if any, is ended: call once, also on failure)."""
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = None
+        return self._md5.digest()
 
 
 def _write_all(fd: int, data: Union[bytes, memoryview]) -> None:
@@ -326,20 +365,23 @@ class BucketStore:
         file system); InvalidDigest when ``expected_md5`` does not match what came. Whatever
         goes wrong (the iterator of chunks may raise), nothing is left behind."""
         fd, path = tempfile.mkstemp(prefix="tmp-", dir=directory or self._tmp)
-        md5 = hashlib.md5()
+        md5 = _StreamMd5()
         size = 0
         try:
-            for chunk in chunks:
-                md5.update(chunk)
-                _write_all(fd, chunk)
-                size += len(chunk)
-            if expected_md5 is not None and md5.digest() != expected_md5:
+            try:
+                for chunk in chunks:
+                    md5.update(chunk)
+                    _write_all(fd, chunk)
+                    size += len(chunk)
+            finally:
+                digest = md5.digest()
+            if expected_md5 is not None and digest != expected_md5:
                 raise InvalidDigest("The Content-MD5 you specified did not match what was received.")
             os.fchmod(fd, 0o644)
         except BaseException:
             Staged(fd, path, size, b"").discard()
             raise
-        return Staged(fd, path, size, md5.digest())
+        return Staged(fd, path, size, digest)
 
     def stage_files(self, sources: Iterable[Tuple[int, int]]) -> Staged:
         """A staged file made of the first ``size`` bytes of each ``(fd, size)`` in turn."""

@@ -24,6 +24,8 @@ __all__ = ["WsgiServer", "make_server"]
 
 log = logging.getLogger("batchcompute.local.http")
 DRAIN_LIMIT = 64 * 1024 * 1024
+#: A chunked body is read whole before the application runs: at most this much of it.
+MAX_CHUNKED_BODY = 64 * 1024 * 1024
 MAX_LINE = 65536
 MAX_HEADERS = 100
 WsgiCallable = Callable[[Dict[str, Any], Callable[..., Any]], Any]
@@ -188,8 +190,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _body(self) -> _Input:
         """The body stream; ``self._length`` is what the application is told its length is."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            data = self._read_chunked(self.server.max_body)
-            self._length = len(data) if data is not None else self.server.max_body + 1
+            limit = min(self.server.max_body, MAX_CHUNKED_BODY)
+            data = self._read_chunked(limit)
+            self._length = len(data) if data is not None else limit + 1
             return _Input(io.BytesIO(data or b""), len(data or b""))
         try:
             self._length = max(0, int(self.headers.get("Content-Length") or 0))
