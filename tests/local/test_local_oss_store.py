@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from batchcompute.local.oss.errors import OssError
 from batchcompute.local.oss.hosts import OssHosts
 from batchcompute.local.oss.http import CHUNK, OssRequest
 from batchcompute.local.run.buckets import BucketStore, split_key
@@ -150,3 +151,30 @@ def test_a_large_body_is_hashed_beside_its_writing_and_checked(tmp_path):
     assert not (tmp_path / "oss" / "bucket" / "big").exists() and not list((tmp_path / "staging" / "tmp").iterdir())
     info = store.put("bucket", "big", iter(chunks), expected_md5=digest)
     assert info.etag == digest.hex().upper() and info.size == 20 * CHUNK
+
+
+def _put_request(body, headers):
+    environ = {
+        "REQUEST_METHOD": "PUT",
+        "REQUEST_URI": "/bucket/key",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "batchcompute.raw_headers": list(headers.items()),
+    }
+    return OssRequest(environ, OssHosts())
+
+
+def test_a_signed_payload_digest_is_checked_at_the_end_of_the_body():
+    good = {"x-oss-content-sha256": hashlib.sha256(b"body").hexdigest()}
+    assert b"".join(_put_request(b"body", good).chunks()) == b"body"
+    with pytest.raises(OssError) as caught:
+        list(_put_request(b"other", good).chunks())
+    assert caught.value.code == "InvalidDigest"
+    with pytest.raises(OssError) as caught:
+        list(_put_request(b"body", {"x-oss-content-sha256": "xyz"}).chunks())
+    assert caught.value.code == "InvalidArgument"
+    short = _put_request(b"abc", {})
+    short.length = 10  # the body ends before its Content-Length
+    with pytest.raises(OssError) as caught:
+        list(short.chunks())
+    assert caught.value.code == "IncompleteBody"
