@@ -46,7 +46,7 @@ def oss_bucket(server: Optional[Any]) -> Tuple[oss2.Bucket, str]:
     """An oss2 Bucket and its oss:// prefix: the local server's endpoint, or the real one."""
     if server is not None:
         auth = oss2.Auth(server.access_key_id, server.access_key_secret)
-        bucket = oss2.Bucket(auth, server.server.oss_endpoint, "examples")
+        bucket = oss2.Bucket(auth, server.oss_endpoint, "examples")
         bucket.create_bucket()
         return bucket, "oss://examples/"
     auth = oss2.Auth(os.environ["ALIBABA_CLOUD_ACCESS_KEY_ID"], os.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"])

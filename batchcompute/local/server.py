@@ -102,7 +102,12 @@ class LocalServer:
         )
         self.context = Context(self.store, self.scheduler, self.oss)
         self.app = WsgiApp(self.context, Authenticator(self.access_keys), max_body)
-        self.httpd: WsgiServer = make_server(host, port, OssHostRouter(self.app, self.oss_app, hosts), max_body)
+        try:
+            self.httpd: WsgiServer = make_server(host, port, OssHostRouter(self.app, self.oss_app, hosts), max_body)
+        except BaseException:
+            if self.oss_httpd is not None:
+                self.oss_httpd.server_close()
+            raise
         self._threads: Dict[str, threading.Thread] = {}
         self._closed = False
 

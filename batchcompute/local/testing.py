@@ -115,6 +115,11 @@ class RunningServer(SignedRequester):
     def data_dir(self) -> Path:
         return self.server.data_dir
 
+    @property
+    def oss_endpoint(self) -> Optional[str]:
+        """``http://host:port`` of the server's OSS endpoint, for oss2, ossfs and the like."""
+        return self.server.oss_endpoint
+
     def client(self, **kwargs: Any) -> Any:
         """A ``batchcompute.Client`` for this server (the region 'local' is registered first)."""
         from .. import Client

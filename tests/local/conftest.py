@@ -19,7 +19,7 @@ def api(local_server: Any) -> Any:  # noqa: F811 - the fixture imported above
 @pytest.fixture
 def oss_endpoint(local_server: Any) -> str:  # noqa: F811 - the fixture imported above
     """``http://127.0.0.1:<port>`` of the server's OSS endpoint."""
-    return local_server.server.oss_endpoint
+    return local_server.oss_endpoint
 
 
 @pytest.fixture

@@ -296,7 +296,7 @@ def test_a_multipart_upload_survives_a_restart_and_shows_nothing_until_completed
     data_dir = tmp_path / "data"
     parts = [os.urandom(100 * 1024), os.urandom(1000)]
     with local_server(data_dir) as server:
-        bucket = oss2.Bucket(oss2.Auth(KEY_ID, SECRET), server.server.oss_endpoint, "test-bucket")
+        bucket = oss2.Bucket(oss2.Auth(KEY_ID, SECRET), server.oss_endpoint, "test-bucket")
         bucket.create_bucket()
         upload_id = bucket.init_multipart_upload("big.bin").upload_id
         etags = [bucket.upload_part("big.bin", upload_id, n, data).etag for n, data in zip((1, 2), parts)]
@@ -305,7 +305,7 @@ def test_a_multipart_upload_survives_a_restart_and_shows_nothing_until_completed
     (data_dir / "oss-staging" / "tmp" / "tmp-crashed").write_bytes(b"half")
     (data_dir / "oss-staging" / "uploads" / upload_id / "tmp-crashed").write_bytes(b"half")
     with local_server(data_dir) as server:
-        bucket = oss2.Bucket(oss2.Auth(KEY_ID, SECRET), server.server.oss_endpoint, "test-bucket")
+        bucket = oss2.Bucket(oss2.Auth(KEY_ID, SECRET), server.oss_endpoint, "test-bucket")
         assert [p.etag for p in bucket.list_parts("big.bin", upload_id).parts] == etags
         assert list((data_dir / "oss-staging" / "tmp").iterdir()) == []
         assert not (data_dir / "oss-staging" / "uploads" / upload_id / "tmp-crashed").exists()
@@ -375,5 +375,5 @@ def _memory_kib(pid: int, field: str) -> int:
 
 def test_a_requester_of_the_api_is_no_oss_client(local_server):
     """The BatchCompute API's signature does not open the OSS endpoint."""
-    answer = SignedRequester(local_server.server.oss_endpoint).request("GET", "/")
+    answer = SignedRequester(local_server.oss_endpoint).request("GET", "/")
     assert answer.status_code == 400 and b"<Code>InvalidArgument</Code>" in answer.content

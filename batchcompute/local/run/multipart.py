@@ -89,7 +89,10 @@ class Uploads:
         """Receive part ``number`` (replacing an earlier one with that number)."""
         self.find(bucket, key, upload_id)
         folder = self.root / upload_id
-        staged = self.store.stage(chunks, expected_md5, directory=str(folder))
+        try:
+            staged = self.store.stage(chunks, expected_md5, directory=str(folder))
+        except FileNotFoundError:
+            raise NoSuchUpload("the upload %s was completed or aborted meanwhile" % upload_id) from None
         etag = staged.md5.hex().upper()
         name = "%05d-%s" % (number, etag)
         try:
