@@ -36,7 +36,7 @@ from typing import Any, Callable, Dict, Iterator, Mapping, NamedTuple, Optional,
 
 import requests
 import urllib3
-from requests.certs import where
+from certifi import where
 
 from .exceptions import ClientError, ConfigError
 from .routes import RETRY_REFUSED, RETRY_SAFE, RETRY_TOKEN
@@ -359,6 +359,8 @@ def _watched(manager: urllib3.PoolManager) -> urllib3.PoolManager:
 
 # -- how an attempt is sent -------------------------------------------------------------------------
 
+_Sender = Union["_Urllib3Sender", "_SessionSender"]
+
 
 class _Urllib3Sender:
     """Sends through urllib3's connection pool directly: what requests would add (hooks, cookies,
@@ -383,21 +385,33 @@ class _Urllib3Sender:
     def send(
         self, method: str, target: str, headers: Mapping[str, str], body: bytes, timeout: Timeouts
     ) -> HttpResponse:
-        options = {
-            "body": body or None,
-            "headers": headers,
-            "redirect": False,
-            "retries": False,
-            "timeout": urllib3.Timeout(connect=timeout[0], read=timeout[1]),
-            "preload_content": True,
-        }
+        limits = urllib3.Timeout(connect=timeout[0], read=timeout[1])
         if self._direct:
             pool = self._pool
             if pool is None:  # made at the first call: an endpoint may be unusable until then
                 pool = self._pool = self._manager.connection_from_url(self._base_url)
-            answer = pool.urlopen(method, target, assert_same_host=False, **options)
+            answer = pool.urlopen(
+                method,
+                target,
+                body or None,
+                headers,
+                retries=False,
+                redirect=False,
+                assert_same_host=False,
+                timeout=limits,
+                preload_content=True,
+            )
         else:
-            answer = self._manager.urlopen(method, self._base_url + target, **options)
+            answer = self._manager.urlopen(
+                method,
+                self._base_url + target,
+                body=body or None,
+                headers=headers,
+                retries=False,
+                redirect=False,
+                timeout=limits,
+                preload_content=True,
+            )
         return HttpResponse(answer.status, answer.headers, answer.data)
 
     def close(self) -> None:
@@ -480,7 +494,7 @@ class Transport:
         self.verify: Union[bool, str] = resolve_verify(verify, settings) if secure else True
         self.proxies = resolve_proxies(self.base_url + "/", settings)
         if session is None:
-            self._sender: Any = _Urllib3Sender(self.base_url, secure, self.verify, self.proxies)
+            self._sender: _Sender = _Urllib3Sender(self.base_url, secure, self.verify, self.proxies)
         else:
             self._sender = _SessionSender(session, self.base_url, self.verify, self.proxies)
         self._sleep = sleep
@@ -489,15 +503,17 @@ class Transport:
         self, method: str, target: str, body: bytes, sign: Sign, deadline: Optional[_Deadline]
     ) -> HttpResponse:
         headers = sign(method, target, body)
+        sender: _Sender = self._sender
         if deadline is None:
-            return self._sender.send(method, target, headers, body, self.timeout)
+            return sender.send(method, target, headers, body, self.timeout)
         left = deadline.remaining()
         if left <= 0:
             raise _DeadlineExceeded()
-        timeout = tuple(left if t is None else min(t, left) for t in self.timeout)
+        connect, read = self.timeout
+        timeout = (left if connect is None else min(connect, left), left if read is None else min(read, left))
         try:
             with deadline.guarding():
-                response = self._sender.send(method, target, headers, body, timeout)  # type: ignore[arg-type]
+                response = sender.send(method, target, headers, body, timeout)
         except Exception:
             if deadline.expired:
                 raise _DeadlineExceeded() from None
@@ -527,7 +543,7 @@ class Transport:
                     0,
                     "DeadlineExceeded",
                     None,
-                    "%s %s did not finish within the deadline of %g seconds" % (method, target, self.deadline),
+                    "%s %s did not finish within the deadline of %g seconds" % (method, target, self.deadline or 0),
                 ) from None
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 kind, error = classify(exc)

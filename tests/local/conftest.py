@@ -1,4 +1,5 @@
-"""Fixtures for the local server tests: ``local_server``, ``bc_client``, ``api``, ``oss_endpoint``, ``oss_bucket``."""
+"""Fixtures for the local server tests: ``api``, ``oss_endpoint`` and ``oss_bucket``, beside
+``local_server`` and ``bc_client``, which the package's pytest plugin provides."""
 
 from __future__ import annotations
 
@@ -7,17 +8,16 @@ from typing import Any
 import pytest
 
 from batchcompute.local.constants import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-from batchcompute.local.pytest_plugin import bc_client, local_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def api(local_server: Any) -> Any:  # noqa: F811 - the fixture imported above
+def api(local_server: Any) -> Any:
     """This SDK's Client for the server."""
     return local_server.client()
 
 
 @pytest.fixture
-def oss_endpoint(local_server: Any) -> str:  # noqa: F811 - the fixture imported above
+def oss_endpoint(local_server: Any) -> str:
     """``http://127.0.0.1:<port>`` of the server's OSS endpoint."""
     return local_server.oss_endpoint
 
