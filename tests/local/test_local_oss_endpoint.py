@@ -22,6 +22,7 @@ import pytest
 import requests
 from local_helpers import job, task, wait_until
 
+from batchcompute.local.__main__ import parse_args
 from batchcompute.local.constants import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from batchcompute.local.testing import SignedRequester, local_server
 
@@ -377,3 +378,9 @@ def test_a_requester_of_the_api_is_no_oss_client(local_server):
     """The BatchCompute API's signature does not open the OSS endpoint."""
     answer = SignedRequester(local_server.oss_endpoint).request("GET", "/")
     assert answer.status_code == 400 and b"<Code>InvalidArgument</Code>" in answer.content
+
+
+def test_command_line_options_of_the_oss_endpoint():
+    args = parse_args(["--oss-port", "0", "--oss-host", "oss.test", "--oss-host", "files.test"])
+    assert (args.oss_port, args.oss_host) == (0, ["oss.test", "files.test"])
+    assert parse_args([]).oss_port is None
