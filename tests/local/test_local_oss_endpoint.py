@@ -289,7 +289,7 @@ def test_a_put_cut_off_midway_leaves_the_old_object(oss_endpoint, oss_bucket, lo
         head += "".join("%s: %s\r\n" % item for item in headers.items()) + "\r\n"
         connection.sendall(head.encode() + b"x" * 100_000)
     staging = local_server.data_dir / "oss-staging" / "tmp"
-    wait_until(lambda: not list(staging.iterdir()), 10, "the cut-off body to be dropped")
+    wait_until(lambda: not list(staging.iterdir()), 30, "the cut-off body to be dropped")
     assert oss_bucket.get_object("whole.bin").read() == b"old"
 
 
