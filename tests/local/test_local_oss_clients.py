@@ -179,6 +179,14 @@ def test_oss2_folder_objects(oss_bucket):
     with pytest.raises(oss2.exceptions.OssError) as caught:
         oss_bucket.put_object("made", b"a key where a folder is")
     assert caught.value.status == 409
+    oss_bucket.put_object("bytes.txt", b"bytes")
+    for write in (
+        lambda: oss_bucket.put_object("folder/", b"bytes"),
+        lambda: oss_bucket.copy_object("test-bucket", "bytes.txt", "folder/"),
+    ):
+        with pytest.raises(oss2.exceptions.OssError) as caught:
+            write()  # a folder object holds no bytes
+        assert caught.value.code == "InvalidObjectName" and not oss_bucket.object_exists("folder/")
 
 
 @pytest.mark.parametrize("operation", ["get", "head", "put", "list"])

@@ -500,6 +500,8 @@ class BucketStore:
             staged = self.stage_files([(reader.fd, source.size)] if reader.fd is not None else [])
         if folder:
             staged.discard()
+            if source.size:
+                raise InvalidObjectName("%r names a folder, which holds no bytes here" % key)
             return self._make_folder(bucket, parts, key)
         kind = NORMAL if source.kind == APPENDABLE else source.kind
         return self.publish(staged, bucket, key, source.etag, kind, attributes or source.attributes, overwrite)
