@@ -272,6 +272,8 @@ def test_ossfs_ls_open_put_get(oss_endpoint, oss_bucket, tmp_path):
     assert (tmp_path / "back.txt").read_text() == "put with fsspec"
     assert fs.exists("test-bucket/put") and not fs.exists("test-bucket/nothing")
     assert fs.info("test-bucket/written/by-ossfs.bin")["size"] == len(data)
+    fs.rm("test-bucket/put", recursive=True)
+    assert not oss_bucket.object_exists("put/local.txt")
 
 
 def test_ossfs_wrong_secret_is_signature_does_not_match(oss_endpoint, oss_bucket):
