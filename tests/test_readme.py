@@ -1,5 +1,6 @@
-"""The README works when followed: its standalone-server walkthrough runs as written, and the
-pytest fixtures it names work in a project with no conftest."""
+"""The README works when followed: its standalone-server walkthrough (the API, then the OSS
+endpoint with oss2) runs as written, and the pytest fixtures it names work in a project with no
+conftest."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ def test_the_standalone_server_walkthrough_runs_as_written(tmp_path):
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip()  # the name of a system image
         assert (tmp_path / "bc-data" / "batchcompute.db").exists()
+        script.write_text(readme_block("oss"))
+        result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0 and "the cat saw the dog" in result.stdout, result.stderr
+        assert (tmp_path / "bc-data" / "oss" / "my-bucket" / "inputs" / "words.txt").exists()
     finally:
         server.terminate()
         assert server.wait(30) == 0

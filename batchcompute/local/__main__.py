@@ -54,6 +54,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default=None,
         help="instances run at once at most (default: the number of CPUs)",
     )
+    parser.add_argument(
+        "--oss-port",
+        type=int,
+        default=None,
+        help="port of the OSS endpoint serving the object store (default: --port + 1; 0: none)",
+    )
+    parser.add_argument(
+        "--oss-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name that means the OSS endpoint, also on --port and as <bucket>.NAME (repeatable; "
+        "oss-<region>[-internal].aliyuncs.com always does)",
+    )
     parser.add_argument("--max-body", type=int, default=MAX_BODY_BYTES, help="largest request body in bytes")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ... (default %(default)s)")
     return parser.parse_args(argv)
@@ -81,6 +95,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             access_keys=access_keys(args.access_key),
             workers=args.workers,
             max_body=args.max_body,
+            oss_port=args.oss_port,
+            oss_hosts=args.oss_host,
         )
     except (DataDirLocked, OSError) as exc:
         print("batchcompute-local: %s" % exc, file=sys.stderr)

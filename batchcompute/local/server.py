@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import IO, Dict, Mapping, Optional, Union
+from typing import IO, Dict, Mapping, Optional, Sequence, Union
 
 from .api import Context
 from .constants import (
@@ -23,8 +23,11 @@ from .constants import (
     OSS_HOST,
     REGION,
 )
+from .oss import MAX_OBJECT_BYTES, OssApp, OssHostRouter, OssHosts
+from .run.buckets import BucketStore
 from .run.executor import Executor
 from .run.local import LocalProcessExecutor
+from .run.multipart import Uploads
 from .run.objects import ObjectStore
 from .run.scheduler import Scheduler
 from .state.images import seed_system_images
@@ -57,6 +60,9 @@ class LocalServer:
 
     ``data_dir`` None: a temporary directory (removed by ``close``) and an in-memory database.
     ``access_keys`` (id -> secret) default to the development pair. ``port`` 0 picks a free port.
+    The object store is served over OSS's REST API on ``oss_port`` (None: ``port`` + 1, or a
+    free port when ``port`` is 0; 0: not at all) and, for a Host naming an OSS endpoint (a
+    regional OSS host or one of ``oss_hosts``), on ``port`` too.
     """
 
     def __init__(
@@ -69,6 +75,8 @@ class LocalServer:
         max_body: int = MAX_BODY_BYTES,
         executor: Optional[Executor] = None,
         poll_interval: float = 0.5,
+        oss_port: Optional[int] = None,
+        oss_hosts: Sequence[str] = (),
     ) -> None:
         self._temp = None if data_dir is not None else tempfile.mkdtemp(prefix="batchcompute-local-")
         self.data_dir = Path(data_dir or self._temp or ".").expanduser().resolve()
@@ -76,6 +84,11 @@ class LocalServer:
         self._lock_file = self._lock_data_dir()
         self.access_keys: Dict[str, str] = dict(access_keys or {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET})
         self.oss = ObjectStore(self.data_dir / "oss")
+        self.buckets = BucketStore(self.oss.root, self.data_dir / "oss-staging")
+        hosts = OssHosts(oss_hosts)
+        self.oss_app = OssApp(self.buckets, Uploads(self.buckets), self.access_keys, "", REGION, hosts)
+        self.oss_host: Optional[str] = None  # host:port of the OSS endpoint, once bound
+        self.oss_httpd = self._serve_oss(host, port, oss_port)
         self.store = Store(None if self._temp else self.data_dir / "batchcompute.db")
         with self.store.transaction() as conn:
             seed_system_images(conn, time.time())
@@ -87,13 +100,18 @@ class LocalServer:
             self.executor,
             workers,
             poll_interval=poll_interval,
-            env={"BATCH_COMPUTE_REGION": REGION, "BATCH_COMPUTE_OSS_HOST": OSS_HOST},
+            env={"BATCH_COMPUTE_REGION": REGION, "BATCH_COMPUTE_OSS_HOST": self.oss_host or OSS_HOST},
         )
         self.context = Context(self.store, self.scheduler, self.oss)
         self.console = make_console(self.context, self.access_keys, lambda: describe_server(self))
         self.app = WsgiApp(self.context, Authenticator(self.access_keys), max_body, self.console)
-        self.httpd: WsgiServer = make_server(host, port, self.app, max_body)
-        self._thread: Optional[threading.Thread] = None
+        try:
+            self.httpd: WsgiServer = make_server(host, port, OssHostRouter(self.app, self.oss_app, hosts), max_body)
+        except BaseException:
+            if self.oss_httpd is not None:
+                self.oss_httpd.server_close()
+            raise
+        self._threads: Dict[str, threading.Thread] = {}
         self._closed = False
 
     def _lock_data_dir(self) -> IO[str]:
@@ -104,6 +122,20 @@ class LocalServer:
             handle.close()
             raise DataDirLocked("another batchcompute-local server uses %s" % self.data_dir) from None
         return handle
+
+    def _serve_oss(self, host: str, port: int, oss_port: Optional[int]) -> Optional[WsgiServer]:
+        if oss_port == 0:
+            return None
+        if oss_port is None:
+            oss_port = port + 1 if port else 0
+        httpd = make_server(host, oss_port, self.oss_app, MAX_OBJECT_BYTES)
+        self.oss_app.endpoint = self.oss_host = "%s:%d" % (_reachable(host), httpd.server_address[1])
+        return httpd
+
+    @property
+    def oss_endpoint(self) -> Optional[str]:
+        """``http://host:port`` of the OSS endpoint (None when it is off)."""
+        return "http://" + self.oss_host if self.oss_host else None
 
     @property
     def host(self) -> str:
@@ -121,10 +153,11 @@ class LocalServer:
         """One line: where the server listens and how a script reaches it."""
         key_id = next(iter(self.access_keys))
         secret = "'%s'" % self.access_keys[key_id] if key_id == DEFAULT_ACCESS_KEY_ID else "<secret>"
+        oss = "; OSS endpoint %s" % self.oss_endpoint if self.oss_endpoint else ""
         return (
             "batchcompute-local listening on %s (data dir %s); use Client.register_region('%s', '%s', %d) "
-            "and Client('%s', '%s', %s)"
-            % (self.endpoint, self.data_dir, REGION, self.host, self.port, self.host, key_id, secret)
+            "and Client('%s', '%s', %s)%s"
+            % (self.endpoint, self.data_dir, REGION, self.host, self.port, self.host, key_id, secret, oss)
         )
 
     def console_link(self) -> str:
@@ -134,26 +167,29 @@ class LocalServer:
     def start(self) -> "LocalServer":
         """Serve in a background thread."""
         self.scheduler.start()
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="batchcompute-http",
-            daemon=True,
-        )
-        self._thread.start()
+        for name, httpd in self._http_servers().items():
+            thread = threading.Thread(
+                target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="batchcompute-" + name, daemon=True
+            )
+            self._threads[name] = thread
+            thread.start()
         return self
+
+    def _http_servers(self) -> Dict[str, WsgiServer]:
+        return {"http": self.httpd, **({"oss": self.oss_httpd} if self.oss_httpd else {})}
 
     def close(self) -> None:
         """Stop serving, stop and requeue running instances, close the database."""
         if self._closed:
             return
         self._closed = True
-        if self._thread is not None:
-            self.httpd.shutdown()
-            self._thread.join()
-        self.httpd.server_close()
-        self.httpd.close_connections()
-        self.httpd.busy.wait_idle(5.0)
+        for name, httpd in self._http_servers().items():
+            if name in self._threads:
+                httpd.shutdown()
+                self._threads[name].join()
+            httpd.server_close()
+            httpd.close_connections()
+            httpd.busy.wait_idle(5.0)
         self.scheduler.close()
         self.store.close()
         self._lock_file.close()
@@ -165,3 +201,12 @@ class LocalServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _reachable(host: str) -> str:
+    """How a process on this machine reaches a server bound to ``host``."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return "[%s]" % host if ":" in host else host

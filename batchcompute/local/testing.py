@@ -116,6 +116,11 @@ class RunningServer(SignedRequester):
     def data_dir(self) -> Path:
         return self.server.data_dir
 
+    @property
+    def oss_endpoint(self) -> Optional[str]:
+        """``http://host:port`` of the server's OSS endpoint, for oss2, ossfs and the like."""
+        return self.server.oss_endpoint
+
     def client(self, **kwargs: Any) -> Any:
         """A ``batchcompute.Client`` for this server, on its port. Its host is registered as the
         region 'local' while the server runs, without changing the port of any other client."""

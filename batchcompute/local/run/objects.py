@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO, List, Set, Union
 
-__all__ = ["OssPathError", "ObjectStore", "SCHEME", "is_dir_url", "join_url"]
+__all__ = ["OssPathError", "ObjectStore", "SCHEME", "is_dir_url", "join_url", "split_path"]
 
 SCHEME = "oss://"
 
@@ -32,18 +32,24 @@ def join_url(prefix: str, name: str) -> str:
     return prefix + name if prefix.endswith("/") else prefix + "/" + name
 
 
-def _segments(url: object) -> List[str]:
-    if not isinstance(url, str) or not url.startswith(SCHEME):
-        raise OssPathError("%r is not an oss:// path" % (url,))
-    rest = url[len(SCHEME) :]
-    if "\x00" in rest or "\\" in rest:
-        raise OssPathError("%r contains a forbidden character" % (url,))
-    parts = rest.split("/")
+def split_path(path: str, shown: object = None) -> List[str]:
+    """The segments of ``bucket/key`` (a trailing ``/`` names a directory); OssPathError when a
+    segment is empty, ``.`` or ``..`` or the path holds a NUL or a backslash."""
+    shown = path if shown is None else shown
+    if "\x00" in path or "\\" in path:
+        raise OssPathError("%r contains a forbidden character" % (shown,))
+    parts = path.split("/")
     if parts and parts[-1] == "":
         parts = parts[:-1]  # a trailing slash names a directory
     if not parts or any(part in ("", ".", "..") for part in parts):
-        raise OssPathError("%r is not a valid object path (empty, '.' or '..' segment)" % (url,))
+        raise OssPathError("%r is not a valid object path (empty, '.' or '..' segment)" % (shown,))
     return parts
+
+
+def _segments(url: object) -> List[str]:
+    if not isinstance(url, str) or not url.startswith(SCHEME):
+        raise OssPathError("%r is not an oss:// path" % (url,))
+    return split_path(url[len(SCHEME) :], url)
 
 
 class ObjectStore:

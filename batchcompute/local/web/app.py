@@ -12,7 +12,7 @@ import json
 import logging
 from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, unquote
 
 from ...core import routes
 from ...core.signing import gmt_date
@@ -20,14 +20,13 @@ from ..api import HANDLERS, ApiRequest, ApiResponse, Context
 from ..constants import MAX_BODY_BYTES
 from ..errors import ApiError
 from ..ids import request_id as new_request_id
+from ..wsgi import RAW_HEADERS_KEY, raw_target, request_headers
 from .auth import Authenticator
 from .console import is_console_path
 
 __all__ = ["WsgiApp", "RAW_HEADERS_KEY"]
 
 log = logging.getLogger("batchcompute.local")
-#: environ key under which a server may pass the request headers as received (names unchanged).
-RAW_HEADERS_KEY = "batchcompute.raw_headers"
 StartResponse = Callable[..., Any]
 Headers = List[Tuple[str, str]]
 
@@ -37,29 +36,6 @@ def _status_line(status: int) -> str:
         return "%d %s" % (status, HTTPStatus(status).phrase)
     except ValueError:
         return "%d Unknown" % status
-
-
-def raw_target(environ: Dict[str, Any]) -> str:
-    """The path-and-query as the client sent it (what it signed)."""
-    target = environ.get("REQUEST_URI") or environ.get("RAW_URI")
-    if target:
-        return target
-    query = environ.get("QUERY_STRING", "")
-    path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), safe="/;=,~!$&'()*+@:")
-    return path + ("?" + query if query else "")
-
-
-def request_headers(environ: Dict[str, Any]) -> Headers:
-    raw = environ.get(RAW_HEADERS_KEY)
-    if raw is not None:
-        return list(raw)
-    headers = [
-        (key[5:].replace("_", "-").lower(), str(value)) for key, value in environ.items() if key.startswith("HTTP_")
-    ]
-    for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
-        if environ.get(key):
-            headers.append((name, environ[key]))
-    return headers
 
 
 def parse_query(text: str) -> Dict[str, str]:

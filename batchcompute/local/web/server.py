@@ -1,7 +1,8 @@
 """A small threaded HTTP/1.1 server for a WSGI application (keep-alive, no Nagle stalls).
 
 Each connection gets a thread; an answer's status line, headers and body leave in one write on
-a TCP_NODELAY socket. The request headers are handed to the application exactly as received
+a TCP_NODELAY socket (a body the application produces as an iterator, not a list, is sent
+chunk by chunk as it comes). The request headers are handed to the application exactly as received
 (``batchcompute.raw_headers``) and the request target as sent (``REQUEST_URI``), which the
 signature check needs.
 """
@@ -15,7 +16,7 @@ import socket
 import socketserver
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from .app import RAW_HEADERS_KEY
 
@@ -23,6 +24,8 @@ __all__ = ["WsgiServer", "make_server"]
 
 log = logging.getLogger("batchcompute.local.http")
 DRAIN_LIMIT = 64 * 1024 * 1024
+#: A chunked body is read whole before the application runs: at most this much of it.
+MAX_CHUNKED_BODY = 64 * 1024 * 1024
 MAX_LINE = 65536
 MAX_HEADERS = 100
 WsgiCallable = Callable[[Dict[str, Any], Callable[..., Any]], Any]
@@ -135,13 +138,42 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
         chunks = self.server.app(environ, start_response)
         try:
-            payload = b"".join(chunks)
+            if isinstance(chunks, list):
+                payload = b"".join(chunks)
+                if body.remaining:
+                    self._drain(body)
+                self._send(answer[0], answer[1], payload)
+            else:
+                self._stream(answer, iter(chunks), body)
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
+
+    def _stream(self, answer: List[Any], chunks: Iterator[bytes], body: _Input) -> None:
+        """Send a body that the application produces chunk by chunk (a large object): the head
+        with the first chunk, then the rest as it comes. A body that breaks off or ends short of
+        its Content-Length closes the connection, so that the client sees it was cut."""
+        first = next(chunks, b"")  # an application may call start_response on the first one
         if body.remaining:
             self._drain(body)
-        self._send(answer[0], answer[1], payload)
+        status, headers = answer
+        length = next((value for key, value in headers if key.lower() == "content-length"), None)
+        if length is None:
+            self.close_connection = True
+        self._send(status, headers, first)
+        if self.command == "HEAD":
+            return
+        sent = len(first)
+        try:
+            for chunk in chunks:
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except (TimeoutError, ConnectionError):
+            raise
+        except Exception:
+            log.exception("the answer to %s broke off after %d bytes", self.requestline, sent)
+        if str(sent) != length:
+            self.close_connection = True
 
     def _drain(self, body: _Input) -> None:
         """Read and drop a refused body (so that the client reads the answer, not a reset); a
@@ -158,8 +190,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _body(self) -> _Input:
         """The body stream; ``self._length`` is what the application is told its length is."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            data = self._read_chunked(self.server.max_body)
-            self._length = len(data) if data is not None else self.server.max_body + 1
+            limit = min(self.server.max_body, MAX_CHUNKED_BODY)
+            data = self._read_chunked(limit)
+            self._length = len(data) if data is not None else limit + 1
             return _Input(io.BytesIO(data or b""), len(data or b""))
         try:
             self._length = max(0, int(self.headers.get("Content-Length") or 0))
