@@ -266,6 +266,9 @@ class Prop(Generic[G, S]):
 
     #: Whether a value read from the service's JSON needs decoding (see :meth:`decode`).
     decodes = False
+    #: Whether the stored value is also its copy and its JSON data (an immutable scalar): then
+    #: :meth:`rebuild` and :meth:`data` need not be called for it.
+    plain = True
 
     def decode(self, value: Any) -> Any:
         """A value of the service's JSON as this property holds it (a time, nested objects)."""
@@ -322,6 +325,8 @@ class Prop(Generic[G, S]):
 
 class Value(Prop[Any, Any]):
     """A scalar of the given types, stored as is (None included)."""
+
+    plain = False
 
     def __init__(self, *types: type, **options: Any) -> None:
         super().__init__(**options)
@@ -415,6 +420,8 @@ class Boolean(Prop[Optional[bool], bool]):
 class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
     """A plain dict. ``str_values=True`` turns every non-None value into str (EnvVars)."""
 
+    plain = False
+
     accepted = (dict,)
     decodes = True
 
@@ -448,6 +455,8 @@ class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
 class List_(Prop[Optional[List[Any]], List[Any]]):
     """A plain list (reading it unset gives None, as for a scalar)."""
 
+    plain = False
+
     accepted = (list,)
     decodes = True
 
@@ -467,6 +476,8 @@ class List_(Prop[Optional[List[Any]], List[Any]]):
 class _Nested(Prop[G, S]):
     """A property holding objects of a description or status class ``cls``: a dict or an
     instance is stored as a copy rebuilt from its JSON."""
+
+    plain = False
 
     def __init__(
         self, cls: Type["Jsonizable"], default: Any = _MISSING, *, settle: bool = True, **options: Any
@@ -629,6 +640,12 @@ class _Schema(type):
         cls._fields = fields
         cls._decoding = frozenset(name for name, field in fields.items() if field.decodes)
         cls._defaults = [field for field in fields.values() if field.default is not _MISSING]
+        cls._not_plain = tuple(name for name, field in fields.items() if not field.plain)
+        # (name, the default itself when it is an immutable scalar, else the property that makes it)
+        cls._default_plan = [
+            (field.name, field.default, None) if type(field.default) in _ATOMIC else (field.name, None, field)
+            for field in cls._defaults
+        ]
         cls.descriptor_map = {key: field.descriptor for key, field in fields.items()}
         if doc is not None:
             cls.__doc__ = doc.rstrip() + _field_table(cls, fields)
@@ -662,6 +679,8 @@ class Jsonizable(metaclass=_Schema):
     _state: int
     _pending: Optional[AbstractSet[str]]  # of a status object: properties not yet decoded
     _defaults: ClassVar[List["Prop[Any, Any]"]]
+    _not_plain: ClassVar[Tuple[str, ...]]
+    _default_plan: ClassVar[List[Tuple[str, Any, Optional["Prop[Any, Any]"]]]]
 
     def __init__(self, properties: Any = None) -> None:
         self._init(properties)
@@ -682,9 +701,9 @@ class Jsonizable(metaclass=_Schema):
         else:
             raise TypeError("Invalid type '%s' for '%s'" % (type(dct), type(self).__name__))
         values = self._values
-        for field in self._defaults:
-            if field.name not in values:
-                values[field.name] = field.make_default()
+        for name, value, maker in self._default_plan:
+            if name not in values:
+                values[name] = value if maker is None else maker.make_default()
         if dct is not None:
             for invariant in self.invariants:
                 invariant(self)
@@ -767,7 +786,11 @@ class Jsonizable(metaclass=_Schema):
         obj = cls.__new__(cls)
         fields = self._fields
         self._materialize()
-        _set_slot(obj, "_values", {name: fields[name].rebuild(value) for name, value in self._values.items()})
+        values = dict(self._values)
+        for name in cls._not_plain:
+            if name in values:
+                values[name] = fields[name].rebuild(values[name])
+        _set_slot(obj, "_values", values)
         _set_slot(obj, "_state", CLEAN)
         _set_slot(obj, "_pending", None)
         for invariant in cls.invariants:
@@ -874,7 +897,11 @@ class Jsonizable(metaclass=_Schema):
         if mode == COPY and self._state:
             return self._rebuild()._data(COPY)
         fields = self._fields
-        return {name: fields[name].data(value, mode) for name, value in self._values.items()}
+        data = dict(self._values)
+        for name in self._not_plain:
+            if name in data:
+                data[name] = fields[name].data(data[name], mode)
+        return data
 
     def detail(self) -> Dict[str, Any]:
         """A deep copy of the properties as a dict; nested objects keep their classes."""
