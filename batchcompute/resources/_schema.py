@@ -146,14 +146,18 @@ def _indented(value: Any, pad: str, step: str) -> str:
             return "{}"
         inner = pad + step
         items = [
-            (_escape(k) if type(k) is str else _key(k)) + ": " + _indented(v, inner, step) for k, v in value.items()
+            (_escape(k) if type(k) is str else _key(k))
+            + ": "
+            + (_escape(v) if type(v) is str else _indented(v, inner, step))  # strings, the most, inline
+            for k, v in value.items()
         ]
         return "{" + inner + ("," + inner).join(items) + pad + "}"
     if kind is list or isinstance(value, (list, tuple)):
         if not value:
             return "[]"
         inner = pad + step
-        return "[" + inner + ("," + inner).join([_indented(v, inner, step) for v in value]) + pad + "]"
+        items = [_escape(v) if type(v) is str else _indented(v, inner, step) for v in value]
+        return "[" + inner + ("," + inner).join(items) + pad + "]"
     if isinstance(value, str):
         return _escape(value)
     if value is None:
