@@ -151,13 +151,13 @@ def _indented(value: Any, pad: str, step: str) -> str:
             + (_escape(v) if type(v) is str else _indented(v, inner, step))  # strings, the most, inline
             for k, v in value.items()
         ]
-        return "{" + inner + ("," + inner).join(items) + pad + "}"
+        return "".join(("{", inner, ("," + inner).join(items), pad, "}"))  # one copy of a large text
     if kind is list or isinstance(value, (list, tuple)):
         if not value:
             return "[]"
         inner = pad + step
         items = [_escape(v) if type(v) is str else _indented(v, inner, step) for v in value]
-        return "[" + inner + ("," + inner).join(items) + pad + "]"
+        return "".join(("[", inner, ("," + inner).join(items), pad, "]"))
     if isinstance(value, str):
         return _escape(value)
     if value is None:
