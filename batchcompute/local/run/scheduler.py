@@ -231,12 +231,13 @@ class Scheduler:
         )
         inputs = dict(place.input_mapping)
         inputs.update(command.input_mapping)
+        stdout_url, stderr_url = candidate.log_urls
         return InstanceRun(
             key=key,
             command_line=command.command_line,
             env=env,
-            stdout_url=candidate.stdout_url,
-            stderr_url=candidate.stderr_url,
+            stdout_url=stdout_url,
+            stderr_url=stderr_url,
             timeout=candidate.timeout,
             package_path=command.package_path,
             docker_image=command.docker_image,

@@ -1,4 +1,16 @@
-"""The tables of the server's database (created when missing)."""
+"""The tables of the server's database (created when missing), and the migration of a database
+written by an earlier version."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .dag import relink
+
+__all__ = ["SCHEMA", "INDEXES", "migrate"]
+
+#: ``PRAGMA user_version`` of a database with this schema.
+VERSION = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -30,11 +42,13 @@ CREATE TABLE IF NOT EXISTS tasks (
     timeout REAL NOT NULL,
     state TEXT NOT NULL,
     runnable INTEGER NOT NULL DEFAULT 0,
+    waiting_on INTEGER NOT NULL DEFAULT 0,
+    downstream TEXT NOT NULL DEFAULT '[]',
+    dispatched INTEGER NOT NULL DEFAULT 0,
     start_time REAL,
     end_time REAL,
     PRIMARY KEY (job_id, name)
 );
-CREATE INDEX IF NOT EXISTS tasks_cluster ON tasks (cluster_id);
 CREATE TABLE IF NOT EXISTS instances (
     job_id TEXT NOT NULL,
     task TEXT NOT NULL,
@@ -57,8 +71,6 @@ CREATE TABLE IF NOT EXISTS instances (
     PRIMARY KEY (job_id, task, iid),
     FOREIGN KEY (job_id, task) REFERENCES tasks (job_id, name) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS instances_state ON instances (state);
-CREATE INDEX IF NOT EXISTS instances_queue ON instances (job_id, state, task, iid);
 CREATE TABLE IF NOT EXISTS clusters (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -105,3 +117,38 @@ CREATE TABLE IF NOT EXISTS tokens (
     PRIMARY KEY (kind, token)
 );
 """
+
+#: The columns of ``tasks`` that version 0 lacks.
+ADDED_COLUMNS = (
+    "waiting_on INTEGER NOT NULL DEFAULT 0",
+    "downstream TEXT NOT NULL DEFAULT '[]'",
+    "dispatched INTEGER NOT NULL DEFAULT 0",
+)
+
+#: Made after ``migrate``: they name columns an earlier version's tables lack.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS tasks_cluster ON tasks (cluster_id);
+CREATE INDEX IF NOT EXISTS tasks_state ON tasks (job_id, state);
+CREATE INDEX IF NOT EXISTS tasks_ready ON tasks (job_id, name) WHERE runnable = 1 AND dispatched < instance_count;
+CREATE INDEX IF NOT EXISTS instances_state ON instances (state);
+CREATE INDEX IF NOT EXISTS instances_queue ON instances (job_id, state, task, iid);
+"""
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database up to this schema (inside a transaction).
+
+    Version 0 made every instance row when its job was created and found runnable tasks by
+    reading all of a job's tasks: its tasks get ``dispatched`` (all their instance rows exist),
+    ``downstream`` and ``waiting_on``.
+    """
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= VERSION:
+        return
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}
+    if "dispatched" not in columns:
+        for column in ADDED_COLUMNS:
+            conn.execute("ALTER TABLE tasks ADD COLUMN " + column)
+        conn.execute("UPDATE tasks SET dispatched = instance_count")
+        for (job_id,) in conn.execute("SELECT id FROM jobs").fetchall():
+            relink(conn, job_id)
+    conn.execute("PRAGMA user_version = %d" % VERSION)
