@@ -139,10 +139,7 @@ class LocalProcessExecutor(Executor):
     def _note(self, url: str, message: str) -> None:
         """Append a server-side error to the instance's stderr object, where users look first."""
         try:
-            path = self.oss.path(url)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a") as handle:
-                handle.write("batchcompute-local: %s\n" % message)
+            self.oss.append(url, ("batchcompute-local: %s\n" % message).encode("utf-8"))
         except (OSError, OssPathError):
             pass
 
@@ -258,7 +255,7 @@ class LocalProcessExecutor(Executor):
         if not package_path:
             return
         try:
-            with tarfile.open(self.oss.path(package_path), "r:*") as archive:
+            with self.oss.open_for_read(package_path) as package, tarfile.open(fileobj=package) as archive:
                 _safe_extract(archive, workdir)
         except (OSError, tarfile.TarError, OssPathError) as exc:
             raise _Failure("PackageError", "PackagePath %s cannot be unpacked: %s" % (package_path, exc)) from exc
