@@ -1,8 +1,10 @@
-"""Concurrent clients, and a server killed with SIGKILL while instances run."""
+"""Concurrent clients, and a server killed with SIGKILL while instances run or start."""
 
 from __future__ import annotations
 
+import collections
 import os
+import random
 import re
 import signal
 import subprocess
@@ -60,7 +62,7 @@ def test_eight_threads_create_two_hundred_jobs(local_server):
 # -- kill -9 and restart -----------------------------------------------------------------------------
 
 
-def _start(data_dir: Path):
+def _start(data_dir: Path, workers: int = 3):
     env = dict(os.environ, PYTHONPATH=str(Path(batchcompute.__file__).resolve().parent.parent))
     proc = subprocess.Popen(
         [
@@ -72,7 +74,7 @@ def _start(data_dir: Path):
             "--data-dir",
             str(data_dir),
             "--workers",
-            "3",
+            str(workers),
             "--log-level",
             "WARNING",
         ],
@@ -149,3 +151,116 @@ def test_kill_9_and_restart_loses_and_duplicates_nothing(tmp_path):
         requester.close()
         if proc.poll() is None:
             proc.kill()
+
+
+# -- kill -9 at random points of start-up --------------------------------------------------------------
+
+#: kill -9 rounds of the start-up test (raise it to soak: BATCH_COMPUTE_KILL_TRIALS=30).
+KILL_TRIALS = int(os.environ.get("BATCH_COMPUTE_KILL_TRIALS", "4"))
+
+
+def _marked_groups(marker: str) -> dict:
+    """Process group id -> pids of the processes whose command line holds ``marker``."""
+    groups = collections.defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as handle:
+                if marker.encode() not in handle.read():
+                    continue
+            with open("/proc/%s/stat" % entry) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            groups[int(fields[2])].append(int(entry))
+    return dict(groups)
+
+
+def _kill_marked(marker: str) -> None:
+    for group in _marked_groups(marker):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _create_until(requester, stop, names, acknowledged, prefix):
+    """Create small jobs until ``stop``; the names sent, and those whose create was answered."""
+    n = 0
+    while not stop.is_set():
+        name = "%s-%d" % (prefix, n)
+        n += 1
+        names.append(name)
+        try:
+            answer = requester.request("POST", "/jobs", body=job({"t": task("true")}, name=name))
+        except Exception:  # the server was killed under this request: not acknowledged
+            return
+        if answer.status_code == 201:
+            acknowledged.append(name)
+
+
+def _all_jobs(requester):
+    items, marker = [], ""
+    while True:
+        page = requester.request("GET", "/jobs", {"Marker": marker, "MaxItemCount": 100}).json()
+        items += page["Items"]
+        marker = page["NextMarker"]
+        if not marker:
+            return items
+
+
+def test_kill_9_at_random_points_of_instance_start_up_leaves_no_orphan(tmp_path):
+    data_dir, rng = tmp_path / "server", random.Random()
+    marker = "%d.%06d" % (600 + rng.randrange(100), rng.randrange(10**6))  # sleep's argument: in ps
+    sleeper = task("sleep %s & wait" % marker, 4, retries=100)
+    names, acknowledged, held = [], [], []
+    try:
+        for trial in range(KILL_TRIALS):
+            proc, port = _start(data_dir, workers=64)
+            requester, stop = SignedRequester("http://127.0.0.1:%d" % port), threading.Event()
+            creator = threading.Thread(
+                target=_create_until, args=(SignedRequester(requester.endpoint), stop, names, acknowledged, str(trial))
+            )
+            creator.start()
+            answer = requester.request("POST", "/jobs", body=job({"s": sleeper}, name="sleeper-%d" % trial))
+            held.append(answer.json()["Id"])
+            time.sleep(rng.uniform(0.0, 0.08))  # into the start-up of its four instances
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            stop.set()
+            creator.join()
+            requester.close()
+
+        proc, port = _start(data_dir, workers=64)
+        requester = SignedRequester("http://127.0.0.1:%d" % port)
+        try:
+            running = lambda: sum(  # noqa: E731
+                requester.request("GET", "/jobs/" + ident).json()["InstanceMetrics"]["RunningCount"] for ident in held
+            )
+            wait_until(lambda: running() == 4 * KILL_TRIALS, 30, "every instance of the sleepers to run")
+            wait_until(lambda: len(_marked_groups(marker)) == 4 * KILL_TRIALS, 10, "one process group each")
+            assert all(len(pids) <= 2 for pids in _marked_groups(marker).values())  # its shell and its sleep
+
+            counts = collections.Counter(item["Name"] for item in _all_jobs(requester))
+            lost = [name for name in acknowledged if counts[name] == 0]
+            duplicated = sorted(name for name, count in counts.items() if count > 1)
+            print(
+                "kill -9 x%d: %d creates sent, %d acknowledged, %d lost, %d duplicated"
+                % (KILL_TRIALS, len(names), len(acknowledged), len(lost), len(duplicated))
+            )
+            assert lost == [] and duplicated == []
+            assert set(counts) <= set(names) | {"sleeper-%d" % n for n in range(KILL_TRIALS)}
+
+            for ident in held:
+                assert requester.request("POST", "/jobs/%s/stop" % ident).status_code == 202
+            wait_until(lambda: not _marked_groups(marker), 10, "stop to end every process")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            requester.close()
+            if proc.poll() is None:
+                proc.kill()
+    finally:
+        _kill_marked(marker)
