@@ -63,48 +63,63 @@ def test_a_database_that_cannot_be_written_is_unavailable_not_a_bug(tmp_path, mo
     store.close()
 
 
+#: The tasks table of the previous schema.
+TASKS_V0 = """CREATE TABLE tasks (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    upstream TEXT NOT NULL,
+    cluster_id TEXT,
+    instance_count INTEGER NOT NULL,
+    max_retry INTEGER NOT NULL,
+    timeout REAL NOT NULL,
+    state TEXT NOT NULL,
+    runnable INTEGER NOT NULL DEFAULT 0,
+    start_time REAL,
+    end_time REAL,
+    PRIMARY KEY (job_id, name)
+)"""
+
+
 def _version_0(path, job_id):
-    """A database as the previous schema left it: no ``dispatched``, ``waiting_on`` nor
-    ``downstream``, every instance a row; task a Finished, b Waiting for it, c for b."""
-    store = Store(path)
-    with store.transaction() as conn:
-        conn.execute("DROP INDEX tasks_ready")
-        for column in ("dispatched", "waiting_on", "downstream"):
-            conn.execute("ALTER TABLE tasks DROP COLUMN " + column)
-        conn.execute("PRAGMA user_version = 0")
+    """A database as the previous schema left it: each task's upstream tasks in its row, every
+    instance a row; task a Finished, b Waiting for it (released), c for b."""
+    Store(path).close()
+    conn = sqlite3.connect(str(path))
+    for statement in ("DROP TABLE tasks", "DROP TABLE task_edges", TASKS_V0, "PRAGMA user_version = 0"):
+        conn.execute(statement)
     spec = (
         '{"CommandLine": "true", "EnvVars": {}, "StdoutPrefix": "oss://b/logs/", "StderrPrefix": "oss://b/logs/", '
         '"PackagePath": "", "DockerImage": "", "InputMapping": {}, "OutputMapping": {}}'
     )
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO jobs (id, name, type, description, priority, state, fail_on_instance_fail, auto_release, "
-            "creation_time, start_time) VALUES (?, 'old', 'DAG', '{}', 0, 'Running', 1, 0, 1, 2)",
-            (job_id,),
-        )
-        for name, state, upstream, runnable in (("a", "Finished", "[]", 1), ("b", "Waiting", '["a"]', 1)):
-            conn.execute(
-                "INSERT INTO tasks (job_id, name, spec, upstream, instance_count, max_retry, timeout, state, runnable) "
-                "VALUES (?, ?, ?, ?, 2, 0, 60, ?, ?)",
-                (job_id, name, spec, upstream, state, runnable),
-            )
-            for iid in range(2):
-                conn.execute(
-                    "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (job_id, name, iid, state, "oss://b/logs/stdout.%d" % iid, "oss://b/logs/stderr.%d" % iid),
-                )
+    conn.execute(
+        "INSERT INTO jobs (id, name, type, description, priority, state, fail_on_instance_fail, auto_release, "
+        "creation_time, start_time) VALUES (?, 'old', 'DAG', '{}', 0, 'Running', 1, 0, 1, 2)",
+        (job_id,),
+    )
+    for name, state, upstream, runnable in (("a", "Finished", "[]", 1), ("b", "Waiting", '["a"]', 1)):
         conn.execute(
             "INSERT INTO tasks (job_id, name, spec, upstream, instance_count, max_retry, timeout, state, runnable) "
-            "VALUES (?, 'c', ?, '[\"b\"]', 1, 0, 60, 'Waiting', 0)",
-            (job_id, spec),
+            "VALUES (?, ?, ?, ?, 2, 0, 60, ?, ?)",
+            (job_id, name, spec, upstream, state, runnable),
         )
-        conn.execute(
-            "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) "
-            "VALUES (?, 'c', 0, 'Waiting', 'oss://b/logs/stdout.c', 'oss://b/logs/stderr.c')",
-            (job_id,),
-        )
-    store.close()
+        for iid in range(2):
+            conn.execute(
+                "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) VALUES (?, ?, ?, ?, ?, ?)",
+                (job_id, name, iid, state, "oss://b/logs/stdout.%d" % iid, "oss://b/logs/stderr.%d" % iid),
+            )
+    conn.execute(
+        "INSERT INTO tasks (job_id, name, spec, upstream, instance_count, max_retry, timeout, state, runnable) "
+        "VALUES (?, 'c', ?, '[\"b\"]', 1, 0, 60, 'Waiting', 0)",
+        (job_id, spec),
+    )
+    conn.execute(
+        "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) "
+        "VALUES (?, 'c', 0, 'Waiting', 'oss://b/logs/stdout.c', 'oss://b/logs/stderr.c')",
+        (job_id,),
+    )
+    conn.commit()
+    conn.close()
 
 
 def test_a_database_of_the_previous_schema_is_migrated_and_its_jobs_go_on(tmp_path):
@@ -121,7 +136,9 @@ def test_a_database_of_the_previous_schema_is_migrated_and_its_jobs_go_on(tmp_pa
         wait_until(lambda: get("GET", "/jobs/" + new).json()["State"] == "Finished", 20, "a new job to finish")
     store = Store(tmp_path / "batchcompute.db")
     with store.read() as conn:
-        rows = conn.execute("SELECT name, dispatched, waiting_on, downstream FROM tasks WHERE job_id = ?", (job_id,))
-        assert [tuple(row) for row in rows] == [("a", 2, 0, '["b"]'), ("b", 2, 0, '["c"]'), ("c", 1, 0, "[]")]
+        rows = conn.execute("SELECT name, dispatched, waiting_on FROM tasks WHERE job_id = ?", (job_id,))
+        assert [tuple(row) for row in rows] == [("a", 2, 0), ("b", 2, 0), ("c", 1, 0)]
+        edges = conn.execute("SELECT upstream, downstream FROM task_edges WHERE job_id = ?", (job_id,))
+        assert [tuple(row) for row in edges] == [("a", "b"), ("b", "c")]
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     store.close()

@@ -20,7 +20,7 @@ from ..model.attempts import Key, RecordedAttempt, RunResult
 from ..model.jobs import CommandSpec, JobSpec
 from ..model.jsontext import dumps, loads
 from ..model.states import ACTIVE, State
-from .dag import downstream_of, release_successors, relink
+from .dag import link, release_successors, relink, unlink
 from .paging import Page, fetch_page
 from .store import Connection, Row
 
@@ -78,16 +78,14 @@ def insert_job(conn: Connection, job_id: str, job: JobSpec, now: float) -> None:
         ),
     )
     _job_changed(job_id, State.WAITING, "created (%s, %d tasks)" % (job.name, len(job.tasks)))
-    after = downstream_of({task.name: task.upstream for task in job.tasks})
     conn.executemany(
-        "INSERT INTO tasks (job_id, name, spec, upstream, cluster_id, instance_count, max_retry, "
-        "timeout, state, runnable, waiting_on, downstream) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO tasks (job_id, name, spec, cluster_id, instance_count, max_retry, "
+        "timeout, state, runnable, waiting_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 job_id,
                 task.name,
                 task.command.to_json(),
-                dumps(task.upstream),
                 task.cluster_id,
                 task.instance_count,
                 task.max_retry,
@@ -95,11 +93,11 @@ def insert_job(conn: Connection, job_id: str, job: JobSpec, now: float) -> None:
                 State.WAITING,
                 int(not task.upstream),
                 len(task.upstream),
-                dumps(after[task.name]),
             )
             for task in job.tasks
         ],
     )
+    link(conn, job_id, {task.name: task.upstream for task in job.tasks})
     _notify(conn, job_id, "OnJobWaiting")
 
 
@@ -434,7 +432,7 @@ def _settle_task(conn: Connection, task: Row, now: float) -> None:
         "UPDATE tasks SET state = ?, end_time = ?, runnable = 0 WHERE job_id = ? AND name = ? AND state IN (?, ?)",
         (State.FINISHED, now, job_id, name, *ACTIVE),
     )
-    release_successors(conn, job_id, task["downstream"])
+    release_successors(conn, job_id, name)
     if not _unfinished(conn, job_id):
         _finish_job(conn, job_id, now)
 
@@ -529,6 +527,7 @@ def start_job(conn: Connection, job_id: str, now: float) -> None:
 def delete_job(conn: Connection, job_id: str) -> None:
     _job_changed(job_id, "deleted")
     conn.execute("DELETE FROM instances WHERE job_id = ?", (job_id,))
+    unlink(conn, job_id)
     conn.execute("DELETE FROM tasks WHERE job_id = ?", (job_id,))
     conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 

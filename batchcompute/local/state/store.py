@@ -85,11 +85,11 @@ class Store:
         if self.path is not None:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # durable across a crash of this process
-        conn.execute("PRAGMA foreign_keys=ON")
         conn.executescript(SCHEMA)
         with self.transaction() as tx:
-            migrate(tx)
+            migrate(tx)  # before foreign keys are on: it may rebuild a table
         conn.executescript(INDEXES)
+        conn.execute("PRAGMA foreign_keys=ON")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
