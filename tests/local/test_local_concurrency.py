@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from local_helpers import cluster, job, task, wait_all, wait_until
@@ -89,6 +90,27 @@ def _start(data_dir: Path, workers: int = 3):
     return proc, int(found.group(1))
 
 
+@contextmanager
+def _serving(data_dir: Path, workers: int = 3):
+    """A standalone server on ``data_dir``: its process, port and a requester; killed at the end
+    when it still runs."""
+    proc, port = _start(data_dir, workers)
+    requester = SignedRequester("http://127.0.0.1:%d" % port)
+    try:
+        yield proc, port, requester
+    finally:
+        requester.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _terminate(proc) -> None:
+    """SIGTERM: the server stops cleanly."""
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0
+
+
 def _alive(pid: int) -> bool:
     try:
         with open("/proc/%d/stat" % pid) as handle:
@@ -118,16 +140,13 @@ def test_kill_9_and_restart_loses_and_duplicates_nothing(tmp_path):
         pid_files = [marks / ("%s.%d.pid" % (retried, n)) for n in range(2)] + [marks / ("%s.0.pid" % failed)]
         wait_until(lambda: all(p.exists() and p.read_text().strip() for p in pid_files), 20, "three hung instances")
         assert api.get_job(queued).State == "Waiting"
-        time.sleep(0.3)  # the server records a process's pid once it has run for 50 ms
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     finally:
         requester.close()
     hung = [int(p.read_text()) for p in pid_files]
 
-    proc, port = _start(data_dir)
-    requester = SignedRequester("http://127.0.0.1:%d" % port)
-    try:
+    with _serving(data_dir) as (proc, port, requester):
         api = _client_for("127.0.0.1", port, requester)
         assert wait_all(api, [done, retried, failed, queued]) == [
             "Finished",
@@ -145,12 +164,7 @@ def test_kill_9_and_restart_loses_and_duplicates_nothing(tmp_path):
         runs = (marks / "runs").read_text().splitlines()
         assert sorted(runs) == sorted(["run %s 0" % done] + ["run %s %d" % (queued, n) for n in range(3)])
         wait_until(lambda: not any(_alive(pid) for pid in hung), 5, "the orphaned processes to be killed")
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
-    finally:
-        requester.close()
-        if proc.poll() is None:
-            proc.kill()
+        _terminate(proc)
 
 
 # -- kill -9 at random points of start-up --------------------------------------------------------------
@@ -233,9 +247,7 @@ def test_kill_9_at_random_points_of_instance_start_up_leaves_no_orphan(tmp_path)
             creator.join()
             requester.close()
 
-        proc, port = _start(data_dir, workers=64)
-        requester = SignedRequester("http://127.0.0.1:%d" % port)
-        try:
+        with _serving(data_dir, workers=64) as (proc, _, requester):
             running = lambda: sum(  # noqa: E731
                 requester.request("GET", "/jobs/" + ident).json()["InstanceMetrics"]["RunningCount"] for ident in held
             )
@@ -256,11 +268,6 @@ def test_kill_9_at_random_points_of_instance_start_up_leaves_no_orphan(tmp_path)
             for ident in held:
                 assert requester.request("POST", "/jobs/%s/stop" % ident).status_code == 202
             wait_until(lambda: not _marked_groups(marker), 10, "stop to end every process")
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=20) == 0
-        finally:
-            requester.close()
-            if proc.poll() is None:
-                proc.kill()
+            _terminate(proc)
     finally:
         _kill_marked(marker)
