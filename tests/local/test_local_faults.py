@@ -18,8 +18,8 @@ from local_helpers import job, task, wait_until
 
 import batchcompute
 from batchcompute.local.run.executor import NOT_STARTED_CODE, RecordedAttempt, RunResult
-from batchcompute.local.run.journal import AttemptJournal
-from batchcompute.local.run.local import LocalProcessExecutor
+from batchcompute.local.run.journal import read_records
+from batchcompute.local.run.local import LocalProcessExecutor, process_start_token
 from batchcompute.local.run.objects import ObjectStore
 from batchcompute.local.state.store import StoreUnavailable
 from batchcompute.local.testing import SignedRequester, local_server
@@ -141,8 +141,8 @@ def test_a_restart_on_a_full_disk_says_so_and_a_later_one_records_the_outcomes(s
         _running(server, held, 2)
         ballast = _fill(small_disk)
         flag.touch()
-        journal = AttemptJournal(data / "work" / "attempts")
-        ended = lambda: all(journal.read((held, "t", n)).outcome for n in range(2))  # noqa: E731
+        outcomes = lambda: [r.outcome for r in read_records(data / "work" / "attempts") if r.key[0] == held]  # noqa: E731
+        ended = lambda: len(outcomes()) == 2 and all(outcomes())  # noqa: E731
         wait_until(ended, 10, "both outcomes in the attempt records")
         wait_until(lambda: "trying again until it succeeds" in log.read_text(), 10, "a failed record of an end")
         server.kill()  # the store never got the two ends
@@ -191,26 +191,35 @@ def _attempt(key, run_seq=1, pid=None, start=None):
 
 def test_what_the_attempt_records_tell_a_restarted_server(tmp_path):
     store = ObjectStore(tmp_path / "oss")
-    executor = LocalProcessExecutor(store, tmp_path / "work")
-    ended, alive, unreleased, stale = ("j", "t", 0), ("j", "t", 1), ("j", "t", 2), ("j", "t", 3)
-    record = executor.journal.open(ended, 1)
+    before = LocalProcessExecutor(store, tmp_path / "work")  # the process that dies
+    ended, alive, unreleased, stale, forgotten = [("j", "t", n) for n in range(5)]
+    record = before.journal.open(ended, 1)
     record.started(os.getpid() + 10**6, "gone")
     record.ended(RunResult(0))
     sleeper = subprocess.Popen(["sleep", "30"], start_new_session=True)
     try:
-        from batchcompute.local.run.local import process_start_token
-
-        executor.journal.open(alive, 2).started(sleeper.pid, process_start_token(sleeper.pid))
-        executor.journal.open(unreleased, 1).close()
-        executor.journal.open(stale, 1).ended(RunResult(0))
-        answers = executor.recover(
-            [_attempt(ended), _attempt(alive, 2), _attempt(unreleased), _attempt(stale, 2), _attempt(("j", "t", 4))]
+        before.journal.open(alive, 2).started(sleeper.pid, process_start_token(sleeper.pid))
+        before.journal.open(unreleased, 1)
+        before.journal.open(stale, 1).ended(RunResult(0))
+        done = before.journal.open(forgotten, 1)
+        done.ended(RunResult(0))
+        done.remove()
+        after = LocalProcessExecutor(store, tmp_path / "work")
+        answers = after.recover(
+            [_attempt(ended), _attempt(alive, 2), _attempt(unreleased), _attempt(stale, 2), _attempt(forgotten)]
         )
         assert answers[ended] == RunResult(0)
         assert answers[alive].error_code == "ServerRestarted" and sleeper.wait(timeout=10) != 0
         assert answers[unreleased].error_code == NOT_STARTED_CODE  # its command was never released
         assert answers[stale].error_code == NOT_STARTED_CODE  # a record of an earlier attempt
-        assert answers[("j", "t", 4)].error_code == NOT_STARTED_CODE
+        assert answers[forgotten].error_code == NOT_STARTED_CODE  # its slot was freed
+        slots = sorted(path.name for path in (tmp_path / "work" / "attempts").iterdir())
+        assert slots == ["r0", "r1", "r2", "r3", "r4"]
+        assert after.journal.open(("j", "t", 9), 1) and sorted(path.name for path in slots_of(tmp_path)) == slots
     finally:
         if sleeper.poll() is None:
             sleeper.kill()
+
+
+def slots_of(tmp_path):
+    return (tmp_path / "work" / "attempts").iterdir()

@@ -1,51 +1,49 @@
 """Attempt records: what a restarted server needs to know of the attempts its local processes ran.
 
-Each attempt of the local executor has a small file, made before its command can run, that holds
+Each attempt of the local executor has a record, made before its command can run, that holds
 its process (pid and the kernel's start token, written before the command is released) and, once
 it has ended, its outcome (written before the store is told). A server killed at any moment thus
 leaves, for each attempt its store says is Running, no record (its command never ran), a process
-to end, or the outcome to record. The outcome's bytes are reserved when the record is made, so
-that it can be written on a disk that has filled up since. Records only need to outlive the
-server process, not the machine: nothing is flushed to the disk.
+to end, or the outcome to record. Records only need to outlive the server process, not the
+machine: nothing is flushed to the disk.
+
+A record is a slot: a file of fixed size that is reused, attempt after attempt (creating and
+removing a file per attempt costs more than running a short command on some file systems), so
+that an outcome is written over bytes that exist, also on a disk that has filled up since.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..model.attempts import Key, RunResult
+from ..model.attempts import Key, RecordedAttempt, RunResult
 
-__all__ = ["AttemptJournal", "AttemptRecord", "Recorded"]
+__all__ = ["AttemptJournal", "AttemptRecord", "Recorded", "read_records"]
 
 RECORD_SIZE = 4096
 #: Where the outcome starts; before it, the attempt and its process.
 OUTCOME_AT = 1024
-_PAD = b" "
+_FREE = json.dumps({"key": None}).encode("ascii")
 
 
 @dataclass
 class Recorded:
     """What a record says about an attempt."""
 
+    key: Key
     run_seq: int
     pid: Optional[int]  # None: its command never ran
     start_token: Optional[str]
     outcome: Optional[RunResult]  # None: it had not ended (or it was never told)
 
 
-def _write_at(fd: int, offset: int, data: bytes, room: int) -> None:
-    if len(data) >= room:
-        raise ValueError("a record part of %d bytes does not fit in %d" % (len(data), room))
-    os.pwrite(fd, data + b"\n", offset)
-
-
 def _outcome_text(result: RunResult) -> bytes:
-    """The outcome as JSON that fits its reserved room (a long message is cut)."""
+    """The outcome as JSON that fits its room (a long message is cut)."""
     message = result.error_message
     while True:
         text = json.dumps([result.exit_code, result.error_code, message]).encode("ascii")
@@ -55,22 +53,23 @@ def _outcome_text(result: RunResult) -> bytes:
 
 
 class AttemptRecord:
-    """The record of one running attempt (its file is open until the attempt has ended)."""
+    """The record of one running attempt, in a slot of the journal."""
 
-    def __init__(self, path: Path, key: Key, run_seq: int) -> None:
-        self.path = path
+    def __init__(self, journal: "AttemptJournal", fd: int, key: Key, run_seq: int) -> None:
+        self._journal = journal
+        self._fd = fd
         self._head = {"key": list(key), "run_seq": run_seq, "pid": None, "start": None}
-        self._fd: Optional[int] = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        try:
-            os.write(self._fd, _PAD * RECORD_SIZE)
-            self._write_head()
-        except BaseException:
-            self.close()
-            raise
+        self._write(OUTCOME_AT, b"")  # no outcome yet: before the slot names this attempt
+        self._write_head()
+
+    def _write(self, offset: int, data: bytes) -> None:
+        room = (OUTCOME_AT if offset == 0 else RECORD_SIZE - OUTCOME_AT) - 1
+        if len(data) > room:
+            raise ValueError("a record part of %d bytes does not fit in %d" % (len(data), room))
+        os.pwrite(self._fd, data + b"\n", offset)
 
     def _write_head(self) -> None:
-        assert self._fd is not None
-        _write_at(self._fd, 0, json.dumps(self._head).encode("utf-8"), OUTCOME_AT)
+        self._write(0, json.dumps(self._head).encode("utf-8"))
 
     def started(self, pid: int, start_token: Optional[str]) -> None:
         """The attempt's process group, before its command is released."""
@@ -78,59 +77,98 @@ class AttemptRecord:
         self._write_head()
 
     def ended(self, result: RunResult) -> None:
-        """How the attempt ended, before the store records it; the file is closed."""
-        try:
-            if self._fd is not None:
-                _write_at(self._fd, OUTCOME_AT, _outcome_text(result), RECORD_SIZE - OUTCOME_AT)
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        """How the attempt ended, before the store records it."""
+        self._write(OUTCOME_AT, _outcome_text(result))
 
     def remove(self) -> None:
-        """The store has recorded the end: the record is not needed any more."""
-        self.close()
-        try:
-            os.unlink(str(self.path))
-        except FileNotFoundError:
-            pass
+        """The store has recorded the end: the slot is free for another attempt."""
+        self._journal.release(self._fd)
+
+
+def _parse(data: bytes) -> Optional[Recorded]:
+    """The attempt a slot holds (None: a free slot, or one that cannot be read)."""
+    try:
+        head = json.loads(data[:OUTCOME_AT].split(b"\n", 1)[0])
+        if not head.get("key"):
+            return None
+        outcome_text = data[OUTCOME_AT:].split(b"\n", 1)[0].strip()
+        outcome = RunResult(*json.loads(outcome_text)) if outcome_text else None
+        return Recorded(tuple(head["key"]), head["run_seq"], head["pid"], head["start"], outcome)  # type: ignore
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def read_records(folder: Path) -> List[Recorded]:
+    """The attempts that the slots in ``folder`` hold (to look at a journal from outside)."""
+    found = []
+    for path in sorted(folder.iterdir()):
+        recorded = _parse(path.read_bytes())
+        if recorded is not None:
+            found.append(recorded)
+    return found
 
 
 class AttemptJournal:
-    """The records of running attempts, one file each in ``folder``."""
+    """The records of running attempts: slot files in ``folder``, kept open and reused."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-
-    def _path(self, key: Key) -> Path:
-        return self.folder / hashlib.sha1(json.dumps(list(key)).encode("utf-8")).hexdigest()
+        self._free: List[int] = []
+        self._lock = threading.Lock()
+        self._left: List[Tuple[int, Optional[Recorded]]] = []  # a previous process's slots
+        self._count = 0
+        for path in sorted(folder.iterdir()):
+            fd = os.open(str(path), os.O_RDWR | os.O_CLOEXEC)
+            self._left.append((fd, _parse(os.pread(fd, RECORD_SIZE, 0))))
+            self._count = max(self._count, int(path.name[1:]) + 1 if path.name[1:].isdigit() else 0)
 
     def open(self, key: Key, run_seq: int) -> AttemptRecord:
-        """A new record for attempt ``run_seq`` of instance ``key`` (OSError when it cannot be made)."""
-        return AttemptRecord(self._path(key), key, run_seq)
-
-    def read(self, key: Key) -> Optional[Recorded]:
-        """What the journal holds about instance ``key`` (None: no record, or an unreadable one)."""
+        """A record for attempt ``run_seq`` of instance ``key`` (OSError when it cannot be made)."""
+        with self._lock:
+            fd = self._free.pop() if self._free else None
+        if fd is None:
+            fd = self._new_slot()
         try:
-            with open(self._path(key), "rb") as handle:
-                data = handle.read(RECORD_SIZE)
-            head = json.loads(data[:OUTCOME_AT].split(b"\n", 1)[0])
-            outcome_text = data[OUTCOME_AT:].split(b"\n", 1)[0].strip()
-            outcome = RunResult(*json.loads(outcome_text)) if outcome_text else None
-        except (OSError, ValueError, TypeError):
-            return None
-        if head.get("key") != list(key):
-            return None
-        return Recorded(head["run_seq"], head["pid"], head["start"], outcome)
+            return AttemptRecord(self, fd, key, run_seq)
+        except BaseException:
+            self.release(fd)
+            raise
 
-    def keep_only(self, keys: Iterable[Key]) -> None:
-        """Remove every record but those of ``keys`` (at start-up: the records of attempts that are
-        still Running in the store stay until their end is recorded and the instance runs again)."""
-        kept = {self._path(key).name for key in keys}
-        for path in self.folder.iterdir():
-            if path.name not in kept:
-                path.unlink()
+    def _new_slot(self) -> int:
+        with self._lock:
+            path = self.folder / ("r%d" % self._count)
+            self._count += 1
+        fd = os.open(str(path), os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, _FREE + b"\n" + b" " * (RECORD_SIZE - len(_FREE) - 1))
+        except BaseException:
+            os.close(fd)
+            os.unlink(str(path))
+            raise
+        return fd
+
+    def release(self, fd: int) -> None:
+        """Mark a slot free and keep it for the next attempt."""
+        try:
+            os.pwrite(fd, _FREE + b"\n", 0)
+        except OSError:
+            os.close(fd)  # a slot that cannot be written is not used again
+            return
+        with self._lock:
+            self._free.append(fd)
+
+    def recovered(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, Recorded]:
+        """At start-up: the records that a previous server process left of ``attempts`` (those
+        its store says are Running). Their slots are kept until the next start (the store records
+        these ends after this answer); every other slot is free."""
+        wanted = {(attempt.key, attempt.run_seq) for attempt in attempts}
+        found: Dict[Key, Recorded] = {}
+        for fd, recorded in self._left:
+            if recorded is not None and (recorded.key, recorded.run_seq) in wanted:
+                found[recorded.key] = recorded
+                os.close(fd)
+            else:
+                self.release(fd)
+        self._left = []
+        return found

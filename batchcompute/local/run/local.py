@@ -38,7 +38,7 @@ from .executor import (
     never_started,
     server_restarted,
 )
-from .journal import AttemptJournal, AttemptRecord
+from .journal import AttemptJournal, AttemptRecord, Recorded
 from .objects import ObjectStore, OssPathError
 from .threads import ThreadPool, Watchdog
 from .workdirs import WorkDirs
@@ -147,22 +147,8 @@ class LocalProcessExecutor(Executor):
     def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
         """End what is left of each attempt's process group; its outcome when its record has one,
         else it ended with the restart (or never ran: no process was released)."""
-        ended = {attempt.key: self._recovered(attempt) for attempt in attempts}
-        self.journal.keep_only(ended)  # until the store has recorded these ends
-        return ended
-
-    def _recovered(self, attempt: RecordedAttempt) -> RunResult:
-        recorded = self.journal.read(attempt.key)
-        if recorded is None or recorded.run_seq != attempt.run_seq:
-            if attempt.pid is None:
-                return never_started()
-            end_process_group(attempt.pid, attempt.pid_start)  # reported through on_started
-            return server_restarted()
-        if recorded.pid is not None:
-            end_process_group(recorded.pid, recorded.start_token)
-        if recorded.outcome is not None:
-            return recorded.outcome
-        return server_restarted() if recorded.pid is not None else never_started()
+        records = self.journal.recovered(attempts)
+        return {attempt.key: _recovered(attempt, records.get(attempt.key)) for attempt in attempts}
 
     def _run(self, run: InstanceRun, execution: LocalExecution, on_done: Done) -> None:
         try:
@@ -327,6 +313,21 @@ class LocalProcessExecutor(Executor):
                 self.oss.upload(workdir / local, url)
             except (OSError, OssPathError) as exc:
                 raise _Failure("OutputMappingFailed", "OutputMapping %s -> %s failed: %s" % (local, url, exc)) from exc
+
+
+def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunResult:
+    """How an attempt that a dead server left Running ended, by its record (if any): what is left
+    of its process group is ended first."""
+    if recorded is None:
+        if attempt.pid is None:
+            return never_started()
+        end_process_group(attempt.pid, attempt.pid_start)  # reported through on_started
+        return server_restarted()
+    if recorded.pid is not None:
+        end_process_group(recorded.pid, recorded.start_token)
+    if recorded.outcome is not None:
+        return recorded.outcome
+    return server_restarted() if recorded.pid is not None else never_started()
 
 
 def _release(pid: int, execution: LocalExecution, release: int) -> Optional[Exception]:

@@ -417,9 +417,9 @@ class Scheduler:
         those it ended (requeue those that never ran), and hold a slot for those it adopted."""
         with self.store.read() as conn:
             attempts = jobs.running_attempts(conn)
+        ended = self.executor.recover(attempts)  # also with none: the executor may clean up
         if not attempts:
             return
-        ended = self.executor.recover(attempts)
         with self.store.transaction() as conn:
             for attempt in attempts:
                 result = ended.get(attempt.key)

@@ -282,7 +282,9 @@ def _job_candidates(conn: Connection, job_id: str, job_state: str, limit: int, f
     (retries, requeued attempts) and its runnable tasks' instances not dispatched yet."""
     args = (*ACTIVE, *full, limit)
     found = [
-        Candidate((job_id, row["task"], row["iid"]), row, job_state, row["run_seq"], (row[3], row[4]))
+        Candidate(
+            (job_id, row["task"], row["iid"]), row, job_state, row["run_seq"], (row["stdout_path"], row["stderr_path"])
+        )
         for row in conn.execute(_STORED_CANDIDATES % _not_on(full, "t."), (job_id, State.WAITING, *args))
     ]
     for row in conn.execute(_UNSTARTED_CANDIDATES % _not_on(full), (job_id, *args)):
