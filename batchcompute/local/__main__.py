@@ -94,6 +94,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         log.warning("listening on %s: other machines can reach this server", args.host)
     print(server.banner(), flush=True)
+    print("web console: %s" % server.console_link(), flush=True)
     try:
         while not stop.wait(1.0):
             pass

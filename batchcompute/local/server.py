@@ -31,6 +31,8 @@ from .state.images import seed_system_images
 from .state.store import Store
 from .web.app import WsgiApp
 from .web.auth import Authenticator
+from .web.console import make_console
+from .web.console.settings import describe_server
 from .web.server import WsgiServer, make_server
 
 __all__ = ["LocalServer", "default_data_dir", "DataDirLocked"]
@@ -88,7 +90,8 @@ class LocalServer:
             env={"BATCH_COMPUTE_REGION": REGION, "BATCH_COMPUTE_OSS_HOST": OSS_HOST},
         )
         self.context = Context(self.store, self.scheduler, self.oss)
-        self.app = WsgiApp(self.context, Authenticator(self.access_keys), max_body)
+        self.console = make_console(self.context, self.access_keys, lambda: describe_server(self))
+        self.app = WsgiApp(self.context, Authenticator(self.access_keys), max_body, self.console)
         self.httpd: WsgiServer = make_server(host, port, self.app, max_body)
         self._thread: Optional[threading.Thread] = None
         self._closed = False
@@ -123,6 +126,10 @@ class LocalServer:
             "and Client('%s', '%s', %s)"
             % (self.endpoint, self.data_dir, REGION, self.host, self.port, self.host, key_id, secret)
         )
+
+    def console_link(self) -> str:
+        """A one-time login link to the web console (it works once)."""
+        return self.console.login_link(self.endpoint)
 
     def start(self) -> "LocalServer":
         """Serve in a background thread."""

@@ -1,4 +1,5 @@
-"""Fixtures for the local server tests: ``local_server``, ``bc_client`` and ``api``."""
+"""Fixtures for the local server tests: ``api``, beside ``local_server`` and ``bc_client``, which
+the package's pytest plugin provides."""
 
 from __future__ import annotations
 
@@ -6,10 +7,8 @@ from typing import Any
 
 import pytest
 
-from batchcompute.local.pytest_plugin import bc_client, local_server  # noqa: F401  (fixtures)
-
 
 @pytest.fixture
-def api(local_server: Any) -> Any:  # noqa: F811 - the fixture imported above
+def api(local_server: Any) -> Any:
     """This SDK's Client for the server."""
     return local_server.client()

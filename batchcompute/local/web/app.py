@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from http import HTTPStatus
-from typing import Any, Callable, Dict, Iterable, List, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import parse_qsl, quote, unquote
 
 from ...core import routes
@@ -21,6 +21,7 @@ from ..constants import MAX_BODY_BYTES
 from ..errors import ApiError
 from ..ids import request_id as new_request_id
 from .auth import Authenticator
+from .console import is_console_path
 
 __all__ = ["WsgiApp", "RAW_HEADERS_KEY"]
 
@@ -70,14 +71,23 @@ def parse_query(text: str) -> Dict[str, str]:
 
 
 class WsgiApp:
-    """BatchCompute's REST API over ``ctx``."""
+    """BatchCompute's REST API over ``ctx``; paths under ``/console/`` go to ``console``."""
 
-    def __init__(self, ctx: Context, authenticator: Authenticator, max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        authenticator: Authenticator,
+        max_body: int = MAX_BODY_BYTES,
+        console: Optional[Callable[[Dict[str, Any], StartResponse], Iterable[bytes]]] = None,
+    ) -> None:
         self.ctx = ctx
         self.auth = authenticator
         self.max_body = max_body
+        self.console = console
 
     def __call__(self, environ: Dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if self.console is not None and is_console_path(environ.get("PATH_INFO", "")):
+            return self.console(environ, start_response)
         rid = new_request_id()
         try:
             answer = self._handle(environ, rid)
