@@ -232,7 +232,7 @@ def test_kill_9_at_random_points_of_instance_start_up_leaves_no_orphan(tmp_path)
     names, acknowledged, held = [], [], []
     try:
         for trial in range(KILL_TRIALS):
-            proc, port = _start(data_dir, workers=64)
+            proc, port = _start(data_dir, workers=4 * KILL_TRIALS + 32)
             requester, stop = SignedRequester("http://127.0.0.1:%d" % port), threading.Event()
             creator = threading.Thread(
                 target=_create_until, args=(SignedRequester(requester.endpoint), stop, names, acknowledged, str(trial))
@@ -247,7 +247,7 @@ def test_kill_9_at_random_points_of_instance_start_up_leaves_no_orphan(tmp_path)
             creator.join()
             requester.close()
 
-        with _serving(data_dir, workers=64) as (proc, _, requester):
+        with _serving(data_dir, workers=4 * KILL_TRIALS + 32) as (proc, _, requester):
             running = lambda: sum(  # noqa: E731
                 requester.request("GET", "/jobs/" + ident).json()["InstanceMetrics"]["RunningCount"] for ident in held
             )
