@@ -10,6 +10,10 @@ import time
 import pytest
 from local_helpers import job, task, wait_until
 
+from batchcompute.local.model.attempts import RunResult
+from batchcompute.local.model.jobs import parse_job
+from batchcompute.local.run.objects import ObjectStore
+from batchcompute.local.state import jobs
 from batchcompute.local.state.store import Store, StoreUnavailable
 from batchcompute.local.testing import local_server
 
@@ -142,3 +146,20 @@ def test_a_database_of_the_previous_schema_is_migrated_and_its_jobs_go_on(tmp_pa
         assert [tuple(row) for row in edges] == [("a", "b"), ("b", "c")]
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     store.close()
+
+
+def test_candidates_come_by_task_and_instance_whether_they_have_a_row_or_not(tmp_path):
+    spec = parse_job(job({"a": task("x", 2), "b": task("y", 1, retries=1)}), ObjectStore(tmp_path), None, None)
+    store = Store(None)
+    with store.transaction() as conn:
+        jobs.insert_job(conn, "job-1", spec, 0.0)
+        b0 = jobs.candidates(conn, 3)[2]
+        run_seq = jobs.claim(conn, b0, "w", "127.0.0.1", 0.0)
+        jobs.instance_ended(conn, b0.key, run_seq, RunResult(1, "NonZeroExitCode", "exit 1"), 0.0)  # a retry row
+        found = jobs.candidates(conn, 3)
+    assert [(c.key, c.stored) for c in found] == [
+        (("job-1", "a", 0), False),
+        (("job-1", "a", 1), False),
+        (("job-1", "b", 0), True),
+    ]
+    assert found[2].last_run_seq == 1

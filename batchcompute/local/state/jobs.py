@@ -229,13 +229,25 @@ class Candidate:
     """A Waiting instance that may start now, with what its attempt needs (a dispatch pass makes
     several, and starts few of them)."""
 
-    __slots__ = ("key", "last_run_seq", "stored", "cluster_id", "command_json", "timeout", "task_state", "job_state")
-    __slots__ += ("_logs", "_command")
+    __slots__ = (
+        "key",
+        "last_run_seq",
+        "cluster_id",
+        "command_json",
+        "timeout",
+        "task_state",
+        "job_state",
+        "_logs",
+        "_command",
+    )
 
-    def __init__(self, key: Key, row: Row, job_state: str, last_run_seq: int = 0, logs: Tuple[str, str] = ("", "")):
+    def __init__(
+        self, key: Key, row: Row, job_state: str, last_run_seq: int = 0, logs: Optional[Tuple[str, str]] = None
+    ) -> None:
+        """``row`` has the task's columns; ``logs`` are the log paths of an instance row (None: the
+        instance has no row yet)."""
         self.key = key
         self.last_run_seq = last_run_seq
-        self.stored = bool(logs[0])  # False: the instance has no row yet
         self.cluster_id: Optional[str] = row["cluster_id"]  # None: an AutoCluster
         self.command_json: str = row["spec"]
         self.timeout: float = row["timeout"]
@@ -252,9 +264,14 @@ class Candidate:
         return self._command
 
     @property
+    def stored(self) -> bool:
+        """Whether the instance has a row (else it has never been dispatched)."""
+        return self._logs is not None
+
+    @property
     def log_urls(self) -> Tuple[str, str]:
         """The instance's stdout and stderr objects."""
-        return self._logs if self.stored else self.command.log_urls(*self.key)
+        return self._logs if self._logs is not None else self.command.log_urls(*self.key)
 
 
 _STORED_CANDIDATES = (
@@ -290,8 +307,7 @@ def _job_candidates(conn: Connection, job_id: str, job_state: str, limit: int, f
     for row in conn.execute(_UNSTARTED_CANDIDATES % _not_on(full), (job_id, *args)):
         last = min(row["instance_count"], row["dispatched"] + limit)
         found += [Candidate((job_id, row["name"], iid), row, job_state) for iid in range(row["dispatched"], last)]
-    if len(found) > limit:
-        found.sort(key=lambda candidate: candidate.key)
+    found.sort(key=lambda candidate: candidate.key)
     return found[:limit]
 
 
