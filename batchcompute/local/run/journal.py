@@ -19,7 +19,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 from ..model.attempts import Key, RecordedAttempt, RunResult
 
@@ -55,12 +55,17 @@ def _outcome_text(result: RunResult) -> bytes:
 class AttemptRecord:
     """The record of one running attempt, in a slot of the journal."""
 
-    def __init__(self, journal: "AttemptJournal", fd: int, key: Key, run_seq: int) -> None:
+    def __init__(self, journal: "AttemptJournal", slot: Path, key: Key, run_seq: int) -> None:
         self._journal = journal
-        self._fd = fd
+        self._slot = slot
+        self._fd = os.open(str(slot), os.O_WRONLY | os.O_CLOEXEC)
         self._head = {"key": list(key), "run_seq": run_seq, "pid": None, "start": None}
-        self._write(OUTCOME_AT, b"")  # no outcome yet: before the slot names this attempt
-        self._write_head()
+        try:
+            self._write(OUTCOME_AT, b"")  # no outcome yet: before the slot names this attempt
+            self._write_head()
+        except BaseException:
+            os.close(self._fd)
+            raise
 
     def _write(self, offset: int, data: bytes) -> None:
         room = (OUTCOME_AT if offset == 0 else RECORD_SIZE - OUTCOME_AT) - 1
@@ -82,7 +87,10 @@ class AttemptRecord:
 
     def remove(self) -> None:
         """The store has recorded the end: the slot is free for another attempt."""
-        self._journal.release(self._fd)
+        try:
+            self._journal.release(self._slot)
+        finally:
+            os.close(self._fd)
 
 
 def _parse(data: bytes) -> Optional[Recorded]:
@@ -109,54 +117,54 @@ def read_records(folder: Path) -> List[Recorded]:
 
 
 class AttemptJournal:
-    """The records of running attempts: slot files in ``folder``, kept open and reused."""
+    """The records of running attempts: slot files in ``folder``, reused."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self._free: List[int] = []
+        self._free: List[Path] = []
         self._lock = threading.Lock()
-        self._left: List[Tuple[int, Optional[Recorded]]] = []  # a previous process's slots
-        self._count = 0
-        for path in sorted(folder.iterdir()):
-            fd = os.open(str(path), os.O_RDWR | os.O_CLOEXEC)
-            self._left.append((fd, _parse(os.pread(fd, RECORD_SIZE, 0))))
-            self._count = max(self._count, int(path.name[1:]) + 1 if path.name[1:].isdigit() else 0)
+        self._left = [(path, _parse(path.read_bytes())) for path in sorted(folder.iterdir())]  # a previous process's
+        names = [path.name[1:] for path, _ in self._left]
+        self._count = max((int(name) + 1 for name in names if name.isdigit()), default=0)
 
     def open(self, key: Key, run_seq: int) -> AttemptRecord:
         """A record for attempt ``run_seq`` of instance ``key`` (OSError when it cannot be made)."""
         with self._lock:
-            fd = self._free.pop() if self._free else None
-        if fd is None:
-            fd = self._new_slot()
+            slot = self._free.pop() if self._free else None
+        if slot is None:
+            slot = self._new_slot()
         try:
-            return AttemptRecord(self, fd, key, run_seq)
+            return AttemptRecord(self, slot, key, run_seq)
         except BaseException:
-            self.release(fd)
+            self.release(slot)
             raise
 
-    def _new_slot(self) -> int:
+    def _new_slot(self) -> Path:
         with self._lock:
-            path = self.folder / ("r%d" % self._count)
+            slot = self.folder / ("r%d" % self._count)
             self._count += 1
-        fd = os.open(str(path), os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         try:
-            os.write(fd, _FREE + b"\n" + b" " * (RECORD_SIZE - len(_FREE) - 1))
+            with os.fdopen(os.open(str(slot), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+                handle.write(_FREE + b"\n" + b" " * (RECORD_SIZE - len(_FREE) - 1))
         except BaseException:
-            os.close(fd)
-            os.unlink(str(path))
+            slot.unlink(missing_ok=True)
             raise
-        return fd
+        return slot
 
-    def release(self, fd: int) -> None:
-        """Mark a slot free and keep it for the next attempt."""
+    def release(self, slot: Path) -> None:
+        """Mark a slot free and keep it for the next attempt (one that cannot be written is not
+        used again)."""
         try:
-            os.pwrite(fd, _FREE + b"\n", 0)
+            fd = os.open(str(slot), os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.pwrite(fd, _FREE + b"\n", 0)
+            finally:
+                os.close(fd)
         except OSError:
-            os.close(fd)  # a slot that cannot be written is not used again
             return
         with self._lock:
-            self._free.append(fd)
+            self._free.append(slot)
 
     def recovered(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, Recorded]:
         """At start-up: the records that a previous server process left of ``attempts`` (those
@@ -164,11 +172,10 @@ class AttemptJournal:
         these ends after this answer); every other slot is free."""
         wanted = {(attempt.key, attempt.run_seq) for attempt in attempts}
         found: Dict[Key, Recorded] = {}
-        for fd, recorded in self._left:
+        for slot, recorded in self._left:
             if recorded is not None and (recorded.key, recorded.run_seq) in wanted:
                 found[recorded.key] = recorded
-                os.close(fd)
             else:
-                self.release(fd)
+                self.release(slot)
         self._left = []
         return found
