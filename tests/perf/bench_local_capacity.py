@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import threading
@@ -58,7 +59,7 @@ def huge_job(server, tasks: int, instances: int) -> None:
     metrics = server.request("GET", "/jobs/" + huge).json()["InstanceMetrics"]
     _, stop = timed(lambda: server.request("POST", "/jobs/%s/stop" % huge))
     _, delete = timed(lambda: server.request("DELETE", "/jobs/" + huge))
-    print("%d x %d instances (%d bytes of body), standalone server" % (tasks, instances, len(str(body))))
+    print("%d x %d instances (%d bytes of body), standalone server" % (tasks, instances, len(json.dumps(body))))
     print("  create_job          : %6.3f s (%s)" % (create, answer.status_code))
     print("  reader's longest    : %6.3f s (%d reads meanwhile)" % (max(waits[before:]), len(waits) - before))
     print("  instances counted   : %d" % sum(metrics.values()))
