@@ -242,7 +242,8 @@ class LocalProcessExecutor(Executor):
             finally:
                 os.close(held)
             execution.pid = proc.pid
-        unrecorded = _release(proc.pid, execution, release)
+        assert execution.record is not None  # made by _run
+        unrecorded = _release(proc.pid, execution.record, release)
         deadline = None
         if run.timeout > 0 and unrecorded is None:
             deadline = self._watchdog.after(run.timeout, execution.expire)
@@ -330,13 +331,12 @@ def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunRes
     return server_restarted() if recorded.pid is not None else never_started()
 
 
-def _release(pid: int, execution: LocalExecution, release: int) -> Optional[Exception]:
+def _release(pid: int, record: AttemptRecord, release: int) -> Optional[Exception]:
     """Record the held process, then let it run the command; the error when it cannot be recorded
     (then the pipe is closed unwritten, and the shell exits without running the command)."""
     try:
         try:
-            assert execution.record is not None
-            execution.record.started(pid, process_start_token(pid))
+            record.started(pid, process_start_token(pid))
         except (OSError, ValueError) as exc:
             return exc
         os.write(release, b"\n")
@@ -358,16 +358,6 @@ def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
         if not (path == root or path.startswith(root + os.sep)) or member.isdev() or member.issym() or member.islnk():
             raise tarfile.TarError("unsafe member %r" % member.name)
     archive.extractall(target)
-
-
-_null: List[int] = []
-
-
-def _devnull() -> int:
-    """One read-only /dev/null descriptor for every command's stdin (not one open per process)."""
-    if not _null:
-        _null.append(os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC))
-    return _null[0]
 
 
 _engine: List[Optional[str]] = []
