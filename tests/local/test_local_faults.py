@@ -101,6 +101,15 @@ def _serving(data_dir: Path, log: Path):
         server.kill()
 
 
+@pytest.fixture
+def flag(tmp_path):
+    """A file whose existence ends the held instances: made at the end whatever happened, so that
+    none of them outlives a failed test."""
+    path = tmp_path / "go"
+    yield path
+    path.touch()
+
+
 def _held(flag: Path, instances: int):
     """A task whose instances run until ``flag`` exists, then exit 0."""
     return task('while [ ! -e "%s" ]; do sleep 0.02; done' % flag, instances)
@@ -110,8 +119,8 @@ def _running(server, job_id, count):
     wait_until(lambda: server.get("/jobs/" + job_id)["InstanceMetrics"]["RunningCount"] == count, 20, "running")
 
 
-def test_a_disk_that_fills_while_instances_end_leaves_none_running_once_freed(small_disk, tmp_path):
-    data, log, flag = small_disk / "data", tmp_path / "server.log", tmp_path / "go"
+def test_a_disk_that_fills_while_instances_end_leaves_none_running_once_freed(small_disk, tmp_path, flag):
+    data, log = small_disk / "data", tmp_path / "server.log"
     with _serving(data, log) as server:
         before = [server.create(job({"t": task("true")}, name="before-%d" % n)) for n in range(3)]
         held = server.create(job({"t": _held(flag, 6)}, name="held"))
@@ -134,8 +143,8 @@ def test_a_disk_that_fills_while_instances_end_leaves_none_running_once_freed(sm
     assert "Traceback" not in log.read_text()
 
 
-def test_a_restart_on_a_full_disk_says_so_and_a_later_one_records_the_outcomes(small_disk, tmp_path):
-    data, log, flag = small_disk / "data", tmp_path / "server.log", tmp_path / "go"
+def test_a_restart_on_a_full_disk_says_so_and_a_later_one_records_the_outcomes(small_disk, tmp_path, flag):
+    data, log = small_disk / "data", tmp_path / "server.log"
     with _serving(data, log) as server:
         held = server.create(job({"t": _held(flag, 2)}, name="held"))
         _running(server, held, 2)
