@@ -9,18 +9,17 @@ first look leads nowhere outside the store.
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
-import stat
 from pathlib import Path
 from typing import BinaryIO, Iterator, List, Tuple, Union
+
+from .nofollow import DIR_FLAGS, is_link_error, open_dir, open_regular
 
 __all__ = ["OssPathError", "ObjectStore", "SCHEME", "is_dir_url", "join_url", "split_path"]
 
 SCHEME = "oss://"
 _NO_FOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | _NO_FOLLOW
 
 
 class OssPathError(ValueError):
@@ -59,7 +58,7 @@ def _segments(url: object) -> List[str]:
 
 def _linked(exc: OSError, url: str) -> OSError:
     """The error of an open that met a symbolic link (ELOOP) as an OssPathError."""
-    if exc.errno == errno.ELOOP:
+    if is_link_error(exc):
         return OssPathError("%r goes through a symbolic link" % (url,))
     return exc
 
@@ -94,10 +93,10 @@ class ObjectStore:
     def _folder(self, parts: List[str], url: str, create: bool = False) -> int:
         """A descriptor of the folder ``<root>/<parts>``, each component opened without following a
         symbolic link (missing ones made when ``create``)."""
-        fd = os.open(self._root_text, _DIRECTORY)
-        for part in parts:
-            fd = _subfolder(fd, part, url, create)
-        return fd
+        try:
+            return open_dir(self._root_text, parts, create)
+        except OSError as exc:
+            raise _linked(exc, url) from exc
 
     def open_object(self, url: str, flags: int, create_folders: bool = False) -> int:
         """A descriptor of the object at ``url`` opened with ``flags``, no component of its path a
@@ -110,6 +109,20 @@ class ObjectStore:
             raise _linked(exc, url) from exc
         finally:
             os.close(folder)
+
+    def open_file(self, url: str) -> int:
+        """A read-only descriptor of the regular file at ``url``: FileNotFoundError (or
+        NotADirectoryError) when there is none, OssPathError when a symbolic link, a folder or
+        anything else but a file is there."""
+        parts = _segments(url)
+        folder = self._folder(parts[:-1], url)
+        try:
+            fd = open_regular(folder, parts[-1])
+        finally:
+            os.close(folder)
+        if fd is None:
+            raise OssPathError("%s is not a file" % url)
+        return fd
 
     def open_for_write(self, url: str) -> BinaryIO:
         """A binary file at ``url`` opened for writing (parents created, truncated)."""
@@ -177,35 +190,6 @@ class ObjectStore:
                 shutil.copyfileobj(source, copy)
 
 
-def _subfolder(parent: int, name: str, url: str, create: bool) -> int:
-    """The folder ``name`` in the folder ``parent`` (never a symbolic link); ``parent`` is closed,
-    whatever happens."""
-    try:
-        try:
-            return os.open(name, _DIRECTORY, dir_fd=parent)
-        except FileNotFoundError:
-            if not create:
-                raise
-        try:
-            os.mkdir(name, 0o755, dir_fd=parent)
-        except FileExistsError:
-            pass
-        return os.open(name, _DIRECTORY, dir_fd=parent)
-    except OSError as exc:
-        if exc.errno == errno.ENOTDIR and _is_link(parent, name):
-            raise OssPathError("%r goes through a symbolic link" % (url,)) from exc
-        raise _linked(exc, url) from exc
-    finally:
-        os.close(parent)
-
-
-def _is_link(folder: int, name: str) -> bool:
-    try:
-        return stat.S_ISLNK(os.lstat(name, dir_fd=folder).st_mode)
-    except OSError:
-        return False
-
-
 def _copy_folder(folder: int, local: Path, url: str) -> None:
     """Copy the files and folders of the store folder ``folder`` (closed after) into ``local``;
     a symbolic link in it is an OssPathError."""
@@ -217,7 +201,7 @@ def _copy_folder(folder: int, local: Path, url: str) -> None:
                     raise OssPathError("%s is a symbolic link" % inner)
                 if entry.is_dir(follow_symlinks=False):
                     (local / entry.name).mkdir(exist_ok=True)
-                    _copy_folder(os.open(entry.name, _DIRECTORY, dir_fd=folder), local / entry.name, inner)
+                    _copy_folder(os.open(entry.name, DIR_FLAGS, dir_fd=folder), local / entry.name, inner)
                 elif entry.is_file(follow_symlinks=False):
                     source = os.open(entry.name, os.O_RDONLY | _NO_FOLLOW, dir_fd=folder)
                     with os.fdopen(source, "rb") as handle, open(local / entry.name, "wb") as copy:
