@@ -754,12 +754,12 @@ class Jsonizable(metaclass=_Schema):
     def _decode(self, name: str) -> Any:
         """Decode property ``name`` of a status object read from an answer (see Status.from_service)."""
         pending: Any = self._pending
-        assert pending is not None
-        if isinstance(pending, frozenset):  # the class's own set: this object's first decode
-            pending = set(pending.intersection(self._values))
-        value = self._values[name] = self._fields[name].decode(self._values[name])
+        if type(pending) is frozenset:  # the class's own set: this object's first decode
+            pending = set(pending)
+            _set_slot(self, "_pending", pending)
+        values = self._values
+        value = values[name] = self._fields[name].decode(values[name])
         pending.discard(name)
-        _set_slot(self, "_pending", pending or None)
         return value
 
     def _materialize(self) -> None:
@@ -1009,14 +1009,13 @@ class Status(Jsonizable):
         """An object of the service's JSON, as the client reads it from an answer: the declared
         properties are kept (in the answer's order) and decoded when first read (``*Time`` values
         become local datetimes, nested objects objects of their classes), so that a page of
-        many objects costs little until its fields are used."""
+        many objects costs little until its fields are used. ``data`` is taken over, not copied."""
         obj = cls.__new__(cls)
         fields = cls._fields
-        if data.keys() <= fields.keys():  # the usual answer: the decoded JSON is kept, not copied
-            values = data
-        else:
-            values = {name: value for name, value in data.items() if name in fields}
-        _set_slot(obj, "_values", values)
+        if not data.keys() <= fields.keys():  # the decoded JSON is kept, not copied: it is ours
+            for name in data.keys() - fields.keys():
+                del data[name]
+        _set_slot(obj, "_values", data)
         _set_slot(obj, "_state", CLEAN)
         # The class's set stands for "every property that decodes" until the first one is decoded.
         _set_slot(obj, "_pending", cls._decoding or None)
