@@ -45,3 +45,10 @@ def test_example_runs(name, expected):
     result = run(name)
     assert result.returncode == 0, result.stdout + result.stderr
     assert expected in result.stdout, result.stdout + result.stderr
+
+
+def test_oss_pipeline_moves_its_data_with_oss2():
+    result = run("oss_pipeline.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "stdout read with oss2: counted 6 distinct words" in result.stdout, result.stdout
+    assert "result read with oss2:\nthe: 5\ncat: 2\n" in result.stdout, result.stdout

@@ -357,13 +357,13 @@ def test_default_timeout_is_the_clients():
 
 
 def test_connections_are_reused(server, monkeypatch):
-    from urllib3.connectionpool import HTTPConnectionPool
+    import socket
 
     from batchcompute.core.api import Api
 
     opened = []
-    new_conn = HTTPConnectionPool._new_conn
-    monkeypatch.setattr(HTTPConnectionPool, "_new_conn", lambda pool: opened.append(1) or new_conn(pool))
+    connect = socket.create_connection
+    monkeypatch.setattr(socket, "create_connection", lambda *args, **kw: opened.append(1) or connect(*args, **kw))
     server.clear()
     batchcompute.Client.register_region("local", ra.LOCAL, server.port)
     api = Api(ra.LOCAL, ra.KEY_ID, ra.SECRET, "", False)

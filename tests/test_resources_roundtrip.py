@@ -343,3 +343,31 @@ def test_cluster_built_with_the_attribute_api_round_trips(groups, system, data_s
         cluster_desc.Configs = target
     check_copies_agree(ClusterDescription, cluster_desc)
     check_round_trip(ClusterDescription, ClusterDescription(cluster_desc.dump()))
+
+
+_json_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(),
+)
+_json_keys = st.one_of(st.text(), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False))
+_json_values = st.recursive(
+    _json_leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.tuples(children, children), st.dictionaries(_json_keys, children, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values, st.sampled_from([0, 1, 2, 4]))
+def test_the_indented_encoder_writes_what_json_dumps_writes(value, indent):
+    """dump() writes indented JSON with its own encoder: byte for byte json.dumps's."""
+    import json
+
+    from batchcompute.resources._schema import BatchEncoder, dumps
+
+    assert dumps(value, indent) == json.dumps(value, indent=indent, cls=BatchEncoder)

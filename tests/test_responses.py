@@ -150,3 +150,14 @@ def test_status_objects_declare_their_fields_and_print_as_json():
         "RunningCount": 1,
         "FinishedCount": 0,
     }
+
+
+def test_a_status_object_from_an_answer_decodes_what_is_read_and_equals_the_eager_one():
+    page = ListResponse(raw({"Items": [dict(JOB, Unknown=1)], "NextMarker": ""}), Job)
+    job = page[0]
+    assert job.State == "Running" and job._pending  # nothing nested decoded yet
+    assert job.CreationTime == utc2local(datetime.datetime(2016, 11, 1, 15, 25, 3, 20203))
+    eager = GetResponse(raw(JOB), Job).item
+    eager._materialize()
+    assert job.keys() == list(JOB) and str(job) == str(eager) and job.detail().keys() == eager.detail().keys()
+    assert type(job.TaskMetrics).__name__ == "TaskMetrics" and job.TaskMetrics is job.TaskMetrics  # decoded once

@@ -13,17 +13,21 @@ import logging
 import os
 import uuid
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
     Iterator,
     List,
+    Literal,
     Mapping,
     Optional,
     Sequence,
     Tuple,
     Type,
     Union,
+    cast,
+    overload,
 )
 
 import requests
@@ -49,6 +53,22 @@ from ..resources._schema import Jsonizable
 from ..utils.log import get_logger  # noqa: F401  (a name of the official module)
 from .checked import CheckedApi  # noqa: F401  (a name of the official module)
 from .helpers import every_item, wait_for_jobs
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .response import (
+        AppDescriptionResponse,
+        AppResponse,
+        AvailableResourceResponse,
+        ClusterInstanceResponse,
+        ClusterResponse,
+        ImageResponse,
+        InstanceResponse,
+        JobDescriptionResponse,
+        JobResponse,
+        QuotaResponse,
+        SynchronousInstanceResponse,
+        TaskResponse,
+    )
 from .response import (  # noqa: F401  (the status and response classes: names of the official module)
     ActionResponse,
     App,
@@ -130,6 +150,21 @@ def _job_description(job_desc: Any) -> Jsonizable:
     return AppJobDescription(data if isinstance(data, dict) else job_desc)
 
 
+def _region_of(host: str) -> str:
+    """The region id served at ``host``; a ConfigError that says how to fix an unknown one."""
+    try:
+        return get_region(host)
+    except ConfigError as err:
+        if str(err).startswith("Empty"):
+            raise
+        raise ConfigError(
+            "Invalid endpoint %s: no region is served at that host. Pass a region's host name "
+            "(batchcompute.CN_HANGZHOU ...), or register yours first: Client.register_region('local', %r, port) "
+            "(its port becomes the plain-HTTP port of every client); a Client made with port=... keeps its own"
+            % (host, str(host))
+        ) from None
+
+
 def _check_dict(data: Any) -> Dict[str, Any]:
     if data is None:
         return {}
@@ -191,6 +226,11 @@ class Client(metaclass=CamelCasedClass):
         host = region
         if isinstance(region, str) and region in ENDPOINTS and region not in ENDPOINTS.values():
             host = ENDPOINTS[region]  # a region id
+        if isinstance(host, str) and "://" in host:
+            raise ConfigError(
+                "Invalid endpoint %s: give the host name, not a URL: for %s use "
+                "Client.register_region('local', host, port) and Client(host, key_id, secret, port=port)" % (host, host)
+            )
         self._host = host
         try:
             self._region_id: Optional[str] = get_region(host)
@@ -304,7 +344,7 @@ class Client(metaclass=CamelCasedClass):
         parameters in order, ``query`` (added to the route's selector), and ``body``: a
         description (dumped as the official SDK dumps it) or a dict (compact JSON)."""
         if self._region_id is None:
-            self._region_id = get_region(self._host)  # ConfigError for an unknown endpoint
+            self._region_id = _region_of(self._host)
         route = ROUTES_BY_NAME[name]
         target = route.target(*path_args)
         if route.selector:
@@ -335,7 +375,17 @@ class Client(metaclass=CamelCasedClass):
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def create_job(self, job_desc: Description, token: str = "", sync: bool = False) -> Any:
+    @overload
+    def create_job(self, job_desc: Description, token: str = ..., sync: Literal[False] = ...) -> CreateResponse: ...
+
+    @overload
+    def create_job(
+        self, job_desc: Description, token: str = ..., sync: bool = ...
+    ) -> Union[CreateResponse, "SynchronousInstanceResponse"]: ...
+
+    def create_job(
+        self, job_desc: Description, token: str = "", sync: bool = False
+    ) -> Union[CreateResponse, "SynchronousInstanceResponse"]:
         """Create a job: ``POST /jobs``.
 
         ``job_desc`` is a :class:`~batchcompute.resources.JobDescription` or
@@ -349,17 +399,17 @@ class Client(metaclass=CamelCasedClass):
         """
         description = _job_description(job_desc)
         if sync and isinstance(description, AppJobDescription):
-            return self._create("create_job_sync", description, token)
-        return self._create("create_job", description, token)
+            return cast("SynchronousInstanceResponse", self._create("create_job_sync", description, token))
+        return cast(CreateResponse, self._create("create_job", description, token))
 
-    def get_job(self, job: ResourceRef) -> Any:
+    def get_job(self, job: ResourceRef) -> "JobResponse":
         """A job's state and metrics: ``GET /jobs/{id}`` -> GetResponse of Job."""
-        return self._invoke("get_job", self._get_id(job))
+        return cast("JobResponse", self._invoke("get_job", self._get_id(job)))
 
-    def get_job_description(self, job: ResourceRef) -> Any:
+    def get_job_description(self, job: ResourceRef) -> "JobDescriptionResponse":
         """The description a job was created with: ``GET /jobs/{id}?description`` -> GetResponse
         of JobDescription (AppJobDescription for App jobs)."""
-        return self._invoke("get_job_description", self._get_id(job))
+        return cast("JobDescriptionResponse", self._invoke("get_job_description", self._get_id(job)))
 
     def list_jobs(
         self,
@@ -369,7 +419,7 @@ class Client(metaclass=CamelCasedClass):
         cluster_id: str = "",
         project_id: str = "",
         **filters: Any,
-    ) -> Any:
+    ) -> "ListResponse[Job]":
         """A page of jobs: ``GET /jobs?Marker&MaxItemCount`` -> ListResponse of Job.
 
         Filters (``state``, ``cluster_id``, ``project_id``, or the keywords ``State``,
@@ -381,83 +431,86 @@ class Client(metaclass=CamelCasedClass):
             (("State", state), ("ClusterId", cluster_id), ("ProjectId", project_id)),
             filters,
         )
-        return self._invoke("list_jobs", query=query)
+        return cast("ListResponse[Job]", self._invoke("list_jobs", query=query))
 
-    def start_job(self, job: ResourceRef) -> Any:
+    def start_job(self, job: ResourceRef) -> ActionResponse:
         """Start (or restart) a stopped job: ``POST /jobs/{id}/start`` -> ActionResponse."""
-        return self._invoke("start_job", self._get_id(job))
+        return cast(ActionResponse, self._invoke("start_job", self._get_id(job)))
 
-    def stop_job(self, job: ResourceRef) -> Any:
+    def stop_job(self, job: ResourceRef) -> ActionResponse:
         """Stop a job: ``POST /jobs/{id}/stop`` -> ActionResponse."""
-        return self._invoke("stop_job", self._get_id(job))
+        return cast(ActionResponse, self._invoke("stop_job", self._get_id(job)))
 
-    def delete_job(self, job: ResourceRef) -> Any:
+    def delete_job(self, job: ResourceRef) -> ActionResponse:
         """Delete a job: ``DELETE /jobs/{id}`` -> ActionResponse."""
-        return self._invoke("delete_job", self._get_id(job))
+        return cast(ActionResponse, self._invoke("delete_job", self._get_id(job)))
 
-    def change_job_priority(self, job: ResourceRef, priority: int) -> Any:
+    def change_job_priority(self, job: ResourceRef, priority: int) -> ActionResponse:
         """Change a job's priority: ``PUT /jobs/{id}`` ``{"Priority": n}`` -> ActionResponse.
 
         :raises TypeError: ``priority`` is not an int.
         """
         if not isinstance(priority, int):
             raise TypeError("Priority must be type of int")
-        return self._invoke("update_job", self._get_id(job), body={"Priority": priority})
+        return cast(ActionResponse, self._invoke("update_job", self._get_id(job), body={"Priority": priority}))
 
-    def get_task(self, job: ResourceRef, task_name: str) -> Any:
+    def get_task(self, job: ResourceRef, task_name: str) -> "TaskResponse":
         """A task of a job: ``GET /jobs/{id}/tasks/{task}`` -> GetResponse of Task."""
-        return self._invoke("get_task", self._get_id(job), task_name)
+        return cast("TaskResponse", self._invoke("get_task", self._get_id(job), task_name))
 
     def list_tasks(
         self, job: ResourceRef, marker: Any, max_item_count: Any, state: str = "", cluster_id: str = "", **filters: Any
-    ) -> Any:
+    ) -> "ListResponse[Task]":
         """A page of a job's tasks: ``GET /jobs/{id}/tasks?Marker&MaxItemCount[&State][&ClusterId]``
         -> ListResponse of Task."""
         query = _filters(
             {"Marker": marker, "MaxItemCount": max_item_count}, (("State", state), ("ClusterId", cluster_id)), filters
         )
-        return self._invoke("list_tasks", self._get_id(job), query=query)
+        return cast("ListResponse[Task]", self._invoke("list_tasks", self._get_id(job), query=query))
 
-    def get_instance(self, job: ResourceRef, task_name: str, instance_id: Any) -> Any:
+    def get_instance(self, job: ResourceRef, task_name: str, instance_id: Any) -> "InstanceResponse":
         """An instance of a task: ``GET /jobs/{id}/tasks/{task}/instances/{n}`` -> GetResponse of
         Instance."""
-        return self._invoke("get_instance", self._get_id(job), task_name, instance_id)
+        return cast("InstanceResponse", self._invoke("get_instance", self._get_id(job), task_name, instance_id))
 
     def list_instances(
         self, job: ResourceRef, task_name: str, marker: Any, max_item_count: Any, state: str = "", **filters: Any
-    ) -> Any:
+    ) -> "ListResponse[Instance]":
         """A page of a task's instances: ``GET /jobs/{id}/tasks/{task}/instances?Marker&MaxItemCount[&State]``
         -> ListResponse of Instance (instance markers are numbers: start at 0)."""
         query = _filters({"Marker": marker, "MaxItemCount": max_item_count}, (("State", state),), filters)
-        return self._invoke("list_instances", self._get_id(job), task_name, query=query)
+        return cast("ListResponse[Instance]", self._invoke("list_instances", self._get_id(job), task_name, query=query))
 
     # -- clusters -----------------------------------------------------------------------------
 
-    def create_cluster(self, cluster_desc: Description, token: str = "") -> Any:
+    def create_cluster(self, cluster_desc: Description, token: str = "") -> CreateResponse:
         """Create a cluster: ``POST /clusters`` with a
         :class:`~batchcompute.resources.ClusterDescription` (or its dict / JSON), validated
         first -> CreateResponse."""
-        return self._create("create_cluster", _as(ClusterDescription, cluster_desc), token)
+        return cast(CreateResponse, self._create("create_cluster", _as(ClusterDescription, cluster_desc), token))
 
-    def get_cluster(self, cluster: ResourceRef) -> Any:
+    def get_cluster(self, cluster: ResourceRef) -> "ClusterResponse":
         """A cluster: ``GET /clusters/{id}`` -> GetResponse of Cluster."""
-        return self._invoke("get_cluster", self._get_id(cluster))
+        return cast("ClusterResponse", self._invoke("get_cluster", self._get_id(cluster)))
 
-    def list_clusters(self, marker: Any, max_item_count: Any) -> Any:
+    def list_clusters(self, marker: Any, max_item_count: Any) -> "ListResponse[Cluster]":
         """A page of clusters: ``GET /clusters?Marker&MaxItemCount`` -> ListResponse of Cluster."""
-        return self._invoke("list_clusters", query={"Marker": marker, "MaxItemCount": max_item_count})
+        return cast(
+            "ListResponse[Cluster]",
+            self._invoke("list_clusters", query={"Marker": marker, "MaxItemCount": max_item_count}),
+        )
 
-    def delete_cluster(self, cluster: ResourceRef) -> Any:
+    def delete_cluster(self, cluster: ResourceRef) -> ActionResponse:
         """Delete a cluster: ``DELETE /clusters/{id}`` -> ActionResponse."""
-        return self._invoke("delete_cluster", self._get_id(cluster))
+        return cast(ActionResponse, self._invoke("delete_cluster", self._get_id(cluster)))
 
-    def modify_cluster(self, cluster: ResourceRef, modify_cluster_desc: Description) -> Any:
+    def modify_cluster(self, cluster: ResourceRef, modify_cluster_desc: Description) -> ActionResponse:
         """Change a cluster: ``PUT /clusters/{id}`` with a
         :class:`~batchcompute.resources.ModifyClusterDescription` (or its dict / JSON) -> ActionResponse."""
         description = _as(ModifyClusterDescription, modify_cluster_desc)
-        return self._invoke("modify_cluster", self._get_id(cluster), body=description)
+        return cast(ActionResponse, self._invoke("modify_cluster", self._get_id(cluster), body=description))
 
-    def change_cluster_desired_vm_count(self, cluster: ResourceRef, **groups: int) -> Any:
+    def change_cluster_desired_vm_count(self, cluster: ResourceRef, **groups: int) -> ActionResponse:
         """Resize groups: ``change_cluster_desired_vm_count(cluster, group1=3)`` sends
         ``PUT /clusters/{id}`` ``{"Groups": {"group1": {"DesiredVMCount": 3}}}`` -> ActionResponse.
 
@@ -468,11 +521,11 @@ class Client(metaclass=CamelCasedClass):
             if not isinstance(count, int):
                 raise TypeError("VM count must be type of int")
             body[group_name] = {"DesiredVMCount": count}
-        return self._invoke("modify_cluster", self._get_id(cluster), body={"Groups": body})
+        return cast(ActionResponse, self._invoke("modify_cluster", self._get_id(cluster), body={"Groups": body}))
 
     def change_cluster_spot_config(
         self, cluster: ResourceRef, group_name: str, strategy: str = "", price_limit: float = 0.0
-    ) -> Any:
+    ) -> ActionResponse:
         """Change a group's spot settings: ``PUT /clusters/{id}``
         ``{"Groups": {group: {"SpotStrategy": ..., "SpotPriceLimit": ...}}}`` (each only when
         given) -> ActionResponse.
@@ -486,123 +539,151 @@ class Client(metaclass=CamelCasedClass):
             group["SpotStrategy"] = strategy
         if price_limit:
             group["SpotPriceLimit"] = price_limit
-        return self._invoke("modify_cluster", self._get_id(cluster), body={"Groups": {group_name: group}})
+        return cast(
+            ActionResponse, self._invoke("modify_cluster", self._get_id(cluster), body={"Groups": {group_name: group}})
+        )
 
-    def change_cluster_user_data(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
+    def change_cluster_user_data(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> ActionResponse:
         """Replace a cluster's user data: ``PUT /clusters/{id}`` ``{"UserData": data}`` -> ActionResponse.
 
         :raises TypeError: ``data`` is not a dict.
         """
-        return self._invoke("modify_cluster", self._get_id(cluster), body={"UserData": _check_dict(data)})
+        return cast(
+            ActionResponse, self._invoke("modify_cluster", self._get_id(cluster), body={"UserData": _check_dict(data)})
+        )
 
-    def change_cluster_input_mapping(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
+    def change_cluster_input_mapping(
+        self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None
+    ) -> ActionResponse:
         """Replace a cluster's input mapping: ``PUT /clusters/{id}`` ``{"InputMapping": data}`` -> ActionResponse.
 
         :raises TypeError: ``data`` is not a dict.
         """
-        return self._invoke("modify_cluster", self._get_id(cluster), body={"InputMapping": _check_dict(data)})
+        return cast(
+            ActionResponse,
+            self._invoke("modify_cluster", self._get_id(cluster), body={"InputMapping": _check_dict(data)}),
+        )
 
-    def change_cluster_env_vars(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> Any:
+    def change_cluster_env_vars(self, cluster: ResourceRef, data: Optional[Dict[str, Any]] = None) -> ActionResponse:
         """Replace a cluster's environment variables: ``PUT /clusters/{id}`` ``{"EnvVars": data}`` -> ActionResponse.
 
         :raises TypeError: ``data`` is not a dict.
         """
-        return self._invoke("modify_cluster", self._get_id(cluster), body={"EnvVars": _check_dict(data)})
-
-    def get_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
-        """A VM of a cluster group: ``GET /clusters/{id}/groups/{group}/instances/{instance}``
-        -> GetResponse of ClusterInstance."""
-        return self._invoke("get_cluster_instance", self._get_id(cluster_id), group_name, instance_id)
-
-    def list_cluster_instances(self, cluster_id: ResourceRef, group_name: str, marker: Any, max_item_count: Any) -> Any:
-        """A page of a group's VMs: ``GET /clusters/{id}/groups/{group}/instances?Marker&MaxItemCount``
-        -> ListResponse of ClusterInstance."""
-        return self._invoke(
-            "list_cluster_instances",
-            self._get_id(cluster_id),
-            group_name,
-            query={"Marker": marker, "MaxItemCount": max_item_count},
+        return cast(
+            ActionResponse, self._invoke("modify_cluster", self._get_id(cluster), body={"EnvVars": _check_dict(data)})
         )
 
-    def recreate_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
-        """Replace a VM: ``POST /clusters/{id}/groups/{group}/instances/{instance}/recreate`` -> ActionResponse."""
-        return self._invoke("recreate_cluster_instance", self._get_id(cluster_id), group_name, instance_id)
+    def get_cluster_instance(
+        self, cluster_id: ResourceRef, group_name: str, instance_id: str
+    ) -> "ClusterInstanceResponse":
+        """A VM of a cluster group: ``GET /clusters/{id}/groups/{group}/instances/{instance}``
+        -> GetResponse of ClusterInstance."""
+        return cast(
+            "ClusterInstanceResponse",
+            self._invoke("get_cluster_instance", self._get_id(cluster_id), group_name, instance_id),
+        )
 
-    def delete_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> Any:
+    def list_cluster_instances(
+        self, cluster_id: ResourceRef, group_name: str, marker: Any, max_item_count: Any
+    ) -> "ListResponse[ClusterInstance]":
+        """A page of a group's VMs: ``GET /clusters/{id}/groups/{group}/instances?Marker&MaxItemCount``
+        -> ListResponse of ClusterInstance."""
+        return cast(
+            "ListResponse[ClusterInstance]",
+            self._invoke(
+                "list_cluster_instances",
+                self._get_id(cluster_id),
+                group_name,
+                query={"Marker": marker, "MaxItemCount": max_item_count},
+            ),
+        )
+
+    def recreate_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> ActionResponse:
+        """Replace a VM: ``POST /clusters/{id}/groups/{group}/instances/{instance}/recreate`` -> ActionResponse."""
+        return cast(
+            ActionResponse, self._invoke("recreate_cluster_instance", self._get_id(cluster_id), group_name, instance_id)
+        )
+
+    def delete_cluster_instance(self, cluster_id: ResourceRef, group_name: str, instance_id: str) -> ActionResponse:
         """Remove a VM: ``DELETE /clusters/{id}/groups/{group}/instances/{instance}`` -> ActionResponse."""
-        return self._invoke("delete_cluster_instance", self._get_id(cluster_id), group_name, instance_id)
+        return cast(
+            ActionResponse, self._invoke("delete_cluster_instance", self._get_id(cluster_id), group_name, instance_id)
+        )
 
     # -- images -------------------------------------------------------------------------------
 
-    def create_image(self, image_desc: Description, token: str = "") -> Any:
+    def create_image(self, image_desc: Description, token: str = "") -> CreateResponse:
         """Register an image: ``POST /images`` with an
         :class:`~batchcompute.resources.ImageDescription` (or its dict / JSON), validated first
         -> CreateResponse."""
-        return self._create("create_image", _as(ImageDescription, image_desc), token)
+        return cast(CreateResponse, self._create("create_image", _as(ImageDescription, image_desc), token))
 
-    def get_image(self, image: ResourceRef) -> Any:
+    def get_image(self, image: ResourceRef) -> "ImageResponse":
         """An image: ``GET /images/{id}`` -> GetResponse of Image."""
-        return self._invoke("get_image", self._get_id(image))
+        return cast("ImageResponse", self._invoke("get_image", self._get_id(image)))
 
-    def list_images(self, marker: Any, max_item_count: Any, type_: str = "") -> Any:
+    def list_images(self, marker: Any, max_item_count: Any, type_: str = "") -> "ListResponse[Image]":
         """A page of images: ``GET /images?Marker&MaxItemCount`` -> ListResponse of Image.
         ``type_='System'`` lists the system images (any other value lists your own)."""
         query: Dict[str, Any] = {"Marker": marker, "MaxItemCount": max_item_count}
         if type_ == "System":
             query["Type"] = type_
-        return self._invoke("list_images", query=query)
+        return cast("ListResponse[Image]", self._invoke("list_images", query=query))
 
-    def delete_image(self, image: ResourceRef) -> Any:
+    def delete_image(self, image: ResourceRef) -> ActionResponse:
         """Delete an image: ``DELETE /images/{id}`` -> ActionResponse."""
-        return self._invoke("delete_image", self._get_id(image))
+        return cast(ActionResponse, self._invoke("delete_image", self._get_id(image)))
 
     # -- apps ---------------------------------------------------------------------------------
 
-    def create_app(self, app_desc: Description, token: str = "") -> Any:
+    def create_app(self, app_desc: Description, token: str = "") -> CreateResponse:
         """Create an App: ``POST /apps`` with an :class:`~batchcompute.resources.AppDescription`
         (or its dict / JSON), validated first -> CreateResponse (``.Id`` is the App's name)."""
-        return self._create("create_app", _as(AppDescription, app_desc), token)
+        return cast(CreateResponse, self._create("create_app", _as(AppDescription, app_desc), token))
 
-    def get_app(self, app_name: str, scope: str = "Private") -> Any:
+    def get_app(self, app_name: str, scope: str = "Private") -> "AppResponse":
         """An App: ``GET /apps/{name}?Scope=<scope>`` -> GetResponse of App.
 
         :raises FieldError: ``scope`` is neither ``'Private'`` nor ``'Public'``.
         """
         if scope not in ("Private", "Public"):
             raise FieldError("scope must be Private or Public")
-        return self._invoke("get_app", app_name, query={"Scope": scope})
+        return cast("AppResponse", self._invoke("get_app", app_name, query={"Scope": scope}))
 
-    def get_app_detail(self, app: str, qualifier: str = "") -> Any:
+    def get_app_detail(self, app: str, qualifier: str = "") -> "AppDescriptionResponse":
         """An App's full description: ``GET /apps/{name}?Detail=True&Qualifier[=revision]``
         -> GetResponse of AppDescription."""
-        return self._invoke("get_app_detail", app, query={"Qualifier": qualifier})
+        return cast("AppDescriptionResponse", self._invoke("get_app_detail", app, query={"Qualifier": qualifier}))
 
-    def get_app_revisions(self, app_name: str) -> Any:
+    def get_app_revisions(self, app_name: str) -> "ListResponse[AppRevision]":
         """An App's revisions: ``GET /apps/{name}?Revisions=True`` -> ListResponse of AppRevision."""
-        return self._invoke("get_app_revisions", app_name)
+        return cast("ListResponse[AppRevision]", self._invoke("get_app_revisions", app_name))
 
-    def list_apps(self, scope: str = "Private", marker: Any = "", max_item_count: Any = 50) -> Any:
+    def list_apps(self, scope: str = "Private", marker: Any = "", max_item_count: Any = 50) -> "ListResponse[App]":
         """A page of Apps: ``GET /apps?Marker&MaxItemCount=50&Scope=Private`` -> ListResponse of App."""
-        return self._invoke("list_apps", query={"Marker": marker, "MaxItemCount": max_item_count, "Scope": scope})
+        return cast(
+            "ListResponse[App]",
+            self._invoke("list_apps", query={"Marker": marker, "MaxItemCount": max_item_count, "Scope": scope}),
+        )
 
-    def modify_app(self, app_name: str, app_desc: Description) -> Any:
+    def modify_app(self, app_name: str, app_desc: Description) -> ActionResponse:
         """Change an App: ``PUT /apps/{name}`` with an AppDescription (or its dict / JSON) -> ActionResponse."""
-        return self._invoke("modify_app", app_name, body=_as(AppDescription, app_desc))
+        return cast(ActionResponse, self._invoke("modify_app", app_name, body=_as(AppDescription, app_desc)))
 
-    def delete_app(self, app_name: str, qualifier: str = "") -> Any:
+    def delete_app(self, app_name: str, qualifier: str = "") -> ActionResponse:
         """Delete an App or one revision: ``DELETE /apps/{name}?Qualifier[=revision]`` -> ActionResponse."""
-        return self._invoke("delete_app", app_name, query={"Qualifier": qualifier})
+        return cast(ActionResponse, self._invoke("delete_app", app_name, query={"Qualifier": qualifier}))
 
     # -- account ------------------------------------------------------------------------------
 
-    def get_quotas(self) -> Any:
+    def get_quotas(self) -> "QuotaResponse":
         """The account's quotas: ``GET /quotas`` -> GetResponse of Quota."""
-        return self._invoke("get_quotas")
+        return cast("QuotaResponse", self._invoke("get_quotas"))
 
-    def get_available_resource(self) -> Any:
+    def get_available_resource(self) -> "AvailableResourceResponse":
         """Instance, resource and disk types available in the region: ``GET /available``
         -> GetResponse of AvailableResource."""
-        return self._invoke("get_available_resource")
+        return cast("AvailableResourceResponse", self._invoke("get_available_resource"))
 
     # -- helpers ------------------------------------------------------------------------------
 

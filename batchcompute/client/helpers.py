@@ -22,7 +22,7 @@ def _matcher(wanted: Any) -> Callable[[Any], Any]:
     if isinstance(wanted, (list, tuple)):
         return lambda value: value in wanted
     if callable(wanted):
-        return wanted
+        return wanted  # type: ignore[no-any-return]
     return lambda value: value == wanted
 
 

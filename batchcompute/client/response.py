@@ -10,7 +10,24 @@ datetimes.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Type
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+    overload,
+)
 
 from ..core.compat import (  # noqa: F401  (names of the official module)
     COLLECTION,
@@ -41,6 +58,7 @@ from ..resources._schema import (  # noqa: F401  (BatchEncoder: a name of the of
     Status,
     String,
     Time,
+    dumps,
 )
 from ..resources.cluster import Configs, Disks, Mounts
 from ..resources.job import InputMappingConfig
@@ -288,7 +306,7 @@ class App(AppDescription):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
-            return self.get("Name") == other
+            return bool(self.get("Name") == other)
         return super().__eq__(other)
 
     __hash__ = None  # type: ignore[assignment]
@@ -331,6 +349,11 @@ class _InstanceTypes(List_):
     def coerce(self, value: Any) -> Any:
         return _objects(super().coerce(value), AvailableInstanceDesc)
 
+    def decode(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [AvailableInstanceDesc.from_service(item) if isinstance(item, dict) else item for item in value]
+
     rebuild = coerce
 
     def type_text(self) -> str:
@@ -365,7 +388,7 @@ class SynchronousInstance(_Outputs, Status):
 # -- response kinds -------------------------------------------------------------------------------
 
 
-def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
+def _header(headers: AnswerHeaders, name: str) -> Optional[str]:
     value = headers.get(name)
     if value is None:
         lowered = name.lower()
@@ -373,7 +396,7 @@ def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
     return value
 
 
-def _request_id(headers: Mapping[str, str]) -> Optional[str]:
+def _request_id(headers: AnswerHeaders) -> Optional[str]:
     return _header(headers, "x-acs-request-id") or _header(headers, "request-id")
 
 
@@ -393,6 +416,19 @@ def _json_body(body: bytes) -> Any:
     if not body or not body.strip():
         return {}
     return json.loads(body)
+
+
+class _Decoded(NamedTuple):
+    """An answer whose body :func:`answer` has already decoded (so the response object does not
+    decode it again)."""
+
+    status: int
+    headers: Any
+    body: bytes
+    data: Any
+
+
+_UNREAD = object()
 
 
 def client_error(response: Any) -> ClientError:
@@ -435,11 +471,16 @@ class RawResponse:
         self.RequestId = _request_id(headers) or ""
         self.Date = _header(headers, "Date")
         self._body = body
+        self._data = response.data if type(response) is _Decoded else _UNREAD
+
+    def _json(self) -> Any:
+        """The body as decoded JSON ({} when empty), for the object to take over."""
+        return _json_body(self._body) if self._data is _UNREAD else self._data
 
     @property
     def content(self) -> Any:
         """The answer's body as decoded JSON, ``*Time`` values as local datetimes ({} when empty)."""
-        return remap(_json_body(self._body))
+        return remap(_json_body(self._body))  # afresh: the items may have taken over the first decoding
 
     def getproperty(self, key: str) -> Any:
         """The attribute ``key``."""
@@ -459,7 +500,7 @@ class RawResponse:
         return {name: value for name, value in values.items() if value is not None}
 
     def __str__(self) -> str:
-        return json.dumps(self._shown(), indent=4, cls=BatchEncoder)
+        return dumps(self._shown())
 
     __repr__ = __str__
 
@@ -479,33 +520,44 @@ class CreateResponse(RawResponse):
 
     def __init__(self, response: Any, human_readable: bool = False) -> None:
         super().__init__(response, human_readable)
-        body = _json_body(self._body)
+        body = self._json()
         body = body if isinstance(body, dict) else {}
         self.Name = body.get("Name")
         self.Id = body.get("Id") or self.Name
 
 
 def _item(type_: ItemClass, data: Any) -> Any:
-    return type_(remap(data) if isinstance(data, dict) else {})
+    if not isinstance(data, dict):
+        data = {}
+    if issubclass(type_, Status):
+        return type_.from_service(data)  # decoded as its properties are read
+    return type_(remap(data))
 
 
-class GetResponse(RawResponse):
+T = TypeVar("T", bound=Jsonizable)
+
+
+class GetResponse(RawResponse, Generic[T]):
     """The answer to a get call: a ``type_`` object, to which attribute access passes (as item
     access, ``str()`` and comparisons do)."""
 
-    def __init__(self, response: Any, type_: ItemClass, human_readable: bool = False) -> None:
+    def __init__(self, response: Any, type_: Type[T], human_readable: bool = False) -> None:
         super().__init__(response, human_readable)
-        object.__setattr__(self, "_item", _item(type_, _json_body(self._body)))
+        object.__setattr__(self, "_item", _item(type_, self._json()))
+
+    _item: T
 
     @property
-    def item(self) -> Any:
+    def item(self) -> T:
         """The object the answer holds."""
         return self._item
 
-    def __getattr__(self, name: str) -> Any:
-        if name == "_item":
-            raise AttributeError(name)
-        return getattr(self._item, name)
+    if not TYPE_CHECKING:  # to a type checker, the Client's methods return the item's attributes
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "_item":
+                raise AttributeError(name)
+            return getattr(self._item, name)
 
     def __dir__(self) -> List[str]:
         return sorted(set(super().__dir__()) | set(dir(self._item)))
@@ -520,13 +572,13 @@ class GetResponse(RawResponse):
         return iter(self._item)
 
     def __eq__(self, other: object) -> bool:
-        return self._item == (other._item if isinstance(other, GetResponse) else other)
+        return bool(self._item == (other._item if isinstance(other, GetResponse) else other))
 
     def __hash__(self) -> int:
         return hash(self._item)
 
     def __lt__(self, other: object) -> bool:
-        return self._item < (other._item if isinstance(other, GetResponse) else other)
+        return bool(self._item < (other._item if isinstance(other, GetResponse) else other))  # type: ignore[operator]
 
     def detail(self) -> Dict[str, Any]:
         return self._item.detail()
@@ -540,32 +592,72 @@ class GetResponse(RawResponse):
     __repr__ = __str__
 
 
-class ListResponse(RawResponse):
+class ListResponse(RawResponse, Generic[T]):
     """A page of a list call: ``Items`` (``type_`` objects) and the ``NextMarker`` of the next
     page ('' at the end); iterable, indexable and sized like the list of items."""
 
     descriptor_map = dict({"NextMarker": STRING + NUMBER, "Items": list}, **RawResponse.descriptor_map)
     #: The objects of this page.
-    Items: Sequence[Any] = ()
+    Items: Sequence[T] = ()
     #: The marker of the next page ('' when this is the last).
     NextMarker: str = ""
 
-    def __init__(self, response: Any, type_: ItemClass, human_readable: bool = False) -> None:
+    def __init__(self, response: Any, type_: Type[T], human_readable: bool = False) -> None:
         super().__init__(response, human_readable)
         self.type = type_
-        body = _json_body(self._body)
+        body = self._json()
         body = body if isinstance(body, dict) else {}
-        self.Items = [_item(type_, data) for data in body.get("Items") or []]
+        items = body.get("Items") or []
+        if issubclass(type_, Status):  # (the usual case, made fast: a page may hold thousands)
+            make = type_.from_service
+            self.Items = [make(data) if type(data) is dict else make({}) for data in items]
+        else:
+            self.Items = [_item(type_, data) for data in items]
         self.NextMarker = body.get("NextMarker") or ""
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.Items)
 
     def __len__(self) -> int:
         return len(self.Items)
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[T, Sequence[T]]:
         return self.Items[index]
+
+
+if TYPE_CHECKING:
+    from ..core.transport import AnswerHeaders
+    # what the Client's get methods return, to a type checker: the answer and its item
+
+    class JobResponse(GetResponse[Job], Job): ...  # type: ignore[misc]
+
+    class TaskResponse(GetResponse[Task], Task): ...  # type: ignore[misc]
+
+    class InstanceResponse(GetResponse[Instance], Instance): ...  # type: ignore[misc]
+
+    class ClusterResponse(GetResponse[Cluster], Cluster): ...  # type: ignore[misc]
+
+    class ClusterInstanceResponse(GetResponse[ClusterInstance], ClusterInstance): ...  # type: ignore[misc]
+
+    class ImageResponse(GetResponse[Image], Image): ...  # type: ignore[misc]
+
+    class AppResponse(GetResponse[App], App): ...  # type: ignore[misc]
+
+    class AppDescriptionResponse(GetResponse[AppDescription], AppDescription): ...  # type: ignore[misc]
+
+    class JobDescriptionResponse(GetResponse[JobDescription], JobDescription): ...  # type: ignore[misc]
+
+    class QuotaResponse(GetResponse[Quota], Quota): ...  # type: ignore[misc]
+
+    class AvailableResourceResponse(GetResponse[AvailableResource], AvailableResource): ...  # type: ignore[misc]
+
+    class SynchronousInstanceResponse(GetResponse[SynchronousInstance], SynchronousInstance): ...  # type: ignore[misc]
 
 
 # The classes the route table names as items of GET and LIST answers.
@@ -617,9 +709,10 @@ def answer(route: Route, response: Any) -> RawResponse:
         raise InvalidResponse(
             status, "InvalidResponseBody", _request_id(headers), "the answer's body is not JSON: %r" % body[:500]
         ) from None
+    decoded = _Decoded(status, headers, body, data)
     kind = route.response
     if kind == CREATE:
-        created = CreateResponse(response)
+        created = CreateResponse(decoded)
         if not created.Id:
             raise InvalidResponse(
                 status,
@@ -629,7 +722,7 @@ def answer(route: Route, response: Any) -> RawResponse:
             )
         return created
     if kind == ACTION:
-        return ActionResponse(response)
+        return ActionResponse(decoded)
     if kind == LIST:
-        return ListResponse(response, ITEM_CLASSES[route.item or ""])
-    return GetResponse(response, _item_class(route.item, data))
+        return ListResponse(decoded, ITEM_CLASSES[route.item or ""])
+    return GetResponse(decoded, _item_class(route.item, data))

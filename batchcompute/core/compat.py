@@ -51,7 +51,7 @@ class ABCMeta(abc.ABCMeta):
     """The standard library's ``abc.ABCMeta``, under the name the official SDK exported."""
 
 
-def partial(func: Any, *args: Any, **keywords: Any) -> functools.partial:
+def partial(func: Any, *args: Any, **keywords: Any) -> "functools.partial[Any]":
     """``functools.partial``."""
     return functools.partial(func, *args, **keywords)
 

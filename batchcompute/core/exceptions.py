@@ -6,7 +6,7 @@ existing scripts keep working.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 __all__ = ["ClientError", "FieldError", "ValidationError", "JsonError", "ConfigError", "InvalidResponse"]
 
@@ -104,7 +104,7 @@ class ClientError(Exception):
     def __repr__(self) -> str:
         return "ClientError(%r, %r, %r, %r)" % (self.status, self.code, self.request_id, self.msg)
 
-    def __reduce__(self):  # keep pickling (multiprocessing, logging handlers) working
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:  # keep pickling (multiprocessing, logging handlers) working
         return (type(self), (self.status, self.code, self.request_id, self.msg))
 
 

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from .signing import encode_query
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:
     import http.client
 
     import requests
+
+    from .transport import AnswerHeaders  # pragma: no cover
 
 __all__ = ["RequestClient", "ResponseWrapper", "HTTPAnswer", "HAVE_HTTPS_CONNECTION", "DEFAULT_TIMEOUT", "as_bytes"]
 
@@ -49,7 +51,7 @@ class HTTPAnswer:
 
     version = 11  # HTTP/1.1
 
-    def __init__(self, status: int, headers: Mapping[str, str], reason: Optional[str] = None) -> None:
+    def __init__(self, status: int, headers: "AnswerHeaders", reason: Optional[str] = None) -> None:
         import http.client
 
         self.status = int(status)

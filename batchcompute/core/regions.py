@@ -7,7 +7,17 @@ from typing import Dict
 
 from .exceptions import ConfigError
 
-__all__ = ["REGION_IDS", "ENDPOINTS", "REGION_CONSTANTS", "add_region", "get_region", "get_all_region", "http_port"]
+__all__ = [
+    "REGION_IDS",
+    "ENDPOINTS",
+    "REGION_CONSTANTS",
+    "add_region",
+    "add_endpoint",
+    "remove_endpoint",
+    "get_region",
+    "get_all_region",
+    "http_port",
+]
 
 REGION_IDS = (
     "cn-qingdao",
@@ -34,10 +44,28 @@ _lock = threading.Lock()
 
 
 def add_region(region: str, url: str, port: int = 80) -> None:
-    """Register ``region`` served at host ``url`` and use ``port`` for plain HTTP from now on."""
+    """Register ``region`` served at host ``url``, and make ``port`` the plain-HTTP port of every
+    client from now on (the official SDK's contract: one port for the whole process; a client
+    made with ``port=`` keeps its own)."""
     with _lock:
         ENDPOINTS[region] = url
         _ports["http"] = int(port)
+
+
+def add_endpoint(region: str, host: str) -> bool:
+    """Register ``region`` served at ``host`` without changing any port; False when the host was
+    already known (nothing is changed then)."""
+    with _lock:
+        if host in ENDPOINTS.values():
+            return False
+        ENDPOINTS[region] = host
+        return True
+
+
+def remove_endpoint(region: str) -> None:
+    """Forget ``region`` (what :func:`add_endpoint` added)."""
+    with _lock:
+        ENDPOINTS.pop(region, None)
 
 
 def http_port() -> int:

@@ -10,7 +10,7 @@ import calendar
 import datetime
 import re
 import time
-from typing import Any, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 __all__ = [
     "UTC_FORMAT",
@@ -28,11 +28,17 @@ UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # What strptime accepts for UTC_FORMAT or its form without a fraction, matched ten times faster.
 _UTC_TIME = re.compile(r"(\d{4})-(\d\d?)-(\d\d?)T(\d\d?):(\d\d?):(\d\d?)(?:\.(\d{1,6}))?Z\Z", re.ASCII)
 _TIME_KEY = re.compile(r"Time$")
+_CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", re.ASCII)
 
 
 def str2datetime(utc_timestr: Any) -> Optional[datetime.datetime]:
     """A service time string as a naive datetime, still in UTC; None when it does not parse (a
     datetime is returned as it is)."""
+    if type(utc_timestr) is str and _CANONICAL.fullmatch(utc_timestr):  # the service's own form, fast
+        try:
+            return datetime.datetime.fromisoformat(utc_timestr[:-1])
+        except ValueError:  # a date that does not exist (2016-02-30)
+            return None
     if isinstance(utc_timestr, datetime.datetime):
         return utc_timestr
     if not isinstance(utc_timestr, str):
@@ -40,17 +46,29 @@ def str2datetime(utc_timestr: Any) -> Optional[datetime.datetime]:
     found = _UTC_TIME.match(utc_timestr)
     if found is None:
         return None
-    fields = [int(part) for part in found.group(1, 2, 3, 4, 5, 6)]
+    year, month, day, hour, minute, second = (int(part) for part in found.group(1, 2, 3, 4, 5, 6))
     fraction = found.group(7)
     try:
-        return datetime.datetime(*fields, int(fraction.ljust(6, "0")) if fraction else 0)
+        return datetime.datetime(year, month, day, hour, minute, second, int(fraction.ljust(6, "0")) if fraction else 0)
     except ValueError:
         return None
 
 
 def utc2local(utc_st: datetime.datetime) -> datetime.datetime:
     """A naive UTC datetime as a naive local datetime."""
-    return datetime.datetime.fromtimestamp(calendar.timegm(utc_st.timetuple()) + utc_st.microsecond / 1e6)
+    key = (time.timezone, time.altzone, utc_st.year, utc_st.month, utc_st.day, utc_st.hour)
+    offset = _offsets.get(key)
+    if offset is None:
+        # A zone's offset changes on whole UTC hours (summer time included): one lookup per hour.
+        hour = utc_st.replace(minute=0, second=0, microsecond=0)
+        offset = datetime.datetime.fromtimestamp(calendar.timegm(hour.timetuple())) - hour
+        if len(_offsets) >= 4096:
+            _offsets.clear()
+        _offsets[key] = offset
+    return utc_st + offset
+
+
+_offsets: Dict[Tuple[int, int, int, int, int, int], datetime.timedelta] = {}
 
 
 def local2utc(local_st: datetime.datetime) -> datetime.datetime:

@@ -25,24 +25,29 @@ A ``RETRY_TOKEN`` route (a create) is only safe to repeat because the client sen
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import logging
 import os
 import random
+import re
+import select
 import socket
+import ssl
 import threading
 import time
-from typing import Any, Callable, Dict, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Protocol, Tuple, Union
 
 import requests
 import urllib3
-from requests.certs import where
+from certifi import where
 
 from .exceptions import ClientError, ConfigError
 from .routes import RETRY_REFUSED, RETRY_SAFE, RETRY_TOKEN
 
 __all__ = [
     "HttpResponse",
+    "AnswerHeaders",
     "Retry",
     "Transport",
     "NetworkError",
@@ -61,6 +66,17 @@ POOL_SIZE = 32  # connections kept per client; more threads than this still work
 TimeoutSpec = Union[None, float, Tuple[Optional[float], Optional[float]]]
 Timeouts = Tuple[Optional[float], Optional[float]]  # (connect, read) of one attempt
 Headers = Mapping[str, str]
+
+
+class AnswerHeaders(Protocol):
+    """The headers of an answer, looked up case-insensitively (a mapping or an ``http.client``
+    message)."""
+
+    def get(self, name: str, /) -> Optional[str]: ...
+
+    def items(self) -> Iterable[Tuple[str, str]]: ...
+
+
 Sign = Callable[[str, str, bytes], Dict[str, str]]
 
 
@@ -68,7 +84,7 @@ class HttpResponse(NamedTuple):
     """An HTTP answer as the transport hands it over: status, headers (case-insensitive) and body."""
 
     status: int
-    headers: Mapping[str, str]
+    headers: AnswerHeaders
     body: bytes
 
 
@@ -201,6 +217,20 @@ def classify(exc: Exception) -> Tuple[str, NetworkError]:
                 return classify(reason)
             return _MAYBE, NetworkError(0, "ConnectionError", None, text)
         return _FATAL, NetworkError(0, type(exc).__name__, None, text)
+    if isinstance(exc, _ConnectFailed):
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            return _NOT_SENT, NetworkTimeout(0, "ConnectTimeout", None, text)
+        if isinstance(reason, ssl.SSLError):
+            return _FATAL, NetworkError(0, "SSLError", None, text)
+        code = "NameResolutionError" if isinstance(reason, socket.gaierror) else "ConnectionRefused"
+        return _NOT_SENT, ConnectionRefused(0, code, None, text)
+    if isinstance(exc, ssl.SSLError):
+        return _FATAL, NetworkError(0, "SSLError", None, text)
+    if isinstance(exc, TimeoutError):
+        return _MAYBE, NetworkTimeout(0, "ReadTimeout", None, text)
+    if isinstance(exc, http.client.HTTPException):
+        return _MAYBE, NetworkError(0, "ConnectionError", None, text)
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
         code = "NameResolutionError" if "NameResolution" in type(exc).__name__ else "ConnectionRefused"
         return _NOT_SENT, ConnectionRefused(0, code, None, text)
@@ -217,7 +247,7 @@ def classify(exc: Exception) -> Tuple[str, NetworkError]:
     return _FATAL, NetworkError(0, type(exc).__name__, None, text)
 
 
-def _retry_after(headers: Mapping[str, str]) -> Optional[float]:
+def _retry_after(headers: AnswerHeaders) -> Optional[float]:
     value = headers.get("Retry-After")
     if not value:
         return None
@@ -359,10 +389,123 @@ def _watched(manager: urllib3.PoolManager) -> urllib3.PoolManager:
 
 # -- how an attempt is sent -------------------------------------------------------------------------
 
+_Sender = Union["_SocketSender", "_Urllib3Sender", "_SessionSender"]
+
+
+def _tls_context(verify: Union[bool, str]) -> ssl.SSLContext:
+    """Certificate and host name verification as ``verify`` says (a CA bundle path, True for the
+    bundled CAs, False for none)."""
+    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else where())
+    if verify is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _idle_and_open(sock: socket.socket) -> bool:
+    """Whether a kept-alive socket can carry another request: nothing to read on an idle
+    connection (a readable one was closed by the endpoint, or holds garbage)."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
+_UNSAFE_HEADER = re.compile(r"[\r\n\x00]")
+
+
+class _SocketSender:
+    """Sends over the transport's own keep-alive sockets when no proxy is on the way: each request
+    is written in one piece and its answer read with ``http.client``'s parser, nothing more (the
+    layers of a general HTTP library cost more than a call to the service takes)."""
+
+    def __init__(self, host: str, port: int, secure: bool, verify: Union[bool, str]) -> None:
+        self._address = (host, port)
+        self._host = host
+        self._host_header = host if port == (443 if secure else 80) else "%s:%d" % (host, port)
+        self._secure = secure
+        self._verify = verify
+        self._context: Optional[ssl.SSLContext] = None  # made at the first connection
+        self._idle: List[socket.socket] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _connect(self, timeout: Optional[float]) -> socket.socket:
+        try:
+            sock = socket.create_connection(self._address, timeout)
+        except OSError as exc:
+            raise _ConnectFailed(exc) from exc
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._secure:
+                if self._context is None:
+                    self._context = _tls_context(self._verify)
+                sock = self._context.wrap_socket(sock, server_hostname=self._host)
+        except OSError as exc:
+            sock.close()
+            raise _ConnectFailed(exc) from exc
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def _socket(self, connect_timeout: Optional[float]) -> socket.socket:
+        """A kept-alive socket of the pool, or a new one."""
+        with self._lock:
+            while self._idle:
+                sock = self._idle.pop()
+                if _idle_and_open(sock):
+                    return sock
+                sock.close()
+        return self._connect(connect_timeout)
+
+    def _give_back(self, sock: socket.socket) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < POOL_SIZE:
+                self._idle.append(sock)
+                return
+        sock.close()
+
+    def _head(self, method: str, target: str, headers: Mapping[str, str]) -> bytes:
+        lines = ["%s %s HTTP/1.1" % (method, target), "Host: " + self._host_header, "Accept-Encoding: identity"]
+        lines += ["%s: %s" % item for item in headers.items()]
+        text = "\r\n".join(lines)
+        if _UNSAFE_HEADER.search(text.replace("\r\n", "")):
+            raise ValueError("a request header or the request target holds a line break or NUL")
+        return (text + "\r\n\r\n").encode("latin-1")
+
+    def send(self, method: str, target: str, headers: Headers, body: bytes, timeout: Timeouts) -> HttpResponse:
+        head = self._head(method, target, headers)
+        sock = self._socket(timeout[0])
+        deadline = getattr(_in_flight, "deadline", None)
+        if deadline is not None:
+            deadline.watch(sock)
+        try:
+            sock.settimeout(timeout[1])
+            sock.sendall(head + body)
+            answer = http.client.HTTPResponse(sock, method=method)
+            answer.begin()
+            data = answer.read()
+        except BaseException:
+            sock.close()
+            raise
+        if answer.will_close:
+            sock.close()
+        else:
+            self._give_back(sock)
+        return HttpResponse(answer.status, answer.headers, data)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for sock in idle:
+            sock.close()
+
 
 class _Urllib3Sender:
-    """Sends through urllib3's connection pool directly: what requests would add (hooks, cookies,
-    environment lookups, a second header mapping) costs more than a call to the service takes."""
+    """Sends through urllib3's connection pools, for the way through a proxy."""
 
     def __init__(self, base_url: str, secure: bool, verify: Union[bool, str], proxies: Mapping[str, str]) -> None:
         options: Dict[str, Any] = {"maxsize": POOL_SIZE, "block": False, "retries": False}
@@ -383,21 +526,33 @@ class _Urllib3Sender:
     def send(
         self, method: str, target: str, headers: Mapping[str, str], body: bytes, timeout: Timeouts
     ) -> HttpResponse:
-        options = {
-            "body": body or None,
-            "headers": headers,
-            "redirect": False,
-            "retries": False,
-            "timeout": urllib3.Timeout(connect=timeout[0], read=timeout[1]),
-            "preload_content": True,
-        }
+        limits = urllib3.Timeout(connect=timeout[0], read=timeout[1])
         if self._direct:
             pool = self._pool
             if pool is None:  # made at the first call: an endpoint may be unusable until then
                 pool = self._pool = self._manager.connection_from_url(self._base_url)
-            answer = pool.urlopen(method, target, assert_same_host=False, **options)
+            answer = pool.urlopen(
+                method,
+                target,
+                body or None,
+                headers,
+                retries=False,
+                redirect=False,
+                assert_same_host=False,
+                timeout=limits,
+                preload_content=True,
+            )
         else:
-            answer = self._manager.urlopen(method, self._base_url + target, **options)
+            answer = self._manager.urlopen(
+                method,
+                self._base_url + target,
+                body=body or None,
+                headers=headers,
+                retries=False,
+                redirect=False,
+                timeout=limits,
+                preload_content=True,
+            )
         return HttpResponse(answer.status, answer.headers, answer.data)
 
     def close(self) -> None:
@@ -480,7 +635,10 @@ class Transport:
         self.verify: Union[bool, str] = resolve_verify(verify, settings) if secure else True
         self.proxies = resolve_proxies(self.base_url + "/", settings)
         if session is None:
-            self._sender: Any = _Urllib3Sender(self.base_url, secure, self.verify, self.proxies)
+            if self.proxies.get(scheme) or self.proxies.get("all"):
+                self._sender: _Sender = _Urllib3Sender(self.base_url, secure, self.verify, self.proxies)
+            else:
+                self._sender = _SocketSender(host, int(port), secure, self.verify)
         else:
             self._sender = _SessionSender(session, self.base_url, self.verify, self.proxies)
         self._sleep = sleep
@@ -489,15 +647,17 @@ class Transport:
         self, method: str, target: str, body: bytes, sign: Sign, deadline: Optional[_Deadline]
     ) -> HttpResponse:
         headers = sign(method, target, body)
+        sender: _Sender = self._sender
         if deadline is None:
-            return self._sender.send(method, target, headers, body, self.timeout)
+            return sender.send(method, target, headers, body, self.timeout)
         left = deadline.remaining()
         if left <= 0:
             raise _DeadlineExceeded()
-        timeout = tuple(left if t is None else min(t, left) for t in self.timeout)
+        connect, read = self.timeout
+        timeout = (left if connect is None else min(connect, left), left if read is None else min(read, left))
         try:
             with deadline.guarding():
-                response = self._sender.send(method, target, headers, body, timeout)  # type: ignore[arg-type]
+                response = sender.send(method, target, headers, body, timeout)
         except Exception:
             if deadline.expired:
                 raise _DeadlineExceeded() from None
@@ -527,9 +687,15 @@ class Transport:
                     0,
                     "DeadlineExceeded",
                     None,
-                    "%s %s did not finish within the deadline of %g seconds" % (method, target, self.deadline),
+                    "%s %s did not finish within the deadline of %g seconds" % (method, target, self.deadline or 0),
                 ) from None
-            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            except (
+                requests.RequestException,
+                urllib3.exceptions.HTTPError,
+                http.client.HTTPException,
+                _ConnectFailed,
+                OSError,
+            ) as exc:
                 kind, error = classify(exc)
                 if attempt >= retry.total or kind not in allowed:
                     raise error from exc
@@ -565,6 +731,14 @@ class Transport:
     def close(self) -> None:
         """Close the pooled connections (a caller's session stays open)."""
         self._sender.close()
+
+
+class _ConnectFailed(Exception):
+    """Connecting (or the TLS handshake) failed: the request was not sent."""
+
+    def __init__(self, reason: OSError) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 class _DeadlineExceeded(Exception):

@@ -25,6 +25,7 @@ from .constants import (
 )
 from .model.limits import Limits
 from .server import DataDirLocked, LocalServer, default_data_dir
+from .state.store import StoreUnavailable
 
 __all__ = ["main", "parse_args"]
 
@@ -86,6 +87,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         type=int,
         default=None,
         help="instances run at once at most (default: the number of CPUs)",
+    )
+    parser.add_argument(
+        "--oss-port",
+        type=int,
+        default=None,
+        help="port of the OSS endpoint serving the object store (default: --port + 1; 0: none)",
+    )
+    parser.add_argument(
+        "--oss-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name that means the OSS endpoint, also on --port and as <bucket>.NAME (repeatable; "
+        "oss-<region>[-internal].aliyuncs.com always does)",
     )
     parser.add_argument(
         "--max-body", type=_positive, default=MAX_BODY_BYTES, help="largest request body in bytes (default %(default)s)"
@@ -156,6 +171,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     try:
         server = LocalServer(
             args.data_dir or default_data_dir(),
@@ -171,15 +189,16 @@ def main(argv: Optional[List[str]] = None) -> int:
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,
             limits=Limits(args.max_tasks, args.max_instances_per_task, args.max_instances_per_job),
+            oss_port=args.oss_port,
+            oss_hosts=args.oss_host,
         )
-    except (DataDirLocked, OSError) as exc:
-        print("batchcompute-local: %s" % exc, file=sys.stderr)
+        server.start()  # recovers what a previous process left running: it may write
+    except (DataDirLocked, OSError, StoreUnavailable) as exc:
+        reason = exc.message if isinstance(exc, StoreUnavailable) else str(exc)
+        print("batchcompute-local: cannot start: %s" % reason, file=sys.stderr)
         return 1
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    server.start()  # warns when it listens beyond this machine without TLS
     print(server.banner(), flush=True)
+    print("web console: %s" % server.console_link(), flush=True)
     try:
         while not stop.wait(1.0):
             pass

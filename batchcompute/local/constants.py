@@ -29,6 +29,9 @@ DEFAULT_MAX_CONNECTIONS = 1000
 #: Seconds a request's head and body may take to arrive, from its first byte (for the first
 #: request of a connection: from the connection's opening) (``--request-timeout``): then 408.
 DEFAULT_REQUEST_TIMEOUT = 30
+#: The OSS endpoint's objects may be gigabytes: its deadline grows by a second for each this many
+#: bytes of a request's Content-Length.
+OSS_BODY_RATE = 1024 * 1024
 #: Seconds a kept-alive connection may wait for its next request (``--idle-timeout``).
 DEFAULT_IDLE_TIMEOUT = 60
 #: Threads that run requests (``--http-threads``); connections are read and written without them.

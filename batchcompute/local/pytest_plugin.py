@@ -1,32 +1,32 @@
 """pytest fixtures: ``local_server`` (a started in-process server) and ``bc_client`` (a Client for it).
 
-Use them from a conftest.py::
-
-    from batchcompute.local.pytest_plugin import bc_client, local_server  # noqa: F401
-
-or load the module as a plugin (``-p batchcompute.local.pytest_plugin``).
+Installing this package registers them as a pytest plugin (the ``pytest11`` entry point named
+``batchcompute``): a test asks for ``bc_client`` and gets a Client of a fresh server, with its data
+in the test's ``tmp_path``. ``-p no:batchcompute`` turns the plugin off.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
-from .testing import RunningServer
-from .testing import local_server as _local_server
+if TYPE_CHECKING:  # pragma: no cover
+    from .testing import RunningServer
 
 __all__ = ["local_server", "bc_client"]
 
 
 @pytest.fixture
-def local_server(tmp_path: Any) -> Iterator[RunningServer]:
+def local_server(tmp_path: Any) -> Iterator["RunningServer"]:
     """A local server with its data in the test's tmp_path, 2 workers, a fast scheduler."""
-    with _local_server(tmp_path / "batchcompute", workers=2, poll_interval=0.05) as server:
+    from .testing import local_server as start  # the server is imported only by tests that use it
+
+    with start(tmp_path / "batchcompute", workers=2, poll_interval=0.05) as server:
         yield server
 
 
 @pytest.fixture
-def bc_client(local_server: RunningServer) -> Any:
+def bc_client(local_server: "RunningServer") -> Any:
     """A ``batchcompute.Client`` talking to ``local_server``."""
     return local_server.client()

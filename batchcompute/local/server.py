@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import IO, Dict, Mapping, Optional, Union
+from typing import IO, Dict, Mapping, Optional, Sequence, Union
 
 from .api import Context
 from .constants import (
@@ -24,18 +24,24 @@ from .constants import (
     DEFAULT_PORT,
     DEFAULT_REQUEST_TIMEOUT,
     MAX_BODY_BYTES,
+    OSS_BODY_RATE,
     OSS_HOST,
     REGION,
 )
 from .model.limits import Limits
+from .oss import MAX_OBJECT_BYTES, OssApp, OssHostRouter, OssHosts, xml_error
+from .run.buckets import BucketStore
 from .run.executor import Executor
 from .run.local import LocalProcessExecutor
+from .run.multipart import Uploads
 from .run.objects import ObjectStore
 from .run.scheduler import Scheduler
 from .state.images import seed_system_images
 from .state.store import Store
 from .web.app import WsgiApp
 from .web.auth import Authenticator, StoredNonces
+from .web.console import make_console
+from .web.console.settings import describe_server
 from .web.server import WsgiServer, is_loopback, make_server
 from .web.tls import server_context
 
@@ -63,7 +69,10 @@ class LocalServer:
     ``access_keys`` (id -> secret) default to the development pair. ``port`` 0 picks a free port.
     ``tls_cert`` / ``tls_key`` (PEM files) serve HTTPS. ``max_connections``, ``request_timeout``,
     ``idle_timeout`` and ``http_threads`` shape the HTTP layer (``web.server``); ``limits`` caps
-    the tasks and instances of a job (``model.limits``).
+    the tasks and instances of a job (``model.limits``). The object store is served over OSS's
+    REST API (HTTPS too with ``tls_cert``) on ``oss_port`` (None: ``port`` + 1, or a free port
+    when ``port`` is 0; 0: not at all) and, for a Host naming an OSS endpoint (a regional OSS
+    host or one of ``oss_hosts``), on ``port`` too.
     """
 
     def __init__(
@@ -76,6 +85,8 @@ class LocalServer:
         max_body: int = MAX_BODY_BYTES,
         executor: Optional[Executor] = None,
         poll_interval: float = 0.5,
+        oss_port: Optional[int] = None,
+        oss_hosts: Sequence[str] = (),
         *,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
@@ -86,12 +97,26 @@ class LocalServer:
         limits: Optional[Limits] = None,
     ) -> None:
         tls = server_context(tls_cert, tls_key) if tls_cert else None
+        self.tls = tls is not None
+        self.tls_cert = Path(tls_cert) if tls_cert else None
+        self._http_options = dict(
+            max_connections=max_connections,
+            request_timeout=request_timeout,
+            idle_timeout=idle_timeout,
+            threads=http_threads,
+            tls=tls,
+        )
         self._temp = None if data_dir is not None else tempfile.mkdtemp(prefix="batchcompute-local-")
         self.data_dir = Path(data_dir or self._temp or ".").expanduser().resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_file = self._lock_data_dir()
         self.access_keys: Dict[str, str] = dict(access_keys or {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET})
         self.oss = ObjectStore(self.data_dir / "oss")
+        self.buckets = BucketStore(self.oss.root, self.data_dir / "oss-staging")
+        hosts = OssHosts(oss_hosts)
+        self.oss_app = OssApp(self.buckets, Uploads(self.buckets), self.access_keys, "", REGION, hosts)
+        self.oss_host: Optional[str] = None  # host:port of the OSS endpoint, once bound
+        self.oss_httpd = self._serve_oss(host, port, oss_port)
         self.store = Store(None if self._temp else self.data_dir / "batchcompute.db")
         with self.store.transaction() as conn:
             seed_system_images(conn, time.time())
@@ -103,26 +128,27 @@ class LocalServer:
             self.executor,
             workers,
             poll_interval=poll_interval,
-            env={"BATCH_COMPUTE_REGION": REGION, "BATCH_COMPUTE_OSS_HOST": OSS_HOST},
+            env={"BATCH_COMPUTE_REGION": REGION, "BATCH_COMPUTE_OSS_HOST": self.oss_host or OSS_HOST},
         )
         self.context = Context(
             self.store, self.scheduler, self.oss, limits=limits or Limits(), sync_waits=max(1, http_threads // 2)
         )
-        self.app = WsgiApp(self.context, Authenticator(self.access_keys, nonces=StoredNonces(self.store)), max_body)
-        self.tls = tls is not None
-        self.tls_cert = Path(tls_cert) if tls_cert else None
-        self.httpd: WsgiServer = make_server(
-            host,
-            port,
-            self.app,
-            max_body,
-            max_connections=max_connections,
-            request_timeout=request_timeout,
-            idle_timeout=idle_timeout,
-            threads=http_threads,
-            tls=tls,
-        )
-        self._thread: Optional[threading.Thread] = None
+        self.console = make_console(self.context, self.access_keys, lambda: describe_server(self))
+        authenticator = Authenticator(self.access_keys, nonces=StoredNonces(self.store))
+        self.app = WsgiApp(self.context, authenticator, max_body, self.console)
+        try:
+            self.httpd: WsgiServer = make_server(
+                host,
+                port,
+                OssHostRouter(self.app, self.oss_app, hosts),
+                max_body,
+                **self._http_options,
+            )
+        except BaseException:
+            if self.oss_httpd is not None:
+                self.oss_httpd.close()
+            raise
+        self._threads: Dict[str, threading.Thread] = {}
         self._closed = False
 
     def _lock_data_dir(self) -> IO[str]:
@@ -133,6 +159,21 @@ class LocalServer:
             handle.close()
             raise DataDirLocked("another batchcompute-local server uses %s" % self.data_dir) from None
         return handle
+
+    def _serve_oss(self, host: str, port: int, oss_port: Optional[int]) -> Optional[WsgiServer]:
+        if oss_port == 0:
+            return None
+        if oss_port is None:
+            oss_port = port + 1 if port else 0
+        options = dict(self._http_options, body_rate=OSS_BODY_RATE)
+        httpd = make_server(host, oss_port, self.oss_app, MAX_OBJECT_BYTES, error_body=xml_error, **options)
+        self.oss_app.endpoint = self.oss_host = "%s:%d" % (_reachable(host), httpd.server_address[1])
+        return httpd
+
+    @property
+    def oss_endpoint(self) -> Optional[str]:
+        """``http://host:port`` of the OSS endpoint (None when it is off)."""
+        return ("https://" if self.tls else "http://") + self.oss_host if self.oss_host else None
 
     @property
     def host(self) -> str:
@@ -150,17 +191,22 @@ class LocalServer:
         """One line: where the server listens and how a script reaches it."""
         key_id = next(iter(self.access_keys))
         secret = "'%s'" % self.access_keys[key_id] if key_id == DEFAULT_ACCESS_KEY_ID else "<secret>"
+        oss = "; OSS endpoint %s" % self.oss_endpoint if self.oss_endpoint else ""
         if self.tls:
             return (
                 "batchcompute-local listening on %s (data dir %s); use Client('%s', '%s', %s, security_conn=True, "
-                "port=%d) (verify=<your CA bundle> for a self-signed certificate)"
-                % (self.endpoint, self.data_dir, self.host, key_id, secret, self.port)
+                "port=%d) (verify=<your CA bundle> for a self-signed certificate)%s"
+                % (self.endpoint, self.data_dir, self.host, key_id, secret, self.port, oss)
             )
         return (
             "batchcompute-local listening on %s (data dir %s); use Client.register_region('%s', '%s', %d) "
-            "and Client('%s', '%s', %s)"
-            % (self.endpoint, self.data_dir, REGION, self.host, self.port, self.host, key_id, secret)
+            "and Client('%s', '%s', %s)%s"
+            % (self.endpoint, self.data_dir, REGION, self.host, self.port, self.host, key_id, secret, oss)
         )
+
+    def console_link(self) -> str:
+        """A one-time login link to the web console (it works once)."""
+        return self.console.login_link(self.endpoint)
 
     def start(self) -> "LocalServer":
         """Serve in a background thread."""
@@ -171,24 +217,27 @@ class LocalServer:
                 self.host,
             )
         self.scheduler.start()
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="batchcompute-http",
-            daemon=True,
-        )
-        self._thread.start()
+        for name, httpd in self._http_servers().items():
+            thread = threading.Thread(
+                target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="batchcompute-" + name, daemon=True
+            )
+            self._threads[name] = thread
+            thread.start()
         return self
+
+    def _http_servers(self) -> Dict[str, WsgiServer]:
+        return {"http": self.httpd, **({"oss": self.oss_httpd} if self.oss_httpd else {})}
 
     def close(self) -> None:
         """Stop serving, stop and requeue running instances, close the database."""
         if self._closed:
             return
         self._closed = True
-        if self._thread is not None:
-            self.httpd.shutdown()
-            self._thread.join()
-        self.httpd.close(5.0)
+        for name, httpd in self._http_servers().items():
+            if name in self._threads:
+                httpd.shutdown()
+                self._threads[name].join()
+            httpd.close(5.0)
         self.scheduler.close()
         self.store.close()
         self._lock_file.close()
@@ -200,3 +249,12 @@ class LocalServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _reachable(host: str) -> str:
+    """How a process on this machine reaches a server bound to ``host``."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return "[%s]" % host if ":" in host else host

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, Mapping, Optional, Union
 
+from ..core.regions import add_endpoint, remove_endpoint
 from ..core.signing import authorization, body_md5, encode_query, gmt_date
 from .constants import API_VERSION, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, REGION
 from .server import LocalServer
@@ -119,16 +120,29 @@ class RunningServer(SignedRequester):
     def data_dir(self) -> Path:
         return self.server.data_dir
 
+    @property
+    def oss_endpoint(self) -> Optional[str]:
+        """``http://host:port`` of the server's OSS endpoint, for oss2, ossfs and the like."""
+        return self.server.oss_endpoint
+
     def client(self, **kwargs: Any) -> Any:
-        """A ``batchcompute.Client`` for this server (the region 'local' is registered first)."""
+        """A ``batchcompute.Client`` for this server, on its port. Its host is registered as the
+        region 'local' while the server runs, without changing the port of any other client."""
         from .. import Client
 
-        Client.register_region(REGION, self.host, self.port)
+        add_endpoint(REGION, self.host)
         kwargs.setdefault("port", self.port)  # several servers may share the host
         if self.server.tls:
             kwargs.setdefault("security_conn", True)
             kwargs.setdefault("verify", self.verify)
         return Client(self.host, self.access_key_id, self.access_key_secret, **kwargs)
+
+    def __repr__(self) -> str:
+        return "RunningServer(%r, data_dir=%r, access_key_id=%r)" % (
+            self.endpoint,
+            str(self.data_dir),
+            self.access_key_id,
+        )
 
     def oss_path(self, url: str) -> Path:
         """The file behind an ``oss://`` URL of this server's object store."""
@@ -157,8 +171,11 @@ def local_server(
     server = LocalServer(data_dir, host=host, port=port, access_keys=keys, workers=workers, **options)
     server.start()
     running = RunningServer(server)
+    registered = add_endpoint(REGION, server.host)
     try:
         yield running
     finally:
         running.close()
         server.close()
+        if registered:
+            remove_endpoint(REGION)

@@ -29,12 +29,33 @@ from __future__ import annotations
 import copy
 import datetime
 import difflib
+import gc
 import json
 import warnings
-from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple, Type, Union
+from json.encoder import encode_basestring_ascii as _escape
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    FrozenSet,
+    Generic,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+    overload,
+)
 
 from ..core.compat import FLOAT, NUMBER, STRING, TIME
 from ..core.exceptions import FieldError, JsonError, ValidationError
+from ..core.times import remap, service_time
 
 __all__ = [
     "Jsonizable",
@@ -58,6 +79,11 @@ __all__ = [
 ]
 
 _MISSING: Any = object()
+G = TypeVar("G")  # what reading a property gives
+S = TypeVar("S")  # what assigning it accepts
+C = TypeVar("C", bound="Jsonizable")
+P = TypeVar("P", bound="Prop[Any, Any]")
+J = TypeVar("J", bound="Jsonizable")
 Required = Union[str, List[str], Tuple[str, ...]]
 CLEAN, RAW, EDITED = 0, 1, 2
 
@@ -81,6 +107,80 @@ class BatchEncoder(json.JSONEncoder):
         return super().default(obj)
 
 
+_INFINITY = float("inf")
+_set_slot = object.__setattr__  # past the typo check of __setattr__, for the mechanism's own slots
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value == _INFINITY:
+        return "Infinity"
+    if value == -_INFINITY:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _key(key: Any) -> str:
+    """A dict key as json.dumps writes it (strings as they are; numbers, booleans, None as text)."""
+    if isinstance(key, str):
+        return _escape(key)
+    if key is True or key is False or key is None:
+        return _escape(json.dumps(key))
+    if isinstance(key, float):
+        return _escape(_float(key))
+    if isinstance(key, int):
+        return _escape(int.__repr__(key))
+    raise TypeError("keys must be str, int, float, bool or None, not %s" % type(key).__name__)
+
+
+def _indented(value: Any, pad: str, step: str) -> str:
+    """``value`` as ``json.dumps(value, indent=len(step), cls=BatchEncoder)`` writes it, byte for
+    byte, but a few times faster: the standard library encodes indented JSON in pure Python, one
+    generator step per value; this builds each container with one join."""
+    kind = type(value)
+    if kind is str:
+        return _escape(value)
+    if kind is dict or (kind is not str and isinstance(value, dict)):
+        if not value:
+            return "{}"
+        inner = pad + step
+        items = [
+            (_escape(k) if type(k) is str else _key(k))
+            + ": "
+            + (_escape(v) if type(v) is str else _indented(v, inner, step))  # strings, the most, inline
+            for k, v in value.items()
+        ]
+        return "".join(("{", inner, ("," + inner).join(items), pad, "}"))  # one copy of a large text
+    if kind is list or isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = pad + step
+        items = [_escape(v) if type(v) is str else _indented(v, inner, step) for v in value]
+        return "".join(("[", inner, ("," + inner).join(items), pad, "]"))
+    if isinstance(value, str):
+        return _escape(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float(value)
+    return _indented(BatchEncoder().default(value), pad, step)
+
+
+def dumps(value: Any, indent: Optional[int] = 4) -> str:
+    """JSON text of plain data holding description objects and datetimes (as BatchEncoder
+    writes them); ``indent`` as in ``json.dumps``."""
+    if indent is None or not isinstance(indent, int) or isinstance(indent, bool) or indent < 0:
+        return json.dumps(value, indent=indent, cls=BatchEncoder)
+    return _indented(value, "\n", " " * indent)
+
+
 class UnknownPropertyWarning(UserWarning):
     """An attribute that is not a declared property was set on a description: it is kept on the
     object, as the official SDK keeps it, but never sent. Usually a misspelt property name."""
@@ -90,12 +190,15 @@ def _type_error(name: str, accepted: Any) -> TypeError:
     return TypeError("Property %s must be type of %s" % (name, accepted))
 
 
+_ATOMIC = frozenset((str, int, float, bool, type(None)))
+
+
 def _copy_plain(value: Any) -> Any:
     """An independent copy of plain JSON-like data."""
     if isinstance(value, dict):
-        return {key: _copy_plain(item) for key, item in value.items()}
+        return {key: item if type(item) in _ATOMIC else _copy_plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_copy_plain(item) for item in value]
+        return [item if type(item) in _ATOMIC else _copy_plain(item) for item in value]
     if isinstance(value, Jsonizable):
         return value._rebuild()
     return value
@@ -107,8 +210,9 @@ def _type_names(accepted: Any) -> str:
     return " | ".join(dict.fromkeys(names))
 
 
-class Prop:
-    """A declared property. Subclasses say which values it accepts and how they are stored.
+class Prop(Generic[G, S]):
+    """A declared property. Subclasses say which values it accepts and how they are stored
+    (and, to type checkers, what a read gives, ``G``, and what an assignment takes, ``S``).
 
     ``default`` (a value, or a callable making one) is stored at construction when the property
     was not given; ``on_read`` is stored and returned when the property is read unset (containers
@@ -139,11 +243,17 @@ class Prop:
         self.name = name
         self.__doc__ = "%s, JSON key %r%s" % (self.type_text(), name, ". " + self.doc if self.doc else "")
 
-    def __get__(self, obj: Optional["Jsonizable"], owner: type) -> Any:
+    @overload
+    def __get__(self: P, obj: None, owner: Any) -> P: ...
+
+    @overload
+    def __get__(self, obj: "Jsonizable", owner: Any) -> G: ...
+
+    def __get__(self, obj: Optional["Jsonizable"], owner: Any) -> Any:
         if obj is None:
             return self
         try:
-            return obj._values[self.name]
+            value = obj._values[self.name]
         except KeyError:
             empty = self.empty()
             if empty is _MISSING:
@@ -153,8 +263,22 @@ class Prop:
                 return obj._values.get(self.name)
             obj._values[self.name] = empty
             return empty
+        pending = obj._pending
+        if pending and self.name in pending:
+            value = obj._decode(self.name)
+        return value
 
-    def __set__(self, obj: "Jsonizable", value: Any) -> None:
+    #: Whether a value read from the service's JSON needs decoding (see :meth:`decode`).
+    decodes = False
+    #: Whether the stored value is also its copy and its JSON data (an immutable scalar): then
+    #: :meth:`rebuild` and :meth:`data` need not be called for it.
+    plain = True
+
+    def decode(self, value: Any) -> Any:
+        """A value of the service's JSON as this property holds it (a time, nested objects)."""
+        return value
+
+    def __set__(self, obj: "Jsonizable", value: S) -> None:
         value = self.coerce(value)
         if self.check is not None:
             self.check(obj, value)
@@ -186,6 +310,8 @@ class Prop:
 
     def make_default(self) -> Any:
         default = self.default
+        if type(default) in _ATOMIC:
+            return default
         return default() if callable(default) else copy.deepcopy(default)
 
     def empty(self) -> Any:
@@ -201,8 +327,10 @@ class Prop:
         return value
 
 
-class Value(Prop):
+class Value(Prop[Any, Any]):
     """A scalar of the given types, stored as is (None included)."""
+
+    plain = False
 
     def __init__(self, *types: type, **options: Any) -> None:
         super().__init__(**options)
@@ -216,13 +344,13 @@ def _blank(value: Any) -> bool:
     return value is None or not value.strip()
 
 
-class String(Prop):
+class String(Prop[Optional[str], Union[str, bytes, None]]):
     """str, bytes (decoded) or None. ``''`` or None removes a value that is set; a blank value
     (also one of only white space) is ignored altogether where ``blank_ignored``."""
 
     accepted = STRING
 
-    def __set__(self, obj: "Jsonizable", value: Any) -> None:
+    def __set__(self, obj: "Jsonizable", value: Union[str, bytes, None]) -> None:
         if isinstance(value, bytes):
             value = value.decode("utf-8")
         elif not isinstance(value, str) and value is not None:
@@ -247,7 +375,7 @@ class String(Prop):
         return "str"
 
 
-class Number(Prop):
+class Number(Prop[Union[int, float, None], Union[int, float, None]]):
     """int, float or None (bool counts as int)."""
 
     accepted = NUMBER
@@ -273,26 +401,36 @@ class Float(Number):
         return "float"
 
 
-class Time(Prop):
+class Time(Prop[Optional[datetime.datetime], Union[datetime.datetime, str, bytes, int, None]]):
     """A service time: a ``datetime`` (local time) once the client has read it from an answer,
     else as given (the service's text, a timestamp or None)."""
 
     accepted = TIME
+    decodes = True
+
+    def decode(self, value: Any) -> Any:
+        return service_time(value)
 
     def type_text(self) -> str:
         return "datetime"
 
 
-class Boolean(Prop):
+class Boolean(Prop[Optional[bool], bool]):
     """True or False only."""
 
     accepted = (bool,)
 
 
-class Dict_(Prop):
+class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
     """A plain dict. ``str_values=True`` turns every non-None value into str (EnvVars)."""
 
+    plain = False
+
     accepted = (dict,)
+    decodes = True
+
+    def decode(self, value: Any) -> Any:
+        return remap(value)
 
     def __init__(self, default: Any = _MISSING, *, str_values: bool = False, **options: Any) -> None:
         super().__init__(default, **options)
@@ -309,7 +447,8 @@ class Dict_(Prop):
         return {}
 
     def rebuild(self, value: Any) -> Any:
-        return self.coerce(_copy_plain(value))
+        # stored values are coerced already: a copy is what a rebuild from JSON holds
+        return _copy_plain(value)
 
     def data(self, value: Any, mode: int) -> Any:
         if self.str_values and mode == COPY:  # a copy coerces again
@@ -317,10 +456,16 @@ class Dict_(Prop):
         return _plain(value, _INNER[mode])
 
 
-class List_(Prop):
+class List_(Prop[Optional[List[Any]], List[Any]]):
     """A plain list (reading it unset gives None, as for a scalar)."""
 
+    plain = False
+
     accepted = (list,)
+    decodes = True
+
+    def decode(self, value: Any) -> Any:
+        return remap(value)
 
     def coerce(self, value: Any) -> Any:
         return list(super().coerce(value))
@@ -332,8 +477,11 @@ class List_(Prop):
         return _plain(value, _INNER[mode])
 
 
-class Child(Prop):
-    """A nested description. A dict or an instance is stored as a copy rebuilt from its JSON."""
+class _Nested(Prop[G, S]):
+    """A property holding objects of a description or status class ``cls``: a dict or an
+    instance is stored as a copy rebuilt from its JSON."""
+
+    plain = False
 
     def __init__(
         self, cls: Type["Jsonizable"], default: Any = _MISSING, *, settle: bool = True, **options: Any
@@ -342,14 +490,16 @@ class Child(Prop):
         self.cls = cls
         self.settle = settle  # False: a dict is stored as built, partial defaults left partial
 
-    @property
-    def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
-        return (self.cls, dict)
+    decodes = True
 
-    def type_text(self) -> str:
-        return self.cls.__name__
+    def decoded(self, value: Any) -> Any:
+        """One nested object of the service's JSON: a status object decoded as it is read, a
+        description built as an assignment would build it."""
+        if isinstance(value, dict) and issubclass(self.cls, Status):
+            return self.cls.from_service(value)
+        return self.one(remap(value)) if isinstance(value, dict) else value
 
-    def one(self, value: Any) -> "Jsonizable":
+    def one(self, value: Any) -> Any:
         """The stored copy of ``value``: an instance of the class (rebuilt) or a dict."""
         cls = self.cls
         if type(value) is cls:
@@ -358,13 +508,31 @@ class Child(Prop):
             raise _type_error(self.name, (cls, dict))
         return cls(value)._settle() if self.settle else cls(value)
 
-    coerce = rebuild = one
-
-    def item(self, value: Any) -> "Jsonizable":
+    def item(self, value: Any) -> Any:
         """One entry of a map or list (or a helper's argument): also accepts a JSON text."""
         if isinstance(value, (str, bytes)):
             return self.cls(value)._settle()
         return self.one(value)
+
+
+class Child(_Nested[C, Union[C, Dict[str, Any]]]):
+    """A nested description (or status object) of class ``cls``."""
+
+    def __init__(self, cls: Type[C], default: Any = _MISSING, *, settle: bool = True, **options: Any) -> None:
+        super().__init__(cls, default, settle=settle, **options)
+
+    @property
+    def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
+        return (self.cls, dict)
+
+    def type_text(self) -> str:
+        return self.cls.__name__
+
+    def coerce(self, value: Any) -> Any:
+        return self.one(value)
+
+    rebuild = coerce
+    decode = _Nested.decoded
 
     def data(self, value: Any, mode: int) -> Any:
         return _plain(value, _INNER[mode])
@@ -376,8 +544,11 @@ class Child(Prop):
         return self.cls.blank()
 
 
-class MapOf(Child):
+class MapOf(_Nested[Dict[str, C], Dict[str, Any]]):
     """A dict of name -> nested description (DAG.Tasks, ClusterDescription.Groups)."""
+
+    def __init__(self, cls: Type[C], default: Any = _MISSING, **options: Any) -> None:
+        super().__init__(cls, default, **options)
 
     @property
     def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
@@ -394,6 +565,12 @@ class MapOf(Child):
 
     rebuild = coerce
 
+    def decode(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        decoded = self.decoded
+        return {key: decoded(entry) for key, entry in value.items()}
+
     def data(self, value: Any, mode: int) -> Any:
         inner = _INNER[mode]
         return {key: _plain(entry, inner) for key, entry in value.items()}
@@ -405,8 +582,11 @@ class MapOf(Child):
         return {}
 
 
-class ListOf(Child):
+class ListOf(_Nested[List[C], List[Any]]):
     """A list of nested descriptions (Mounts.Entries)."""
+
+    def __init__(self, cls: Type[C], default: Any = _MISSING, **options: Any) -> None:
+        super().__init__(cls, default, **options)
 
     @property
     def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
@@ -422,6 +602,12 @@ class ListOf(Child):
 
     rebuild = coerce
 
+    def decode(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        decoded = self.decoded
+        return [decoded(entry) for entry in value]
+
     def data(self, value: Any, mode: int) -> Any:
         inner = _INNER[mode]
         return [_plain(entry, inner) for entry in value]
@@ -433,7 +619,7 @@ class ListOf(Child):
         return []
 
 
-def _field_table(cls: type, fields: Dict[str, Prop]) -> str:
+def _field_table(cls: type, fields: Dict[str, "Prop[Any, Any]"]) -> str:
     """The docstring section that lists a class's properties (generated, never written by hand)."""
     if not fields:
         return ""
@@ -449,14 +635,21 @@ def _field_table(cls: type, fields: Dict[str, Prop]) -> str:
 class _Schema(type):
     """Collects a class's declared properties into ``_fields`` and describes them."""
 
-    def __new__(mcs, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any]) -> "_Schema":
+    def __new__(mcs, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any]) -> Any:
         doc = namespace.get("__doc__")
-        cls = super().__new__(mcs, name, bases, namespace)
-        fields: Dict[str, Prop] = {}
+        cls: Any = super().__new__(mcs, name, bases, namespace)
+        fields: Dict[str, "Prop[Any, Any]"] = {}
         for klass in reversed(cls.__mro__):
             fields.update((key, value) for key, value in vars(klass).items() if isinstance(value, Prop))
         cls._fields = fields
+        cls._decoding = frozenset(name for name, field in fields.items() if field.decodes)
         cls._defaults = [field for field in fields.values() if field.default is not _MISSING]
+        cls._not_plain = tuple(name for name, field in fields.items() if not field.plain)
+        # (name, the default itself when it is an immutable scalar, else the property that makes it)
+        cls._default_plan = [
+            (field.name, field.default, None) if type(field.default) in _ATOMIC else (field.name, None, field)
+            for field in cls._defaults
+        ]
         cls.descriptor_map = {key: field.descriptor for key, field in fields.items()}
         if doc is not None:
             cls.__doc__ = doc.rstrip() + _field_table(cls, fields)
@@ -474,7 +667,7 @@ class Jsonizable(metaclass=_Schema):
     from data (a dict or JSON text), and raise on inconsistent input.
     """
 
-    __slots__ = ("_values", "_state", "__dict__")
+    __slots__ = ("_values", "_state", "_pending", "__dict__")
     #: Property name -> the type (or tuple of types) it accepts.
     descriptor_map: ClassVar[Dict[str, Any]] = {}
     #: 'data descriptor' where properties may be assigned, 'non data descriptor' where they are read-only.
@@ -484,15 +677,22 @@ class Jsonizable(metaclass=_Schema):
     # Whether reading an unset child stores a copy of the new child, as assigning it would (the
     # official description classes do; its status classes store the child as made).
     _read_stores_copy: ClassVar[bool] = True
-    _fields: ClassVar[Dict[str, Prop]]
-    _defaults: ClassVar[List[Prop]]
+    _fields: ClassVar[Dict[str, "Prop[Any, Any]"]]
+    _decoding: ClassVar[FrozenSet[str]]
+    _values: Dict[str, Any]
+    _state: int
+    _pending: Optional[AbstractSet[str]]  # of a status object: properties not yet decoded
+    _defaults: ClassVar[List["Prop[Any, Any]"]]
+    _not_plain: ClassVar[Tuple[str, ...]]
+    _default_plan: ClassVar[List[Tuple[str, Any, Optional["Prop[Any, Any]"]]]]
 
     def __init__(self, properties: Any = None) -> None:
         self._init(properties)
 
     def _init(self, dct: Any) -> None:
-        self._values: Dict[str, Any] = {}
-        self._state = CLEAN
+        _set_slot(self, "_values", {})
+        _set_slot(self, "_state", CLEAN)
+        _set_slot(self, "_pending", None)
         if dct is None:
             pass
         elif isinstance(dct, dict):
@@ -500,32 +700,33 @@ class Jsonizable(metaclass=_Schema):
         elif isinstance(dct, (str, bytes)):
             self.load(dct)
         elif type(dct) is type(self):
-            self._values = dct._rebuild()._values
+            _set_slot(self, "_values", dct._rebuild()._values)
             return
         else:
             raise TypeError("Invalid type '%s' for '%s'" % (type(dct), type(self).__name__))
         values = self._values
-        for field in self._defaults:
-            if field.name not in values:
-                values[field.name] = field.make_default()
+        for name, value, maker in self._default_plan:
+            if name not in values:
+                values[name] = value if maker is None else maker.make_default()
         if dct is not None:
             for invariant in self.invariants:
                 invariant(self)
 
     @classmethod
-    def blank(cls) -> Any:
+    def blank(cls: Type[J]) -> J:
         """A new object holding only the class's defaults (what reading an unset child makes)."""
         obj = cls.__new__(cls)
         obj._init(None)
         return obj
 
     @classmethod
-    def raw(cls, **values: Any) -> Any:
+    def raw(cls: Type[J], **values: Any) -> J:
         """An instance holding exactly ``values``: no defaults, no coercion. Used for the few
         values the service expects in a partial form, such as Configs' default VPC."""
         obj = cls.__new__(cls)
-        obj._values = dict(values)
-        obj._state = RAW
+        _set_slot(obj, "_values", dict(values))
+        _set_slot(obj, "_state", RAW)
+        _set_slot(obj, "_pending", None)
         return obj
 
     def put_raw(self, name: str, value: Any) -> None:
@@ -533,35 +734,74 @@ class Jsonizable(metaclass=_Schema):
         self._field(name)
         self._values[name] = value
 
-    def _field(self, name: str) -> Prop:
+    def _field(self, name: str) -> "Prop[Any, Any]":
         try:
             return self._fields[name]
         except KeyError:
             raise FieldError(name) from None
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        field = self._fields.get(name)
-        if field is not None:
-            field.__set__(self, value)
-            return
-        if not name.startswith("_") and not hasattr(type(self), name):
-            _warn_unknown(type(self), name)
-        object.__setattr__(self, name, value)
+    if not TYPE_CHECKING:  # to a type checker, an undeclared attribute stays an error
 
-    def _rebuild(self) -> Any:
+        def __setattr__(self, name: str, value: Any) -> None:
+            field = self._fields.get(name)
+            if field is not None:
+                field.__set__(self, value)
+                return
+            if not name.startswith("_") and not hasattr(type(self), name):
+                _warn_unknown(type(self), name)
+            object.__setattr__(self, name, value)
+
+    def _decode(self, name: str) -> Any:
+        """Decode property ``name`` of a status object read from an answer (see Status.from_service)."""
+        pending: Any = self._pending
+        if type(pending) is frozenset:  # the class's own set: this object's first decode
+            pending = set(pending)
+            _set_slot(self, "_pending", pending)
+        values = self._values
+        value = values[name] = self._fields[name].decode(values[name])
+        pending.discard(name)
+        return value
+
+    def _materialize(self) -> None:
+        """Decode every property still in the service's JSON form (before the values are read in bulk)."""
+        while self._pending:
+            name = next((name for name in self._pending if name in self._values), None)
+            if name is None:
+                _set_slot(self, "_pending", None)
+                return
+            self._decode(name)
+
+    def _rebuild(self: J) -> J:
         """A copy equal to this object rebuilt from its JSON."""
+        if not gc.isenabled():
+            return self._rebuilt()
+        # A copy makes many objects and no reference cycle: the collector would only walk the
+        # growing tree again and again (the time of copying a large DAG grew faster than its size).
+        gc.disable()
+        try:
+            return self._rebuilt()
+        finally:
+            gc.enable()
+
+    def _rebuilt(self: J) -> J:
         cls = type(self)
         if self._state:
             return cls(_copy_plain(self.to_data()))._settle()
         obj = cls.__new__(cls)
         fields = self._fields
-        obj._values = {name: fields[name].rebuild(value) for name, value in self._values.items()}
-        obj._state = CLEAN
+        self._materialize()
+        values = dict(self._values)
+        for name in cls._not_plain:
+            if name in values:
+                values[name] = fields[name].rebuild(values[name])
+        _set_slot(obj, "_values", values)
+        _set_slot(obj, "_state", CLEAN)
+        _set_slot(obj, "_pending", None)
         for invariant in cls.invariants:
             invariant(obj)
         return obj
 
-    def _settle(self) -> Any:
+    def _settle(self: J) -> J:
         """Complete, in place, the partial values a fresh object holds (what an assignment, which
         stores a copy, does to them); returns the object."""
         values = self._values
@@ -583,7 +823,7 @@ class Jsonizable(metaclass=_Schema):
 
     def __delitem__(self, name: str) -> None:
         if self._values.pop(name, _MISSING) is not _MISSING and self._state == CLEAN:
-            self._state = EDITED
+            _set_slot(self, "_state", EDITED)
 
     def getproperty(self, key: str) -> Any:
         """The value of property ``key`` (``obj[key]``; KeyError for an unknown name)."""
@@ -605,12 +845,16 @@ class Jsonizable(metaclass=_Schema):
         return list(self._values)
 
     def values(self) -> List[Any]:
+        self._materialize()
         return list(self._values.values())
 
     def items(self) -> List[Tuple[str, Any]]:
+        self._materialize()
         return list(self._values.items())
 
     def get(self, name: str, default: Any = None) -> Any:
+        if self._pending and name in self._pending:
+            return self._decode(name)
         return self._values.get(name, default)
 
     def __eq__(self, other: object) -> bool:
@@ -651,12 +895,17 @@ class Jsonizable(metaclass=_Schema):
         return self._data(TOP)
 
     def _data(self, mode: int) -> Dict[str, Any]:
+        self._materialize()
         if mode == DEEP and self._state != RAW:
             mode = COPY
         if mode == COPY and self._state:
             return self._rebuild()._data(COPY)
         fields = self._fields
-        return {name: fields[name].data(value, mode) for name, value in self._values.items()}
+        data = dict(self._values)
+        for name in self._not_plain:
+            if name in data:
+                data[name] = fields[name].data(data[name], mode)
+        return data
 
     def detail(self) -> Dict[str, Any]:
         """A deep copy of the properties as a dict; nested objects keep their classes."""
@@ -664,7 +913,13 @@ class Jsonizable(metaclass=_Schema):
 
     def dump(self, indent: Optional[int] = 4) -> str:
         """The JSON text of the object (what goes on the wire)."""
-        return json.dumps(self.to_data(), indent=indent, cls=BatchEncoder)
+        if not gc.isenabled():
+            return dumps(self.to_data(), indent)
+        gc.disable()  # as in _rebuild: no cycles are made, the collector would only walk the tree
+        try:
+            return dumps(self.to_data(), indent)
+        finally:
+            gc.enable()
 
     def __str__(self) -> str:
         return self.dump()
@@ -684,6 +939,7 @@ class Jsonizable(metaclass=_Schema):
     def validate(self) -> None:
         """Raise ValidationError unless every required property is set; required descriptions
         are validated in turn (partial values stored by helpers are not)."""
+        self._materialize()
         values = self._values
         for rule in self.required:
             if isinstance(rule, (list, tuple)):
@@ -700,7 +956,7 @@ class Jsonizable(metaclass=_Schema):
                 value.validate()
 
 
-def lookup(kind: str, table: Dict[str, Any], name: str) -> Any:
+def lookup(kind: str, table: Dict[str, G], name: str) -> G:
     """``table[name]``, with a KeyError that says what was looked for."""
     try:
         return table[name]
@@ -748,12 +1004,31 @@ class Status(Jsonizable):
     def __init__(self, dct: Any = None) -> None:
         self._init(dct)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._fields:
-            raise AttributeError(
-                "property %r of %r object has no setter (it is the service's answer)" % (name, type(self).__name__)
-            )
-        super().__setattr__(name, value)
+    @classmethod
+    def from_service(cls: Type[J], data: Dict[str, Any]) -> J:
+        """An object of the service's JSON, as the client reads it from an answer: the declared
+        properties are kept (in the answer's order) and decoded when first read (``*Time`` values
+        become local datetimes, nested objects objects of their classes), so that a page of
+        many objects costs little until its fields are used. ``data`` is taken over, not copied."""
+        obj = cls.__new__(cls)
+        fields = cls._fields
+        if not data.keys() <= fields.keys():  # the decoded JSON is kept, not copied: it is ours
+            for name in data.keys() - fields.keys():
+                del data[name]
+        _set_slot(obj, "_values", data)
+        _set_slot(obj, "_state", CLEAN)
+        # The class's set stands for "every property that decodes" until the first one is decoded.
+        _set_slot(obj, "_pending", cls._decoding or None)
+        return obj
+
+    if not TYPE_CHECKING:
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name in self._fields:
+                raise AttributeError(
+                    "property %r of %r object has no setter (it is the service's answer)" % (name, type(self).__name__)
+                )
+            super().__setattr__(name, value)
 
     @property
     def id(self) -> Any:
@@ -767,9 +1042,9 @@ class Status(Jsonizable):
             return type(other) is type(self) and self.id == other.id
         if isinstance(other, (dict, Jsonizable)):
             return False
-        return self.id == other
+        return bool(self.id == other)
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> int:  # type: ignore[override]  # a status object with an id hashes by it
         return hash(self.id) if self.id_field else object.__hash__(self)
 
     def __lt__(self, other: object) -> bool:

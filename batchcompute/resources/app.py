@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple, Union
+from typing import Any, Dict, Tuple, Type, Union
 
 from ..core.compat import ANY, NUMBER, STRING, CamelCasedClass, add_metaclass, partial  # noqa: F401
 from ._schema import Boolean, Child, Description, Dict_, Jsonizable, MapOf, String, Value, lookup  # noqa: F401
@@ -86,7 +86,7 @@ class _OneConfig(Description):
     Overwritable = Boolean(default=True)
 
 
-def define_one_config(name: str, value_type: Tuple[type, ...], default_value: Any) -> type:
+def define_one_config(name: str, value_type: Tuple[type, ...], default_value: Any) -> Type["_OneConfig"]:
     """A config class of an App: a ``Default`` of ``value_type``, a Description and whether jobs
     may override it. ``default_value`` is the service's default, named in the documentation."""
     default = String(default=None) if tuple(value_type) == STRING else Value(*value_type, default=None)
@@ -162,6 +162,9 @@ class Config(_ConfigSetters, Description):
         return self
 
 
+_Configs = Config
+
+
 def _parameter_name(name: Any) -> str:
     if not name or not isinstance(name, str):
         raise TypeError("A parameter name must be a non-empty string, not %r" % (name,))
@@ -185,7 +188,7 @@ class AppDescription(_ConfigSetters, Description):
 
     required = ["Name", "CommandLine"]
 
-    def _configs(self) -> Config:
+    def _configs(self) -> _Configs:
         return self.Config
 
     def add_input_parameter(self, name: str, params: Union[Parameter, Dict[str, Any]]) -> None:

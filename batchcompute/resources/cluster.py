@@ -146,6 +146,9 @@ class Mounts(Description):
         self.Entries.append(Mounts.Entries.item(entry))
 
 
+_Disks = Disks
+
+
 def _default_networks() -> Networks:
     # The service's default: only a VPC block, no Classic section (a partial Networks).
     return Networks.raw(VPC=VPC.raw(CidrBlock=DEFAULT_CIDR_BLOCK))
@@ -176,7 +179,7 @@ class Configs(Description):
             "DataDisk", DataDisk.raw(Type=_text(type_), Size=DataDisk.Size.coerce(size), MountPoint=_text(mount_point))
         )
 
-    def _disks(self) -> Disks:
+    def _disks(self) -> "_Disks":
         # The helpers store disks as given (partial, not validated) until the Configs is copied.
         if "Disks" not in self:
             self.put_raw("Disks", Disks.raw())

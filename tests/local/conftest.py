@@ -1,4 +1,5 @@
-"""Fixtures for the local server tests: ``local_server``, ``bc_client`` and ``api``."""
+"""Fixtures for the local server tests: ``api``, ``oss_endpoint`` and ``oss_bucket``, beside
+``local_server`` and ``bc_client``, which the package's pytest plugin provides."""
 
 from __future__ import annotations
 
@@ -6,10 +7,26 @@ from typing import Any
 
 import pytest
 
-from batchcompute.local.pytest_plugin import bc_client, local_server  # noqa: F401  (fixtures)
+from batchcompute.local.constants import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 
 
 @pytest.fixture
-def api(local_server: Any) -> Any:  # noqa: F811 - the fixture imported above
+def api(local_server: Any) -> Any:
     """This SDK's Client for the server."""
     return local_server.client()
+
+
+@pytest.fixture
+def oss_endpoint(local_server: Any) -> str:
+    """``http://127.0.0.1:<port>`` of the server's OSS endpoint."""
+    return local_server.oss_endpoint
+
+
+@pytest.fixture
+def oss_bucket(oss_endpoint: str) -> Any:
+    """An ``oss2.Bucket`` (signature V1, the development key pair) for a new bucket ``test-bucket``."""
+    import oss2
+
+    bucket = oss2.Bucket(oss2.Auth(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET), oss_endpoint, "test-bucket")
+    bucket.create_bucket()
+    return bucket

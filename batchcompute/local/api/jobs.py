@@ -12,7 +12,7 @@ from ..model import request as checks
 from ..model.fields import integer
 from ..model.jobs import parse_job
 from ..model.limits import MAX_PRIORITY
-from ..model.states import FINAL, State
+from ..model.states import DELETABLE, FINAL, REPRIORITIZABLE, STARTABLE, STOPPABLE, State
 from ..state import apps, clusters, jobs, tokens
 from ..state.store import Connection, Row
 from .base import ApiRequest, ApiResponse, Context, page_request, state_filter
@@ -126,7 +126,7 @@ def update_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     priority = integer(body, "Priority", 0, 0, MAX_PRIORITY)
     with ctx.store.transaction() as conn:
         job = _job(conn, req.params["job"])
-        if job["state"] != State.STOPPED:
+        if job["state"] not in REPRIORITIZABLE:
             raise conflict(
                 "the priority of job %s can only change while it is Stopped (it is %s)" % (job["id"], job["state"])
             )
@@ -137,7 +137,7 @@ def update_job(ctx: Context, req: ApiRequest) -> ApiResponse:
 def delete_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.transaction() as conn:
         job = _job(conn, req.params["job"])
-        if job["state"] not in FINAL:
+        if job["state"] not in DELETABLE:
             raise conflict(
                 "job %s is %s; only a Finished, Failed or Stopped job can be deleted" % (job["id"], job["state"])
             )
@@ -148,7 +148,7 @@ def delete_job(ctx: Context, req: ApiRequest) -> ApiResponse:
 def start_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.transaction() as conn:
         job = _job(conn, req.params["job"])
-        if job["state"] not in (State.STOPPED, State.FAILED):
+        if job["state"] not in STARTABLE:
             raise conflict("job %s is %s; only a Stopped or Failed job can be started" % (job["id"], job["state"]))
         jobs.start_job(conn, job["id"], time.time())
     ctx.scheduler.wake()
@@ -158,9 +158,9 @@ def start_job(ctx: Context, req: ApiRequest) -> ApiResponse:
 def stop_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.transaction() as conn:
         job = _job(conn, req.params["job"])
-        if job["state"] in (State.FINISHED, State.FAILED):
+        if job["state"] not in STOPPABLE + (State.STOPPED,):
             raise conflict("job %s has already ended (%s)" % (job["id"], job["state"]))
-        kills = jobs.stop_job(conn, job["id"], time.time()) if job["state"] != State.STOPPED else []
+        kills = jobs.stop_job(conn, job["id"], time.time()) if job["state"] in STOPPABLE else []
     ctx.scheduler.kill(kills)
     ctx.scheduler.wake()
     return ApiResponse(202)

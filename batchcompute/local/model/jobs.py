@@ -210,7 +210,7 @@ def _dag_tasks(
 
 def _upstream(tasks: Dict[str, Any], deps: Dict[str, Any]) -> Dict[str, List[str]]:
     """For each task, the tasks it waits for; ``{"a": ["b"]}`` means b waits for a."""
-    before: Dict[str, List[str]] = {name: [] for name in tasks}
+    before: Dict[str, Dict[str, None]] = {name: {} for name in tasks}  # ordered sets
     for first, thens in deps.items():
         if isinstance(thens, str):
             thens = [thens]
@@ -222,10 +222,10 @@ def _upstream(tasks: Dict[str, Any], deps: Dict[str, Any]) -> Dict[str, List[str
             shown = "%r -> %s" % (first[:64], _short(thens))
             raise invalid("Dependencies", "Dependencies %s names a task that is not in DAG.Tasks" % shown)
         for then in thens:
-            if first not in before[then]:
-                before[then].append(first)
-    _check_acyclic(before)
-    return before
+            before[then][first] = None
+    ordered = {name: list(ups) for name, ups in before.items()}
+    _check_acyclic(ordered)
+    return ordered
 
 
 def _short(value: Any) -> str:

@@ -7,7 +7,7 @@ many tasks or instances are in it.
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol
 
 from ..constants import OWNER_ID
 from ..ids import format_time
@@ -30,7 +30,15 @@ __all__ = [
     "metrics",
 ]
 
-Row = Mapping[str, Any]
+
+class Row(Protocol):
+    """A stored row: its columns by name (``sqlite3.Row`` is one)."""
+
+    def __getitem__(self, key: str) -> Any: ...
+
+    def keys(self) -> List[str]: ...
+
+
 #: (state, its metric's key), computed once: every job and task answer has two metrics.
 _METRIC_KEYS = tuple((state, state + "Count") for state in STATES)
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-__all__ = ["State", "STATES", "ACTIVE", "FINAL", "CLUSTER_ACTIVE", "VM_RUNNING"]
+__all__ = [
+    "State",
+    "STATES",
+    "ACTIVE",
+    "FINAL",
+    "STOPPABLE",
+    "STARTABLE",
+    "DELETABLE",
+    "REPRIORITIZABLE",
+    "CLUSTER_ACTIVE",
+    "VM_RUNNING",
+]
 
 
 class State:
@@ -25,6 +36,13 @@ STATES = (State.WAITING, State.RUNNING, State.FINISHED, State.FAILED, State.STOP
 ACTIVE = (State.WAITING, State.RUNNING)
 #: Ended: such a job may be deleted.
 FINAL = (State.FINISHED, State.FAILED, State.STOPPED)
+
+# The job states in which each job action does something: the API's rules, by which the console
+# also shows its buttons. (Stopping a Stopped job is accepted and changes nothing.)
+STOPPABLE = ACTIVE
+STARTABLE = (State.STOPPED, State.FAILED)
+DELETABLE = FINAL
+REPRIORITIZABLE = (State.STOPPED,)
 
 #: A cluster is Active from its creation on, and each of its VMs Running.
 CLUSTER_ACTIVE = "Active"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .store import Connection
 
-__all__ = ["remember", "prune"]
+__all__ = ["remember", "seen", "prune"]
 
 
 def remember(conn: Connection, key_id: str, nonce: str, expires: float) -> bool:
@@ -15,6 +15,11 @@ def remember(conn: Connection, key_id: str, nonce: str, expires: float) -> bool:
         "INSERT OR IGNORE INTO nonces (key_id, nonce, expires) VALUES (?, ?, ?)", (key_id, nonce, expires)
     )
     return cursor.rowcount == 1
+
+
+def seen(conn: Connection, key_id: str, nonce: str) -> bool:
+    """Whether ``nonce`` of ``key_id`` is recorded."""
+    return conn.execute("SELECT 1 FROM nonces WHERE key_id = ? AND nonce = ?", (key_id, nonce)).fetchone() is not None
 
 
 def prune(conn: Connection, now: float) -> int:

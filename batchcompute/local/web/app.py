@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from http import HTTPStatus
-from typing import Any, Callable, Dict, Iterable, List, Tuple
-from urllib.parse import quote
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ...core import routes
 from ...core.signing import gmt_date
@@ -22,13 +21,13 @@ from ..constants import MAX_BODY_BYTES
 from ..errors import ApiError
 from ..ids import request_id as new_request_id
 from ..model import request as checks
+from ..wsgi import RAW_HEADERS_KEY, raw_target, request_headers
 from .auth import Authenticator
+from .console import is_console_path
 
 __all__ = ["WsgiApp", "RAW_HEADERS_KEY"]
 
 log = logging.getLogger("batchcompute.local")
-#: environ key under which a server may pass the request headers as received (names unchanged).
-RAW_HEADERS_KEY = "batchcompute.raw_headers"
 StartResponse = Callable[..., Any]
 Headers = List[Tuple[str, str]]
 
@@ -40,43 +39,29 @@ def _status_line(status: int) -> str:
         return "%d Unknown" % status
 
 
-def raw_target(environ: Dict[str, Any]) -> str:
-    """The path-and-query as the client sent it (what it signed)."""
-    target = environ.get("REQUEST_URI") or environ.get("RAW_URI")
-    if target:
-        return target
-    query = environ.get("QUERY_STRING", "")
-    path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), safe="/;=,~!$&'()*+@:")
-    return path + ("?" + query if query else "")
-
-
-def request_headers(environ: Dict[str, Any]) -> Headers:
-    raw = environ.get(RAW_HEADERS_KEY)
-    if raw is not None:
-        return list(raw)
-    headers = [
-        (key[5:].replace("_", "-").lower(), str(value)) for key, value in environ.items() if key.startswith("HTTP_")
-    ]
-    for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
-        if environ.get(key):
-            headers.append((name, environ[key]))
-    return headers
-
-
 def parse_query(text: str) -> Dict[str, str]:
     """``Marker&MaxItemCount=10`` -> ``{"Marker": "", "MaxItemCount": "10"}`` (``model.request``)."""
     return checks.parse_query(text)
 
 
 class WsgiApp:
-    """BatchCompute's REST API over ``ctx``."""
+    """BatchCompute's REST API over ``ctx``; paths under ``/console/`` go to ``console``."""
 
-    def __init__(self, ctx: Context, authenticator: Authenticator, max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        authenticator: Authenticator,
+        max_body: int = MAX_BODY_BYTES,
+        console: Optional[Callable[[Dict[str, Any], StartResponse], Iterable[bytes]]] = None,
+    ) -> None:
         self.ctx = ctx
         self.auth = authenticator
         self.max_body = max_body
+        self.console = console
 
     def __call__(self, environ: Dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if self.console is not None and is_console_path(environ.get("PATH_INFO", "")):
+            return self.console(environ, start_response)
         rid = new_request_id()
         try:
             answer = self._handle(environ, rid)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import threading
 import time
 from email.utils import parsedate_to_datetime
@@ -32,7 +33,7 @@ from ..errors import ApiError, forbidden
 from ..model.fields import has_control
 from ..model.limits import MAX_NONCE_CHARS
 from ..state import nonces
-from ..state.store import Store
+from ..state.store import Store, StoreUnavailable
 
 __all__ = ["Authenticator", "NonceBook", "MemoryNonces", "StoredNonces", "SIGNED_HEADERS"]
 
@@ -42,6 +43,8 @@ SIGNED_HEADERS = ("date", "content-type", "accept", "content-md5", "contentmd5",
 NONCE_HEADER = "x-acs-signature-nonce"
 #: Seconds between two prunings of the nonces whose requests can no longer be accepted.
 PRUNE_INTERVAL = 60.0
+
+log = logging.getLogger("batchcompute.local")
 
 
 class NonceBook(Protocol):
@@ -71,18 +74,59 @@ class MemoryNonces:
 
 
 class StoredNonces:
-    """Nonces in the server's database (``state.nonces``): a replay is refused after a restart too."""
+    """Nonces in the server's database (``state.nonces``): a replay is refused after a restart too.
+
+    While the database refuses writes (a full disk), the nonces seen are kept in memory and
+    checked against the database's rows, so that reads are still answered; they are written with
+    the next nonce the database takes.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._next_prune = 0.0
+        self._unstored: Dict[Tuple[str, str], float] = {}
+        self._lock = threading.Lock()
 
     def add(self, key_id: str, nonce: str, expires: float, now: float) -> bool:
+        with self._lock:
+            if (key_id, nonce) in self._unstored:
+                return False
+            waiting = dict(self._unstored)
+        try:
+            fresh = self._store(key_id, nonce, expires, now, waiting)
+        except StoreUnavailable:
+            return self._keep(key_id, nonce, expires, now)
+        if waiting:
+            with self._lock:
+                for key in waiting:
+                    self._unstored.pop(key, None)
+            log.info("%d nonce(s) seen while the database refused writes are stored now", len(waiting))
+        return fresh
+
+    def _store(
+        self, key_id: str, nonce: str, expires: float, now: float, waiting: Dict[Tuple[str, str], float]
+    ) -> bool:
         with self.store.transaction() as conn:
             if now >= self._next_prune:
                 self._next_prune = now + PRUNE_INTERVAL
                 nonces.prune(conn, now)
+            for (waiting_key, waiting_nonce), waiting_expires in waiting.items():
+                nonces.remember(conn, waiting_key, waiting_nonce, waiting_expires)
             return nonces.remember(conn, key_id, nonce, expires)
+
+    def _keep(self, key_id: str, nonce: str, expires: float, now: float) -> bool:
+        with self.store.read() as conn:
+            if nonces.seen(conn, key_id, nonce):
+                return False
+        with self._lock:
+            if (key_id, nonce) in self._unstored:
+                return False
+            if not self._unstored:
+                log.warning("the database refuses writes: nonces are kept in memory until it takes them")
+            for key in [key for key, until in self._unstored.items() if until < now]:
+                del self._unstored[key]  # its request's Date is refused anyway now
+            self._unstored[key_id, nonce] = expires
+        return True
 
 
 def _duplicate(name: str, count: int) -> ApiError:

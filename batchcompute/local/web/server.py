@@ -15,8 +15,8 @@ subclasses of its parser, channel, tasks and server:
   being answered (idle the longest, or whose unfinished request is the oldest) is closed, so a
   new client always gets in;
 - a deadline for a whole request head and body (``request_timeout``, counted for the first
-  request from the connection's opening): then 408; an idle kept-alive connection is closed
-  after ``idle_timeout``;
+  request from the connection's opening, lengthened for a large body with ``body_rate``): then
+  408; an idle kept-alive connection is closed after ``idle_timeout``;
 - 414 for a request line over MAX_REQUEST_LINE, 431 for a head over MAX_HEADER_BYTES or
   MAX_HEADER_COUNT header lines;
 - every HTTP-layer error answered as the application answers errors: JSON
@@ -82,6 +82,10 @@ WsgiCallable = Callable[[Dict[str, Any], Callable[..., Any]], Any]
 ErrorBody = Callable[[int, str, str, str], Tuple[str, bytes]]
 _READ, _WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 _DISCONNECTED = wasyncore._DISCONNECTED
+#: Bytes read from a connection at once.
+_RECV_BYTES = 256 * 1024
+#: Bytes of an answer held for a slow client before its thread waits.
+_OUTBUF_BYTES = 4 * 1024 * 1024
 #: Seconds between two checks of the deadlines.
 _CHECK_INTERVAL = 0.5
 #: The channel a thread is answering (see ``_Listener.pull_trigger``).
@@ -224,6 +228,8 @@ class _Parser(HTTPRequestParser):
             self._late = _UriTooLong("the request line is longer than %d bytes" % MAX_REQUEST_LINE)
         elif len(self.raw_headers) > MAX_HEADER_COUNT:
             self._late = RequestHeaderFieldsTooLarge("more than %d header lines" % MAX_HEADER_COUNT)
+        elif sum(1 for name, _ in self.raw_headers if name.lower() == "host") > 1:
+            self._late = BadRequest("more than one Host header")  # RFC 7230 5.4
 
     def _parse_folded(self, header_plus: bytes) -> None:
         """Waitress's own parse, and the headers as received beside it."""
@@ -524,7 +530,7 @@ class _Listener(TcpWSGIServer):
             if channel.requests or channel.will_close or channel.close_when_flushed:
                 continue
             if channel.request_since is not None:
-                if channel.request_since < request_limit:
+                if channel.request_since < request_limit - self.owner.body_allowance(channel.request):
                     channel.time_out()
                     self.owner.watch(channel)
             elif channel.last_activity < idle_limit:
@@ -644,6 +650,7 @@ class WsgiServer:
         threads: int = DEFAULT_HTTP_THREADS,
         tls: Optional[ssl.SSLContext] = None,
         error_body: ErrorBody = json_error,
+        body_rate: Optional[float] = None,
     ) -> None:
         if max_connections < 1 or threads < 1 or request_timeout <= 0 or idle_timeout <= 0:
             raise ValueError("max_connections, threads and the timeouts must be positive")
@@ -654,6 +661,7 @@ class WsgiServer:
         self.idle_timeout = idle_timeout
         self.tls = tls
         self.error_body = error_body
+        self.body_rate = body_rate
         _raise_file_limit(max_connections + 256)
         self._map: Dict[int, Any] = {}
         self._selector: Optional[selectors.BaseSelector] = None
@@ -680,11 +688,25 @@ class WsgiServer:
             expose_tracebacks=False,
             log_socket_errors=False,
             clear_untrusted_proxy_headers=False,  # no proxy in front; the app reads no Forwarded header
+            # Large bodies (objects of the OSS endpoint) in few turns of the loop; an answer waits
+            # in memory, never in a temporary file, and its thread pauses past the watermark.
+            recv_bytes=_RECV_BYTES,
+            outbuf_overflow=_OUTBUF_BYTES + 1,
+            outbuf_high_watermark=_OUTBUF_BYTES,
         )
         self._listener = _Listener(self, app, map=self._map, dispatcher=self.dispatcher, adj=adj)
         self.server_address: Tuple[str, int] = (str(self._listener.effective_host), int(self._listener.effective_port))
         self.server_name, self.server_port = self.server_address
         self.dispatcher.set_thread_count(threads)
+
+    def body_allowance(self, request: Any) -> float:
+        """Seconds the request deadline grows for the body of ``request`` (with ``body_rate``:
+        one per ``body_rate`` bytes of its Content-Length, or of what a chunked body has sent)."""
+        if not self.body_rate or request is None:
+            return 0.0
+        receiver = getattr(request, "body_rcv", None)
+        sent = len(receiver) if receiver is not None else 0
+        return max(getattr(request, "content_length", 0) or 0, sent) / self.body_rate
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -863,9 +885,11 @@ def make_server(
     threads: int = DEFAULT_HTTP_THREADS,
     tls: Optional[ssl.SSLContext] = None,
     error_body: ErrorBody = json_error,
+    body_rate: Optional[float] = None,
 ) -> WsgiServer:
     """A server bound to ``host:port`` (port 0: a free port); ``tls`` serves HTTPS;
-    ``error_body`` renders the HTTP layer's own errors (default: the API's JSON)."""
+    ``error_body`` renders the HTTP layer's own errors (default: the API's JSON); ``body_rate``
+    (bytes a second) lengthens the request deadline of a large body."""
     return WsgiServer(
         (host, port),
         app,
@@ -876,4 +900,5 @@ def make_server(
         threads=threads,
         tls=tls,
         error_body=error_body,
+        body_rate=body_rate,
     )

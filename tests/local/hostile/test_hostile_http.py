@@ -48,6 +48,7 @@ CASES = [
     ("header-bare-cr", GET + b"X-A: a\rb\r\n\r\n", 400, "InvalidHttpRequest"),
     ("header-nul", GET + b"X-A: a\x00b\r\n\r\n", 400, "InvalidHttpRequest"),
     ("header-fold-first", b"GET /quotas HTTP/1.1\r\n folded\r\nHost: x\r\n\r\n", 400, None),
+    ("host-twice", GET + b"Host: y\r\n\r\n", 400, "InvalidHttpRequest"),
     ("lowercase-method", b"get /quotas HTTP/1.1\r\nHost: x\r\n\r\n", 400, "InvalidHttpRequest"),
     ("garbage-line", b"\x00\x01\x02 garbage\r\n\r\n", 400, "InvalidHttpRequest"),
     ("no-version", b"GET\r\n\r\n", 400, None),
@@ -144,6 +145,8 @@ def test_the_parser_decides_as_waitress_does(head):
     ours, theirs = _Parser(Adjustments()), HTTPRequestParser(Adjustments())
     ours.received(head)
     theirs.received(head)
+    if theirs.error is None and ours.error is not None and ours.error.body == "more than one Host header":
+        return  # the one rule ours adds (RFC 7230 5.4)
     assert (ours.error is None) == (theirs.error is None), (ours.error and ours.error.body, theirs.error)
     if ours.error is not None:
         assert ours.error.code == theirs.error.code
