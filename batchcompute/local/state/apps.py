@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, cast
 
+from ..errors import existing
 from ..model.apps import AppSpec
 from ..model.jsontext import dumps, loads
 from .paging import Page, fetch_page
-from .store import Connection, Row
+from .store import Connection, Row, first_row
 
 __all__ = [
     "insert_app",
@@ -33,21 +34,21 @@ def insert_app(conn: Connection, spec: AppSpec, now: float) -> None:
 
 
 def find_app(conn: Connection, name: str) -> Optional[Row]:
-    return conn.execute("SELECT * FROM apps WHERE name = ?", (name,)).fetchone()
+    return first_row(conn.execute("SELECT * FROM apps WHERE name = ?", (name,)))
 
 
 def find_revision(conn: Connection, name: str, number: Optional[int] = None) -> Optional[Row]:
     """Revision ``number`` of an App (None: the latest)."""
     if number is None:
-        return conn.execute(
-            "SELECT * FROM app_revisions WHERE name = ? ORDER BY revision DESC LIMIT 1", (name,)
-        ).fetchone()
-    return conn.execute("SELECT * FROM app_revisions WHERE name = ? AND revision = ?", (name, number)).fetchone()
+        return first_row(
+            conn.execute("SELECT * FROM app_revisions WHERE name = ? ORDER BY revision DESC LIMIT 1", (name,))
+        )
+    return first_row(conn.execute("SELECT * FROM app_revisions WHERE name = ? AND revision = ?", (name, number)))
 
 
 def description(revision: Row) -> Dict[str, Any]:
     """The App description stored as a revision."""
-    return loads(revision["body"])
+    return cast(Dict[str, Any], loads(revision["body"]))
 
 
 def latest_description(conn: Connection, name: str) -> Optional[Dict[str, Any]]:
@@ -58,7 +59,7 @@ def latest_description(conn: Connection, name: str) -> Optional[Dict[str, Any]]:
 
 def add_revision(conn: Connection, spec: AppSpec, now: float) -> None:
     """Store ``spec`` as the App's next revision."""
-    latest = find_revision(conn, spec.name)
+    latest = existing(find_revision(conn, spec.name), "App", spec.name)
     conn.execute(
         "INSERT INTO app_revisions (name, revision, body, update_time) VALUES (?, ?, ?, ?)",
         (spec.name, latest["revision"] + 1, dumps(spec.description), now),

@@ -10,7 +10,7 @@ from ..model.clusters import ClusterSpec
 from ..model.jsontext import dumps, loads
 from ..model.states import ACTIVE, CLUSTER_ACTIVE, VM_RUNNING
 from .paging import Page, fetch_page
-from .store import Connection, Row
+from .store import Connection, Row, first_row
 
 __all__ = [
     "insert_cluster",
@@ -41,7 +41,7 @@ def insert_cluster(conn: Connection, spec: ClusterSpec, now: float) -> str:
 
 
 def find_cluster(conn: Connection, cid: str) -> Optional[Row]:
-    return conn.execute("SELECT * FROM clusters WHERE id = ?", (cid,)).fetchone()
+    return first_row(conn.execute("SELECT * FROM clusters WHERE id = ?", (cid,)))
 
 
 def description(row: Row) -> Dict[str, Any]:
@@ -100,7 +100,7 @@ def delete_cluster(conn: Connection, cid: str) -> None:
 
 
 def find_vm(conn: Connection, cid: str, group: str, vid: str) -> Optional[Row]:
-    return conn.execute("SELECT * FROM vms WHERE cluster_id = ? AND grp = ? AND id = ?", (cid, group, vid)).fetchone()
+    return first_row(conn.execute("SELECT * FROM vms WHERE cluster_id = ? AND grp = ? AND id = ?", (cid, group, vid)))
 
 
 def list_vms(conn: Connection, cid: str, group: str, page: Page) -> Tuple[List[Row], str]:

@@ -9,14 +9,14 @@ dependencies (a task after 40,000 others has a narrow row all the same).
 from __future__ import annotations
 
 import sqlite3
-from typing import Dict, Sequence
+from typing import Mapping, Sequence
 
 from ..model.states import ACTIVE, State
 
 __all__ = ["link", "relink", "release_successors", "unlink"]
 
 
-def link(conn: sqlite3.Connection, job_id: str, upstream: Dict[str, Sequence[str]]) -> None:
+def link(conn: sqlite3.Connection, job_id: str, upstream: Mapping[str, Sequence[str]]) -> None:
     """Store a job's dependencies: ``upstream`` maps each task to the tasks it waits for."""
     conn.executemany(
         "INSERT OR IGNORE INTO task_edges (job_id, upstream, downstream) VALUES (?, ?, ?)",

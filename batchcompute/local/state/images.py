@@ -8,7 +8,7 @@ from ..ids import image_id
 from ..model.images import OWN, SYSTEM, ImageSpec
 from ..model.jsontext import dumps
 from .paging import Page, fetch_page
-from .store import Connection, Row
+from .store import Connection, Row, first_row
 
 __all__ = ["SYSTEM_IMAGES", "seed_system_images", "insert_image", "find_image", "list_images", "delete_image"]
 
@@ -46,7 +46,7 @@ def insert_image(conn: Connection, spec: ImageSpec, now: float) -> str:
 
 
 def find_image(conn: Connection, ident: str) -> Optional[Row]:
-    return conn.execute("SELECT * FROM images WHERE id = ?", (ident,)).fetchone()
+    return first_row(conn.execute("SELECT * FROM images WHERE id = ?", (ident,)))
 
 
 def list_images(conn: Connection, kind: str, page: Page) -> Tuple[List[Row], str]:

@@ -22,7 +22,7 @@ from ..model.jsontext import dumps, loads
 from ..model.states import ACTIVE, State
 from .dag import link, release_successors, relink, unlink
 from .paging import Page, fetch_page
-from .store import Connection, Row
+from .store import Connection, Row, first_row
 
 __all__ = [
     "Candidate",
@@ -103,15 +103,15 @@ def insert_job(conn: Connection, job_id: str, job: JobSpec, now: float) -> None:
 
 
 def find_job(conn: Connection, job_id: str) -> Optional[Row]:
-    return conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return first_row(conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)))
 
 
 def find_task(conn: Connection, job_id: str, name: str) -> Optional[Row]:
-    return conn.execute("SELECT * FROM tasks WHERE job_id = ? AND name = ?", (job_id, name)).fetchone()
+    return first_row(conn.execute("SELECT * FROM tasks WHERE job_id = ? AND name = ?", (job_id, name)))
 
 
 def _stored_instance(conn: Connection, key: Key) -> Optional[Row]:
-    return conn.execute("SELECT * FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key).fetchone()
+    return first_row(conn.execute("SELECT * FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key))
 
 
 def unstarted(task: Row, command: CommandSpec, iid: int) -> Dict[str, Any]:
@@ -154,7 +154,7 @@ def find_instance(conn: Connection, key: Key) -> Optional[Any]:
 
 def first_task(conn: Connection, job_id: str) -> Optional[Row]:
     """The job's first task by name (an App job's only one)."""
-    return conn.execute("SELECT * FROM tasks WHERE job_id = ? ORDER BY name LIMIT 1", (job_id,)).fetchone()
+    return first_row(conn.execute("SELECT * FROM tasks WHERE job_id = ? ORDER BY name LIMIT 1", (job_id,)))
 
 
 def first_instance(conn: Connection, job_id: str) -> Optional[Any]:
@@ -392,7 +392,7 @@ def _insert_running(
     if iid < dispatched:
         return False
     command = candidate.command
-    rows = [
+    rows: List[Tuple[str, str, int, str, int, Optional[float], str, str, str, str]] = [
         (job_id, task, n, State.WAITING, 0, None, "", "", *command.log_urls(job_id, task, n))
         for n in range(dispatched, iid)
     ]
@@ -434,11 +434,11 @@ def _end_instance(conn: Connection, key: Key, state: str, result: RunResult, now
 def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, now: float) -> List[Key]:
     """Record how an attempt ended: Finished, retried (Waiting again) or Failed, and settle the
     task and job. Returns the keys of instances to kill (a job failed by this instance)."""
-    row = _stored_instance(conn, key)
-    if row is None or row["state"] != State.RUNNING or row["run_seq"] != run_seq:
-        return []  # stopped, deleted or a stale attempt
     job_id, task_name, _ = key
+    row = _stored_instance(conn, key)
     task = find_task(conn, job_id, task_name)
+    if row is None or task is None or row["state"] != State.RUNNING or row["run_seq"] != run_seq:
+        return []  # stopped, deleted or a stale attempt
     if result.ok:
         _end_instance(conn, key, State.FINISHED, result, now)
     elif row["retry_count"] < task["max_retry"]:

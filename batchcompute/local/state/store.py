@@ -17,12 +17,12 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional, Union
+from typing import Iterator, List, Optional, Union, cast
 
 from ..errors import ApiError
 from .schema import INDEXES, SCHEMA, migrate
 
-__all__ = ["Store", "StoreUnavailable", "Connection", "Row", "savepoint"]
+__all__ = ["Store", "StoreUnavailable", "Connection", "Row", "savepoint", "first_row"]
 
 Connection = sqlite3.Connection
 Row = sqlite3.Row
@@ -32,6 +32,11 @@ BUSY_TIMEOUT_MS = 5000
 #: SQLite result codes (the low byte) of a database that cannot be used now.
 _UNAVAILABLE_CODES = {5, 6, 8, 10, 13, 14}  # BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN
 _UNAVAILABLE_TEXTS = ("disk is full", "database is locked", "disk i/o error", "unable to open", "readonly database")
+
+
+def first_row(cursor: sqlite3.Cursor) -> Optional[Row]:
+    """The next row of ``cursor``, None when there is none (a Row: the connections' row factory)."""
+    return cast(Optional[Row], cursor.fetchone())
 
 
 class StoreUnavailable(ApiError):

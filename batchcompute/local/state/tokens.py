@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, cast
 
 from ..errors import ApiError
 from ..model.jsontext import dumps
@@ -27,7 +27,7 @@ def _created(conn: Connection, kind: str, token: str, body: Any) -> Optional[str
             "IdempotentTokenMismatch",
             "IdempotentToken %r was used before with another request body" % token,
         )
-    return row["resource_id"]
+    return cast(str, row["resource_id"])
 
 
 def create_once(conn: Connection, kind: str, token: str, body: Any, create: Callable[[], str]) -> str:
