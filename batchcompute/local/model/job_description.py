@@ -134,6 +134,10 @@ def app_job_shape(instance_count: int = 1, max_retry: int = 0, timeout: float = 
 def _completed(value: Any, shape: Shape) -> Any:
     if not isinstance(value, dict):
         return value
+    return _completed_fields(value, shape)
+
+
+def _completed_fields(value: Dict[str, Any], shape: Shape) -> Dict[str, Any]:
     result = dict(value)
     for key, default in shape.fields.items():
         given = result.get(key)
@@ -161,11 +165,11 @@ def _each(given: Any, each: Each) -> Any:
 
 def completed_dag_job(description: Dict[str, Any]) -> Dict[str, Any]:
     """A DAG job's description with every schema key it lacks."""
-    return _completed(description, DAG_JOB)
+    return _completed_fields(description, DAG_JOB)
 
 
 def completed_app_job(
     description: Dict[str, Any], instance_count: int, max_retry: int, timeout: float
 ) -> Dict[str, Any]:
     """An App job's description with every schema key it lacks; the numbers are what it runs with."""
-    return _completed(description, app_job_shape(instance_count, max_retry, timeout))
+    return _completed_fields(description, app_job_shape(instance_count, max_retry, timeout))

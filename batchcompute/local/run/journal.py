@@ -101,7 +101,7 @@ def _parse(data: bytes) -> Optional[Recorded]:
             return None
         outcome_text = data[OUTCOME_AT:].split(b"\n", 1)[0].strip()
         outcome = RunResult(*json.loads(outcome_text)) if outcome_text else None
-        return Recorded(tuple(head["key"]), head["run_seq"], head["pid"], head["start"], outcome)  # type: ignore
+        return Recorded(tuple(head["key"]), head["run_seq"], head["pid"], head["start"], outcome)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Iterator, List, Optional, Tuple
+from typing import Callable, Generator, List, Optional, Tuple
 
 from .nofollow import DIR_FLAGS, open_below
 
@@ -83,7 +83,7 @@ class KeyWalker:
         """Leave out every key that starts with ``prefix`` from now on."""
         self._skip = prefix
 
-    def __iter__(self) -> Iterator[Entry]:
+    def __iter__(self) -> Generator[Entry, None, None]:
         stack: List[_Frame] = []
         try:
             start = self._start()

@@ -56,7 +56,7 @@ def _segments(url: object) -> List[str]:
     return split_path(url[len(SCHEME) :], url)
 
 
-def _linked(exc: OSError, url: str) -> OSError:
+def _linked(exc: OSError, url: str) -> Union[OSError, OssPathError]:
     """The error of an open that met a symbolic link (ELOOP) as an OssPathError."""
     if is_link_error(exc):
         return OssPathError("%r goes through a symbolic link" % (url,))

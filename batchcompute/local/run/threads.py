@@ -26,7 +26,7 @@ class ThreadPool:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._queue: "queue.SimpleQueue[Tuple[Callable[..., Any], tuple]]" = queue.SimpleQueue()
+        self._queue: "queue.SimpleQueue[Tuple[Callable[..., Any], Tuple[Any, ...]]]" = queue.SimpleQueue()
         self._idle = 0
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -47,7 +47,7 @@ class ThreadPool:
     def _work(self) -> None:
         local = self._local
         while True:
-            call: Optional[Tuple[Callable[..., Any], tuple]] = self._queue.get()
+            call: Optional[Tuple[Callable[..., Any], Tuple[Any, ...]]] = self._queue.get()
             while call is not None:
                 local.follow_up = None
                 try:
