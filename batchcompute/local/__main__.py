@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ..core.version import __version__
 from .constants import (
@@ -33,7 +33,7 @@ __all__ = ["main", "parse_args"]
 log = logging.getLogger("batchcompute.local")
 
 
-def _key_pair(text: str) -> tuple:
+def _key_pair(text: str) -> Tuple[str, str]:
     key_id, sep, secret = text.partition(":")
     if not sep or not key_id or not secret:
         raise argparse.ArgumentTypeError("an access key is ID:SECRET, not %r" % text)
@@ -169,7 +169,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def access_keys(pairs: List[tuple]) -> Optional[Dict[str, str]]:
+def access_keys(pairs: List[Tuple[str, str]]) -> Optional[Dict[str, str]]:
     """The key pairs from the command line, else from the environment, else None (the default)."""
     if not pairs and os.environ.get(ACCESS_KEYS_ENV):
         pairs = [_key_pair(item.strip()) for item in os.environ[ACCESS_KEYS_ENV].split(",") if item.strip()]

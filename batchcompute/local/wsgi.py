@@ -3,7 +3,7 @@ signature checks of both the BatchCompute API and the OSS endpoint must use."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 __all__ = ["RAW_HEADERS_KEY", "raw_target", "request_headers"]
@@ -15,7 +15,7 @@ Headers = List[Tuple[str, str]]
 
 def raw_target(environ: Dict[str, Any]) -> str:
     """The path-and-query as the client sent it (what it signed)."""
-    target = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    target: Optional[str] = environ.get("REQUEST_URI") or environ.get("RAW_URI")
     if target:
         return target
     query = environ.get("QUERY_STRING", "")

@@ -137,7 +137,7 @@ class OssApp:
         try:
             request = OssRequest(environ, self.hosts)
             self.auth.verify(request)
-            answer = getattr(self.operations, route(request).operation)(request)
+            answer: Answer = getattr(self.operations, route(request).operation)(request)
             if request.method == "HEAD":
                 answer.body, answer.length = [], 0
             return answer
@@ -153,8 +153,8 @@ class OssApp:
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                 return self._internal(exc, environ, request_id)
-            err = OssError(507, "InsufficientStorage", "The server's disk is full.")
-            return self._error(err, environ, request_id)
+            disk_full = OssError(507, "InsufficientStorage", "The server's disk is full.")
+            return self._error(disk_full, environ, request_id)
         except Exception as exc:
             return self._internal(exc, environ, request_id)
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple, cast
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
 import defusedxml.ElementTree as SafeTree
@@ -37,7 +37,7 @@ def render(root: str, content: Any) -> bytes:
     a sequence of nodes."""
     element = Element(root)
     _fill(element, content)
-    return DECLARATION + tostring(element, encoding="utf-8", xml_declaration=False)
+    return DECLARATION + cast(bytes, tostring(element, encoding="utf-8", xml_declaration=False))
 
 
 def malformed(message: str = "The XML you provided was not well-formed or did not validate.") -> OssError:

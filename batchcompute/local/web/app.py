@@ -121,7 +121,7 @@ class WsgiApp:
             )
         if length <= 0:
             return b""
-        body = environ["wsgi.input"].read(length)
+        body: bytes = environ["wsgi.input"].read(length)
         if len(body) != length:
             raise ApiError(400, "InvalidHttpBody", "the body is shorter than its Content-Length")
         return body

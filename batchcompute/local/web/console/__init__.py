@@ -7,16 +7,24 @@ and ``/console/`` says how to get the console.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List
+from typing import Any, Callable, Dict, Iterable, List, Protocol
 
 from ...api import Context
 from .settings import Setting
 
-__all__ = ["PREFIX", "is_console_path", "make_console", "MissingConsole", "INSTALL_HINT"]
+__all__ = ["PREFIX", "is_console_path", "make_console", "ConsoleApp", "MissingConsole", "INSTALL_HINT"]
 
 PREFIX = "/console"
 INSTALL_HINT = 'pip install "batchcompute[console]"'
 WsgiCallable = Callable[[Dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class ConsoleApp(Protocol):
+    """What ``make_console`` gives: a WSGI application that issues one-time login links."""
+
+    def login_link(self, endpoint: str) -> str: ...
+
+    def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]: ...
 
 
 def is_console_path(path: str) -> bool:
@@ -43,7 +51,7 @@ class MissingConsole:
         return [body]
 
 
-def make_console(ctx: Context, keys: Dict[str, str], settings: Callable[[], List[Setting]] = list) -> Any:
+def make_console(ctx: Context, keys: Dict[str, str], settings: Callable[[], List[Setting]] = list) -> ConsoleApp:
     """The console's WSGI application (a MissingConsole when Jinja2 is not installed). It has
     ``login_link(endpoint)``, which issues a one-time login link."""
     try:

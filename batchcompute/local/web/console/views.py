@@ -5,7 +5,7 @@ read transaction saw."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, cast
 
 from ...errors import existing
 from ...model import render
@@ -264,7 +264,7 @@ def _instance(console: Console, job_id: str, task_name: str, iid: str) -> Any:
 
 
 def _log_url(row: Any, stream: str) -> str:
-    return row["stdout_path"] if stream == "stdout" else row["stderr_path"]
+    return cast(str, row["stdout_path"] if stream == "stdout" else row["stderr_path"])
 
 
 def _read(console: Console, row: Any, stream: str, offset: Optional[int]) -> LogChunk:

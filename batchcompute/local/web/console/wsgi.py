@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import parse_qsl, quote
 
-from ..app import raw_target
+from ...wsgi import raw_target
 
 __all__ = ["Request", "Response", "BadRequest", "MAX_FORM_BYTES", "redirect", "json_answer", "url_path"]
 
