@@ -41,7 +41,7 @@ import ssl
 import threading
 import time
 from http import HTTPStatus
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, cast
 
 from waitress import rfc7230, wasyncore
 from waitress.adjustments import Adjustments
@@ -154,7 +154,7 @@ def _api_error(error: Error) -> Tuple[int, str, str]:
     return status, codes.get(status, "InternalError"), message
 
 
-def error_answer(server: Any, error: Error, close: bool = True) -> bytes:
+def error_answer(server: "_Listener", error: Error, close: bool = True) -> bytes:
     """A whole HTTP/1.1 error answer, for writing without a task."""
     status, code, message = _api_error(error)
     rid = new_request_id()
@@ -192,11 +192,13 @@ class _Parser(HTTPRequestParser):
 
     raw_headers: List[Tuple[str, str]] = []
     _late: Optional[Error] = None
+    completed: bool
+    error: Optional[Error]
 
     def received(self, data: bytes) -> int:
         if self.completed:
             return 0
-        consumed = super().received(data)
+        consumed: int = super().received(data)
         if self.error is None:
             if self._late is not None:
                 self.error, self.completed = self._late, True
@@ -331,7 +333,7 @@ def _write_first(task: Any, data: bytes) -> None:
 
 class _Task(WSGITask):
     def get_environment(self) -> Dict[str, Any]:
-        environ = super().get_environment()
+        environ: Dict[str, Any] = super().get_environment()
         environ.setdefault(RAW_HEADERS_KEY, list(getattr(self.request, "raw_headers", ())))
         return environ
 
@@ -363,15 +365,20 @@ class _Channel(HTTPChannel):
     parser_class = _Parser
     task_class = _Task
     error_task_class = _ErrorTask
-    handshaking = False
+    request: Optional[_Parser]
 
     def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> None:
         super().__init__(server, sock, addr, adj, map)
         self.request_since: Optional[float] = self.creation_time
 
+    @property
+    def handshaking(self) -> bool:
+        """Whether the TLS handshake is under way (never: plain HTTP)."""
+        return False
+
     def received(self, data: bytes) -> bool:
         before = self.request
-        result = super().received(data)
+        result: bool = super().received(data)
         if self.request is None:
             self.request_since = None
         elif self.request_since is None or (before is not None and self.request is not before):
@@ -385,19 +392,19 @@ class _Channel(HTTPChannel):
             raise ClientDisconnected
         with self.outbuf_lock:
             if not self.total_outbufs_len:
-                sent = self.send(data, do_close=False)
+                sent: int = self.send(data, do_close=False)
                 if sent == len(data):
                     self.last_activity = time.time()
                     return sent
                 data = data[sent:]
-        return self.write_soon(data)
+        return cast(int, self.write_soon(data))
 
     def writable(self) -> bool:
         if self.requests and not (self.will_close or self.close_when_flushed):
             # A thread is answering: it sends what it writes itself, and needs the loop only when
             # the client reads too slowly for it (past the high watermark, where it waits).
-            return self.total_outbufs_len >= self.adj.outbuf_high_watermark
-        return super().writable()
+            return cast(bool, self.total_outbufs_len >= self.adj.outbuf_high_watermark)
+        return cast(bool, super().writable())
 
     @property
     def busy(self) -> bool:
@@ -456,6 +463,7 @@ class _Listener(TcpWSGIServer):
     the deadlines (``check``)."""
 
     channel_class: Any = _Channel
+    accepting: bool
 
     def __init__(self, owner: "WsgiServer", application: WsgiCallable, **kwargs: Any) -> None:
         self.owner = owner
@@ -759,7 +767,7 @@ class WsgiServer:
         """Register each watched object for what it waits for now; keep watching the busy ones."""
         for obj in list(self._watched):
             fd = obj._fileno
-            if fd is None or self._map.get(fd) is not obj:
+            if fd not in self._map or self._map[fd] is not obj:  # closed, or its descriptor now another's
                 self._watched.discard(obj)
                 continue
             # Read first: a thread that answers a request changes what the connection waits for,

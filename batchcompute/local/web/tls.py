@@ -7,7 +7,13 @@ from __future__ import annotations
 import errno
 import ssl
 import time
-from typing import Any, List, Optional, Union
+from typing import TYPE_CHECKING, Any, List, Optional, Union, cast
+
+if TYPE_CHECKING:
+    # for the type checker, the mixin extends the channel it is put before
+    from waitress.channel import HTTPChannel as _MixedInto
+else:
+    _MixedInto = object
 
 __all__ = ["server_context", "TlsChannelMixin", "MAX_READ"]
 
@@ -32,7 +38,7 @@ def server_context(cert_file: Union[str, Any], key_file: Optional[Union[str, Any
     return context
 
 
-class TlsChannelMixin:
+class TlsChannelMixin(_MixedInto):
     """Put before waitress's HTTPChannel (``class C(TlsChannelMixin, Channel)``); the channel's
     server has ``tls_context`` and ``more_to_read`` (a set of channels to read again next turn)."""
 
@@ -47,7 +53,7 @@ class TlsChannelMixin:
     def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> None:
         sock.setblocking(False)
         wrapped = server.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        super().__init__(server, wrapped, addr, adj, map)  # type: ignore[call-arg]
+        super().__init__(server, wrapped, addr, adj, map)
 
     @property
     def handshaking(self) -> bool:
@@ -56,19 +62,19 @@ class TlsChannelMixin:
     def readable(self) -> bool:
         if self._handshaking:
             return not self._want_write
-        return super().readable()  # type: ignore[misc]
+        return cast(bool, super().readable())
 
     def writable(self) -> bool:
         if self._handshaking:
             return self._want_write
-        return super().writable()  # type: ignore[misc]
+        return cast(bool, super().writable())
 
     def handle_write(self) -> None:
         if self._handshaking:
             if self._handshake():
                 self.handle_read()
             return
-        super().handle_write()  # type: ignore[misc]
+        super().handle_write()
 
     def handle_read(self) -> None:
         if self._handshaking and not self._handshake():
@@ -81,7 +87,7 @@ class TlsChannelMixin:
             except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 break
             except (ssl.SSLError, OSError):
-                self.handle_close()  # type: ignore[attr-defined]
+                self.handle_close()
                 return
             if not data:
                 ended = True
@@ -93,9 +99,9 @@ class TlsChannelMixin:
             # to a thread (which writes the answer on this TLS connection), this thread reads no
             # more until it is done.
             self.last_activity = time.time()
-            self.received(b"".join(chunks))  # type: ignore[attr-defined]
+            self.received(b"".join(chunks))
         if ended:
-            self.handle_close()  # type: ignore[attr-defined]
+            self.handle_close()
         elif size >= MAX_READ and self.socket is not None:
             self.server.more_to_read.add(self)
 
@@ -112,10 +118,10 @@ class TlsChannelMixin:
         except ssl.SSLError as exc:
             if getattr(exc, "reason", "") == "HTTP_REQUEST":
                 self._answer_plain_http()
-            self.handle_close()  # type: ignore[attr-defined]
+            self.handle_close()
             return False
         except OSError:
-            self.handle_close()  # type: ignore[attr-defined]
+            self.handle_close()
             return False
         self._handshaking = self._want_write = False
         self.last_activity = time.time()
@@ -132,16 +138,16 @@ class TlsChannelMixin:
 
     def send(self, data: bytes, do_close: bool = True) -> int:
         try:
-            return self.socket.send(data)
+            return cast(int, self.socket.send(data))
         except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
             return 0
         except ssl.SSLError:
             if do_close:
-                self.handle_close()  # type: ignore[attr-defined]
+                self.handle_close()
             return 0
         except OSError as why:
             if why.args[0] in (errno.EWOULDBLOCK, errno.EAGAIN):
                 return 0
             if do_close:
-                self.handle_close()  # type: ignore[attr-defined]
+                self.handle_close()
             return 0
