@@ -11,6 +11,7 @@ import threading
 from typing import Dict, List, Optional
 
 from .constants import ACCESS_KEYS_ENV, DEFAULT_HOST, DEFAULT_PORT, MAX_BODY_BYTES
+from .run.dask import DaskUnavailable
 from .server import DataDirLocked, LocalServer, default_data_dir
 
 __all__ = ["main", "parse_args"]
@@ -68,6 +69,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help="a host name that means the OSS endpoint, also on --port and as <bucket>.NAME (repeatable; "
         "oss-<region>[-internal].aliyuncs.com always does)",
     )
+    parser.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="what runs the instances: processes on this machine (local, the default) or on the workers "
+        "of a Dask distributed cluster (dask)",
+    )
+    parser.add_argument(
+        "--dask-scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --executor dask: the scheduler of an existing cluster (tcp://host:port or a scheduler "
+        "file); without it a local cluster of --workers processes is started",
+    )
     parser.add_argument("--max-body", type=int, default=MAX_BODY_BYTES, help="largest request body in bytes")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ... (default %(default)s)")
     return parser.parse_args(argv)
@@ -97,8 +112,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             max_body=args.max_body,
             oss_port=args.oss_port,
             oss_hosts=args.oss_host,
+            executor=args.executor,
+            dask_scheduler=args.dask_scheduler,
         )
-    except (DataDirLocked, OSError) as exc:
+    except (DataDirLocked, OSError, ValueError, DaskUnavailable) as exc:
         print("batchcompute-local: %s" % exc, file=sys.stderr)
         return 1
     stop = threading.Event()

@@ -60,6 +60,9 @@ class LocalServer:
 
     ``data_dir`` None: a temporary directory (removed by ``close``) and an in-memory database.
     ``access_keys`` (id -> secret) default to the development pair. ``port`` 0 picks a free port.
+    ``executor`` runs the instances: ``"local"`` (processes on this machine, the default),
+    ``"dask"`` (processes on the workers of the Dask cluster at ``dask_scheduler``, an address or
+    a scheduler file; without one, of a local cluster of ``workers`` processes) or an Executor.
     The object store is served over OSS's REST API on ``oss_port`` (None: ``port`` + 1, or a
     free port when ``port`` is 0; 0: not at all) and, for a Host naming an OSS endpoint (a
     regional OSS host or one of ``oss_hosts``), on ``port`` too.
@@ -73,10 +76,11 @@ class LocalServer:
         access_keys: Optional[Mapping[str, str]] = None,
         workers: Optional[int] = None,
         max_body: int = MAX_BODY_BYTES,
-        executor: Optional[Executor] = None,
+        executor: Union[None, str, Executor] = None,
         poll_interval: float = 0.5,
         oss_port: Optional[int] = None,
         oss_hosts: Sequence[str] = (),
+        dask_scheduler: Optional[str] = None,
     ) -> None:
         self._temp = None if data_dir is not None else tempfile.mkdtemp(prefix="batchcompute-local-")
         self.data_dir = Path(data_dir or self._temp or ".").expanduser().resolve()
@@ -92,9 +96,11 @@ class LocalServer:
         self.store = Store(None if self._temp else self.data_dir / "batchcompute.db")
         with self.store.transaction() as conn:
             seed_system_images(conn, time.time())
-        self.executor = executor or LocalProcessExecutor(
-            self.oss, self.data_dir / "work", {"BATCH_COMPUTE_LOCAL_OSS_ROOT": str(self.oss.root)}
-        )
+        try:
+            self.executor = self._make_executor(executor, dask_scheduler, workers)
+        except BaseException:
+            self._close_oss()
+            raise
         self.scheduler = Scheduler(
             self.store,
             self.executor,
@@ -108,8 +114,8 @@ class LocalServer:
         try:
             self.httpd: WsgiServer = make_server(host, port, OssHostRouter(self.app, self.oss_app, hosts), max_body)
         except BaseException:
-            if self.oss_httpd is not None:
-                self.oss_httpd.server_close()
+            self.executor.close()
+            self._close_oss()
             raise
         self._threads: Dict[str, threading.Thread] = {}
         self._closed = False
@@ -122,6 +128,34 @@ class LocalServer:
             handle.close()
             raise DataDirLocked("another batchcompute-local server uses %s" % self.data_dir) from None
         return handle
+
+    def _close_oss(self) -> None:
+        if self.oss_httpd is not None:
+            self.oss_httpd.server_close()
+        self._lock_file.close()
+
+    def _make_executor(
+        self, kind: Union[None, str, Executor], dask_scheduler: Optional[str], workers: Optional[int]
+    ) -> Executor:
+        if isinstance(kind, Executor):
+            return kind
+        if kind in (None, "local"):
+            return LocalProcessExecutor(
+                self.oss, self.data_dir / "work", {"BATCH_COMPUTE_LOCAL_OSS_ROOT": str(self.oss.root)}
+            )
+        if kind != "dask":
+            raise ValueError("unknown executor %r: local or dask" % (kind,))
+        from .run.dask import DaskExecutor, worker_endpoint
+
+        if self.oss_httpd is None:
+            raise ValueError("the dask executor needs the OSS endpoint: its workers reach the object store there")
+        endpoint = worker_endpoint(
+            str(self.oss_httpd.server_address[0]), self.oss_httpd.server_address[1], dask_scheduler
+        )
+        key = next(iter(self.access_keys.items()))
+        return DaskExecutor(
+            self.oss, self.buckets.records, endpoint, key, dask_scheduler, workers or os.cpu_count() or 1
+        )
 
     def _serve_oss(self, host: str, port: int, oss_port: Optional[int]) -> Optional[WsgiServer]:
         if oss_port == 0:
@@ -191,6 +225,7 @@ class LocalServer:
             httpd.close_connections()
             httpd.busy.wait_idle(5.0)
         self.scheduler.close()
+        self.executor.close()
         self.store.close()
         self._lock_file.close()
         if self._temp:

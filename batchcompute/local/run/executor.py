@@ -1,10 +1,12 @@
 """The Executor interface: what the scheduler asks of whatever runs instance attempts.
 
 ``start`` runs one attempt and reports it through two callbacks, called from another thread:
-``on_started(pid, pid_start)`` once its process is worth recording (so that a restarted server can
-find it), ``on_done(result)`` when it has ended. ``stop`` ends a started attempt; its ``on_done``
+``on_started(pid, pid_start, node_ip)`` once its process is worth recording (so that a restarted
+server can find it; ``node_ip`` names the machine it runs on when that is not this one),
+``on_done(result)`` when it has ended. ``stop`` ends a started attempt; its ``on_done``
 still follows. ``recover``, once at start-up, deals with the attempts a previous server process
-left Running: the executor ends what is left of each, or adopts it (``adopt``).
+left Running: the executor ends what is left of each, or adopts it (``adopt``). While ``ready``
+says no, nothing is started (waiting instances stay Waiting); ``close`` ends the executor.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class InstanceRun:
     """Everything needed to run one attempt of one instance."""
 
     key: Key
+    run_seq: int  # which attempt of the instance
     command_line: str
     env: Dict[str, str]  # added to the server's environment
     stdout_url: str
@@ -62,7 +65,7 @@ class Execution:
         self.killed = True
 
 
-Started = Callable[[int, Optional[str]], None]
+Started = Callable[[Optional[int], Optional[str], Optional[str]], None]
 Done = Callable[[RunResult], None]
 
 
@@ -72,6 +75,10 @@ class Executor:
     def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
         """Start an attempt; ``on_started`` and ``on_done`` are called from another thread."""
         raise NotImplementedError
+
+    def ready(self) -> bool:
+        """Whether attempts can be started now."""
+        return True
 
     def stop(self, execution: Execution) -> None:
         """End a started attempt (or keep it from starting); its ``on_done`` still follows."""
@@ -89,3 +96,6 @@ class Executor:
     def adopt(self, attempt: RecordedAttempt, on_done: Done) -> Execution:
         """Take over an attempt that ``recover`` left running: ``on_done`` when it ends."""
         raise NotImplementedError("%s adopts no attempt" % type(self).__name__)
+
+    def close(self) -> None:
+        """Release what the executor holds (after the scheduler has ended its attempts)."""

@@ -208,7 +208,7 @@ class LocalProcessExecutor(Executor):
             from then on: most commands end before, at the cost of one deadline."""
             if execution.pid != pid:
                 return
-            on_started(pid, process_start_token(pid))
+            on_started(pid, process_start_token(pid), None)
             if run.timeout > 0:
                 left = max(0.0, run.timeout - (time.monotonic() - started))
                 deadlines.append(self._watchdog.after(left, execution.expire))

@@ -1,0 +1,515 @@
+"""DaskExecutor: each attempt a real process on a worker of a Dask distributed cluster.
+
+The cluster is one the server joins (a scheduler's address or scheduler file) or a LocalCluster
+it starts. Each attempt is one Dask task (``dask_worker.run_attempt``) with a key of its own
+(attempt, server, submission): the worker claims the attempt in the store before it runs the
+command, so that a task Dask runs again after losing a worker, or a second submission, never runs
+the attempt twice. Workers reach the store through the server's OSS endpoint with a key pair the
+server hands them; the server prepares the log objects (empty, appendable) before each attempt.
+
+Where an attempt runs comes from its claim: NodeIp is recorded, a worker that leaves the cluster
+fails the attempts it ran (MaxRetryCount decides), a stop kills the process on its worker (or,
+before the claim, makes the claim itself so that the attempt never starts). At a restart, the
+attempts a dead server left Running are adopted when their claim names a worker that still runs
+them or kept their outcome, else ended. While the scheduler cannot be reached, nothing is
+started (instances stay Waiting) and the executor reconnects.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections import deque
+from functools import partial
+from pathlib import Path
+from typing import Any, Deque, Dict, List, Optional, Sequence, Set, Tuple
+
+from ..constants import ATTEMPTS_BUCKET
+from ..model.attempts import Key
+from .dask_worker import AttemptOutcome, AttemptSpec, attempt_states, kill_attempt, run_attempt
+from .executor import (
+    STOPPED_CODE,
+    Done,
+    Execution,
+    Executor,
+    InstanceRun,
+    RecordedAttempt,
+    RunResult,
+    Started,
+    server_restarted,
+)
+from .object_meta import APPENDABLE, Attributes, MetaRecords
+from .objects import ObjectStore, OssPathError
+from .threads import ThreadPool
+
+__all__ = ["DaskExecutor", "DaskUnavailable", "claim_url", "worker_endpoint"]
+
+log = logging.getLogger("batchcompute.local")
+#: Seconds between two looks at the cluster: the scheduler connection, workers, claims.
+WATCH_INTERVAL = 0.5
+#: Seconds a connection to the scheduler is tried (and, once lost, retried by the client).
+CONNECT_TIMEOUT = 10.0
+#: Seconds the claim of an ended attempt is kept (a task Dask still holds finds it made).
+KEEP_CLAIMS = 60.0
+
+
+class DaskUnavailable(RuntimeError):
+    """The dask executor is asked for, but Dask distributed is not installed."""
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise DaskUnavailable('the dask executor needs Dask distributed: pip install "batchcompute[dask]"') from None
+    return distributed
+
+
+def worker_endpoint(host: str, port: int, scheduler: Optional[str]) -> str:
+    """``http://host:port`` of the OSS endpoint (bound to ``host``) as workers reach it: a server
+    bound to every address is reached at the address that routes to the scheduler."""
+    target = _scheduler_host(scheduler) if scheduler else "127.0.0.1"
+    if host in ("", "0.0.0.0", "::"):
+        host = _distributed().utils.get_ip(target)
+    elif host in ("127.0.0.1", "::1", "localhost") and target not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("the OSS endpoint listens on %s only: Dask workers on other machines cannot reach it", host)
+    return "http://%s:%d" % ("[%s]" % host if ":" in host else host, port)
+
+
+def _scheduler_host(scheduler: str) -> str:
+    """The host of a scheduler address (``tcp://host:port``) or of the one in a scheduler file."""
+    if os.path.isfile(scheduler):
+        with open(scheduler) as handle:
+            scheduler = str(json.load(handle).get("address", ""))
+    return str(_distributed().comm.addressing.get_address_host(scheduler))
+
+
+def claim_url(key: Key, run_seq: int) -> str:
+    """The ``oss://`` URL of the claim object of attempt ``run_seq`` of instance ``key``."""
+    job_id, task, iid = key
+    return "oss://%s/%s/%s/%d.%d" % (ATTEMPTS_BUCKET, job_id, task, iid, run_seq)
+
+
+class DaskExecution(Execution):
+    """An attempt handed to the cluster: its submissions, the worker that claimed it, its end."""
+
+    def __init__(self, key: Key, run_seq: int, run: Optional[InstanceRun], on_started: Started, on_done: Done) -> None:
+        super().__init__()
+        self.key, self.run_seq, self.run = key, run_seq, run
+        self.on_started, self.on_done = on_started, on_done
+        self.claim = claim_url(key, run_seq)
+        self.task_key = ""  # the Dask task that runs (or may run) the attempt
+        self.submissions = 0
+        self.future: Any = None
+        self.worker = ""  # the address of the worker that claimed it
+        self.reported = False  # its node is recorded
+        self.watched = False  # no future: its end is asked of its worker
+        self.ended = False
+        self.lock = threading.Lock()
+
+
+def _never_reported(pid: Optional[int], pid_start: Optional[str], node_ip: Optional[str]) -> None:
+    """``on_started`` of an adopted attempt: its node was recorded by the previous process."""
+
+
+class DaskExecutor(Executor):
+    """Runs attempts on the Dask cluster at ``scheduler`` (an address or a scheduler file), or on
+    a LocalCluster of ``workers`` processes when it is None. ``endpoint`` (``http://host:port``)
+    and ``access_key`` (id, secret) are how workers reach the store; ``records`` are the store's
+    object records (log objects are made appendable)."""
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        records: MetaRecords,
+        endpoint: str,
+        access_key: Tuple[str, str],
+        scheduler: Optional[str] = None,
+        workers: int = 1,
+    ) -> None:
+        self._dask = _distributed()
+        self.oss, self.records, self.endpoint, self.access_key = store, records, endpoint, access_key
+        (store.root / ATTEMPTS_BUCKET).mkdir(exist_ok=True)
+        self._token = uuid.uuid4().hex[:8]
+        self._live: Set[DaskExecution] = set()
+        self._waiting: List[DaskExecution] = []  # for the scheduler to be reachable
+        self._claims: Deque[Tuple[float, str]] = deque()  # of ended attempts, oldest first
+        self._adoptable: Dict[Key, Dict[str, str]] = {}
+        self._lock = threading.Lock()
+        self._threads = ThreadPool("dask")
+        self._cluster: Any = None
+        self._scratch: Optional[str] = None
+        if scheduler is None:
+            scheduler = self._start_cluster(workers)
+        self.scheduler = scheduler
+        self._client: Any = None
+        self._connected = False
+        self._next_connect = 0.0
+        self._closing = threading.Event()
+        self._connect()
+        self._watcher = threading.Thread(target=self._watch, name="dask-watch", daemon=True)
+        self._watcher.start()
+
+    # -- the cluster -----------------------------------------------------------------------------
+
+    def _start_cluster(self, workers: int) -> str:
+        """A LocalCluster of ``workers`` single-threaded processes, in a scratch folder of its own."""
+        self._scratch = tempfile.mkdtemp(prefix="batchcompute-dask-")
+        self._cluster = self._dask.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            local_directory=self._scratch,
+            silence_logs=logging.ERROR,
+        )
+        return str(self._cluster.scheduler_address)
+
+    def _connect(self) -> None:
+        """Connect to the scheduler (a new client); on failure log it, once, and try again later."""
+        options: Dict[str, Any] = {"timeout": CONNECT_TIMEOUT, "set_as_default": False}
+        if os.path.isfile(self.scheduler):
+            options["scheduler_file"] = self.scheduler
+        else:
+            options["address"] = self.scheduler
+        try:
+            self._client = self._dask.Client(**options)
+        except (OSError, ValueError) as exc:
+            if self._next_connect == 0.0:
+                log.warning("cannot reach the Dask scheduler at %s (%s): instances wait", self.scheduler, exc)
+            self._next_connect = time.monotonic() + CONNECT_TIMEOUT
+            return
+        self._next_connect = time.monotonic()
+
+    def ready(self) -> bool:
+        client = self._client
+        return client is not None and client.status == "running"
+
+    def _check_connection(self) -> bool:
+        """Whether the scheduler is reachable now; log each change, reconnect a closed client."""
+        client = self._client
+        if client is None or client.status in ("closing", "closed"):
+            if time.monotonic() >= self._next_connect:
+                self._connect()
+        connected = self.ready()
+        if connected != self._connected:
+            self._connected = connected
+            if connected:
+                workers = len(self._client.scheduler_info()["workers"])
+                log.info("connected to the Dask scheduler at %s (%d workers)", self.scheduler, workers)
+            else:
+                log.warning("lost the Dask scheduler at %s: instances wait until it is back", self.scheduler)
+        return connected
+
+    # -- starting --------------------------------------------------------------------------------
+
+    def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
+        execution = DaskExecution(run.key, run.run_seq, run, on_started, on_done)
+        with self._lock:
+            self._live.add(execution)
+        self._threads.submit(self._launch, execution)
+        return execution
+
+    def _launch(self, execution: DaskExecution) -> None:
+        assert execution.run is not None
+        try:
+            for url in {execution.run.stdout_url, execution.run.stderr_url}:
+                self._empty_log(url)
+        except (OSError, OssPathError) as exc:
+            self._end(execution, RunResult(None, "LaunchFailed", "the log objects cannot be made: %s" % exc))
+            return
+        self._submit(execution)
+
+    def _empty_log(self, url: str) -> None:
+        """An empty log object that workers can append to."""
+        fd = self.oss.create(url)
+        try:
+            self.records.write(fd, "", APPENDABLE, Attributes())
+        finally:
+            os.close(fd)
+
+    def _submit(self, execution: DaskExecution) -> None:
+        """Hand the attempt to the scheduler (a new task), or keep it until it can be reached."""
+        assert execution.run is not None
+        with execution.lock:
+            if execution.ended or execution.killed:
+                return
+            if not self.ready():
+                with self._lock:
+                    self._waiting.append(execution)
+                return
+            execution.submissions += 1
+            job_id, task, iid = execution.key
+            execution.task_key = "batchcompute-%s-%s-%d-%d-%s-%d" % (
+                job_id,
+                task,
+                iid,
+                execution.run_seq,
+                self._token,
+                execution.submissions,
+            )
+            key_id, secret = self.access_key
+            spec = AttemptSpec(execution.task_key, execution.claim, execution.run, self.endpoint, key_id, secret)
+            try:
+                execution.future = self._client.submit(run_attempt, spec, key=execution.task_key, pure=False)
+            except Exception as exc:  # the client closed meanwhile: keep it for the next one
+                log.warning("submitting %s to Dask failed (%s); it waits for the scheduler", execution.key, exc)
+                with self._lock:
+                    self._waiting.append(execution)
+                return
+            submission = execution.submissions
+        execution.future.add_done_callback(partial(self._task_done, execution, submission))
+
+    def _task_done(self, execution: DaskExecution, submission: int, future: Any) -> None:
+        """A Dask task ended (on Dask's callback thread): settle the attempt on one of ours."""
+        if execution.submissions == submission:
+            self._threads.submit(self._settle, execution, future)
+
+    def _settle(self, execution: DaskExecution, future: Any) -> None:
+        status = future.status
+        execution.future = None
+        if status == "finished":
+            try:
+                ended: AttemptOutcome = future.result()
+            except Exception as exc:  # its result was lost with its worker meanwhile
+                self._end(execution, self._lost(execution, "its result was lost: %s" % exc))
+                return
+            if ended.refused:
+                self._refused(execution)
+            else:
+                self._end(execution, ended.result, ended.node_ip)
+        elif status == "error":
+            error = future.exception()
+            if type(error).__name__ == "KilledWorker":
+                self._end(execution, self._lost(execution))
+            else:
+                self._end(execution, RunResult(None, "LaunchFailed", "the Dask task failed: %r" % (error,)))
+        elif not execution.killed:  # cancelled: the scheduler connection was lost
+            self._lost_contact(execution)
+
+    def _refused(self, execution: DaskExecution) -> None:
+        """The task found the attempt claimed: by itself on a worker Dask lost (Dask ran it again),
+        by the server (stopped), or by an earlier submission, which runs it."""
+        claim = self._read_claim(execution.claim)
+        if claim.get("blocked"):
+            self._end(execution, RunResult(None, STOPPED_CODE, "the instance was stopped"))
+        elif claim.get("task") == execution.task_key:
+            execution.worker = claim.get("worker", "")
+            self._end(execution, self._lost(execution))
+        else:
+            self._watch_claimed(execution, claim)
+
+    def _lost_contact(self, execution: DaskExecution) -> None:
+        """The scheduler forgot the task: a claimed attempt is watched on its worker, another one
+        submitted again once the scheduler is back (only one submission can claim it)."""
+        claim = self._read_claim(execution.claim)
+        if claim.get("task"):
+            self._watch_claimed(execution, claim)
+        elif claim.get("blocked"):
+            self._end(execution, RunResult(None, STOPPED_CODE, "the instance was stopped"))
+        else:
+            self._submit(execution)
+
+    def _watch_claimed(self, execution: DaskExecution, claim: Dict[str, str]) -> None:
+        with execution.lock:
+            execution.task_key = claim.get("task", "")
+            execution.worker = claim.get("worker", "")
+            execution.watched = True
+
+    # -- ending ----------------------------------------------------------------------------------
+
+    def _end(self, execution: DaskExecution, result: RunResult, node_ip: str = "") -> None:
+        """Report the end of an attempt, once (its node first, when not reported yet)."""
+        with execution.lock:
+            if execution.ended:
+                return
+            execution.ended = True
+            if node_ip and not execution.reported:
+                execution.reported = True
+                execution.on_started(None, None, node_ip)
+        with self._lock:
+            self._live.discard(execution)
+            self._claims.append((time.monotonic(), execution.claim))
+        execution.on_done(result)
+
+    def _lost(self, execution: DaskExecution, why: str = "") -> RunResult:
+        worker = execution.worker or self._read_claim(execution.claim).get("worker", "") or "(unknown)"
+        message = "the Dask worker %s running the instance was lost" % worker
+        return RunResult(None, "WorkerLost", message + (": " + why if why else ""))
+
+    def stop(self, execution: Execution) -> None:
+        execution.kill()
+        assert isinstance(execution, DaskExecution)
+        self._threads.submit(self._stop, execution)
+
+    def _stop(self, execution: DaskExecution) -> None:
+        """Make the claim (the attempt never starts), else kill the process on its worker; its
+        end then comes from its task or its worker."""
+        if execution.ended:
+            return
+        if self._block(execution.claim, "stopped"):
+            if execution.future is not None:
+                execution.future.cancel()
+            self._end(execution, RunResult(None, STOPPED_CODE, "stopped before it started"))
+            return
+        claim = self._read_claim(execution.claim)
+        if claim.get("blocked"):
+            self._end(execution, RunResult(None, STOPPED_CODE, "the instance was stopped"))
+            return
+        if self.ready():
+            self._client.run(kill_attempt, claim.get("task", ""), workers=[claim.get("worker", "")], on_error="return")
+
+    # -- claims ----------------------------------------------------------------------------------
+
+    def _read_claim(self, url: str) -> Dict[str, str]:
+        """What the claim object at ``url`` says ({} when there is none): the task and worker that
+        made it, or that the server did (``blocked``)."""
+        try:
+            first = self.oss.read_bytes(url).split(b"\n", 1)[0]
+            found = json.loads(first)
+        except (OSError, OssPathError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+    def _block(self, url: str, reason: str) -> bool:
+        """Make the claim object in the server's name; False when a worker made it first."""
+        path = self.oss.path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except FileExistsError:
+            return False
+        try:
+            os.write(fd, (json.dumps({"blocked": reason}) + "\n").encode("ascii"))
+        finally:
+            os.close(fd)
+        return True
+
+    def _drop_old_claims(self, keep: float = KEEP_CLAIMS) -> None:
+        now = time.monotonic()
+        while True:
+            with self._lock:
+                if not self._claims or now - self._claims[0][0] < keep:
+                    return
+                url = self._claims.popleft()[1]
+            try:
+                self.oss.path(url).unlink()
+            except (OSError, OssPathError):
+                pass
+
+    # -- watching --------------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        while not self._closing.wait(WATCH_INTERVAL):
+            try:
+                self._watch_once()
+            except Exception:  # keep watching whatever one look ran into
+                log.exception("watching the Dask cluster failed")
+
+    def _watch_once(self) -> None:
+        self._drop_old_claims()
+        if not self._check_connection():
+            return
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+            live = list(self._live)
+        for execution in waiting:
+            self._submit(execution)
+        self._report_nodes(live)
+        if any(execution.worker for execution in live):
+            self._check_workers([execution for execution in live if execution.worker])
+
+    def _report_nodes(self, live: Sequence[DaskExecution]) -> None:
+        """Record the node of each attempt whose claim now names its worker."""
+        for execution in live:
+            if execution.reported:
+                continue
+            claim = self._read_claim(execution.claim)
+            if not claim.get("worker"):
+                continue
+            with execution.lock:
+                execution.worker = claim["worker"]
+                if not execution.ended:
+                    execution.reported = True
+                    execution.on_started(None, None, claim.get("ip", ""))
+
+    def _check_workers(self, placed: Sequence[DaskExecution]) -> None:
+        """End the attempts whose worker left the cluster; ask the others' workers about the
+        watched ones."""
+        workers = set(self._client.scheduler_info()["workers"])
+        watched: Dict[str, List[DaskExecution]] = {}
+        for execution in placed:
+            if execution.worker not in workers:
+                if execution.future is not None:
+                    execution.future.cancel()
+                self._end(execution, self._lost(execution))
+            elif execution.watched:
+                watched.setdefault(execution.worker, []).append(execution)
+        for worker, group in watched.items():
+            answers = self._client.run(attempt_states, [e.task_key for e in group], workers=[worker], on_error="return")
+            states = answers.get(worker)
+            if not isinstance(states, dict):
+                continue  # the worker did not answer this time
+            for execution in group:
+                if execution.task_key not in states:
+                    self._end(execution, self._lost(execution, "it no longer knows the attempt"))
+                elif states[execution.task_key] is not None:
+                    ended = states[execution.task_key]
+                    self._end(execution, ended.result, ended.node_ip)
+
+    # -- restart ---------------------------------------------------------------------------------
+
+    def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
+        """Adopt each attempt whose claim names a worker (it runs there, or ran and its worker
+        kept the outcome); end the others, claiming those never claimed so that they never start.
+        Claims of attempts that are not running any more are removed."""
+        ended: Dict[Key, RunResult] = {}
+        for attempt in attempts:
+            url = claim_url(attempt.key, attempt.run_seq)
+            if self._block(url, "server restarted"):
+                ended[attempt.key] = server_restarted()
+                continue
+            claim = self._read_claim(url)
+            if claim.get("task"):
+                self._adoptable[attempt.key] = claim
+            else:
+                ended[attempt.key] = server_restarted()
+        self._remove_claims_but({claim_url(a.key, a.run_seq) for a in attempts})
+        return ended
+
+    def adopt(self, attempt: RecordedAttempt, on_done: Done) -> Execution:
+        execution = DaskExecution(attempt.key, attempt.run_seq, None, _never_reported, on_done)
+        execution.reported = True
+        self._watch_claimed(execution, self._adoptable.pop(attempt.key))
+        with self._lock:
+            self._live.add(execution)
+        return execution
+
+    def _remove_claims_but(self, kept: Set[str]) -> None:
+        root = self.oss.root / ATTEMPTS_BUCKET
+        keep = {self.oss.path(url) for url in kept}
+        for folder, _, names in os.walk(root, topdown=False):
+            for name in names:
+                path = Path(folder) / name
+                if path not in keep:
+                    path.unlink()
+            if folder != str(root) and not os.listdir(folder):
+                os.rmdir(folder)
+
+    # -- closing ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._closing.set()
+        self._watcher.join()
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
