@@ -213,23 +213,28 @@ class LocalServer:
         return {"http": self.httpd, **({"oss": self.oss_httpd} if self.oss_httpd else {})}
 
     def close(self) -> None:
-        """Stop serving, stop and requeue running instances, close the database."""
+        """Stop serving, stop and requeue running instances, close the database. The OSS endpoint
+        serves until the instances have ended: those on Dask workers write their last logs there."""
         if self._closed:
             return
         self._closed = True
-        for name, httpd in self._http_servers().items():
-            if name in self._threads:
-                httpd.shutdown()
-                self._threads[name].join()
-            httpd.server_close()
-            httpd.close_connections()
-            httpd.busy.wait_idle(5.0)
+        self._stop_serving("http", self.httpd)
         self.scheduler.close()
         self.executor.close()
+        if self.oss_httpd is not None:
+            self._stop_serving("oss", self.oss_httpd)
         self.store.close()
         self._lock_file.close()
         if self._temp:
             shutil.rmtree(self._temp, ignore_errors=True)
+
+    def _stop_serving(self, name: str, httpd: WsgiServer) -> None:
+        if name in self._threads:
+            httpd.shutdown()
+            self._threads[name].join()
+        httpd.server_close()
+        httpd.close_connections()
+        httpd.busy.wait_idle(5.0)
 
     def __enter__(self) -> "LocalServer":
         return self.start()

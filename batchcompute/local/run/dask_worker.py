@@ -165,7 +165,7 @@ def _claim_and_run(spec: AttemptSpec, node: _Node, running: _Running) -> Optiona
         return RunResult(None, "LaunchFailed", "the attempt cannot be claimed in the object store: %s" % exc)
     except OSError as exc:
         return RunResult(None, "LaunchFailed", "the OSS endpoint %s does not answer: %s" % (spec.endpoint, exc))
-    logs = _Logs(store, spec.run, _scratch(node.worker))
+    logs = _Logs(store, spec.run, node)
     try:
         result = _attempt(spec, node, running, store, logs)
     except Exception as exc:  # a broken attempt must still be reported
@@ -253,15 +253,15 @@ def _environment(run: InstanceRun, node: _Node, store: OssClient) -> Dict[str, s
 class _LogFile:
     """One log object: the command writes a local file, whose new bytes are appended to the object."""
 
-    def __init__(self, store: OssClient, url: str, path: Path) -> None:
-        self.store, self.url, self.path = store, url, path
+    def __init__(self, store: OssClient, url: str, path: Path, node: _Node) -> None:
+        self.store, self.url, self.path, self.node = store, url, path, node
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, 0o600)
         self.sent = 0
         self.stale = False  # someone else writes the object now: this attempt is not current
 
     def send(self, patience: float = 0.0) -> None:
         """Append what the command wrote since; while the endpoint fails, try again for
-        ``patience`` seconds."""
+        ``patience`` seconds (not when the worker closes)."""
         deadline = time.monotonic() + patience
         while not self.stale:
             chunk = os.pread(self.fd, APPEND_BYTES, self.sent)
@@ -272,7 +272,7 @@ class _LogFile:
             except OSError as exc:
                 if isinstance(exc, OssRequestError) and exc.status == 409:
                     self.stale = True
-                elif time.monotonic() >= deadline:
+                elif time.monotonic() >= deadline or self.node.closing():
                     return
                 else:
                     time.sleep(0.5)
@@ -281,12 +281,13 @@ class _LogFile:
 class _Logs:
     """The attempt's stdout and stderr (one file when both go to one object)."""
 
-    def __init__(self, store: OssClient, run: InstanceRun, folder: Path) -> None:
+    def __init__(self, store: OssClient, run: InstanceRun, node: _Node) -> None:
+        folder = Path(node.worker.local_directory) / "batchcompute-logs"
         folder.mkdir(parents=True, exist_ok=True)
         base = folder / ("%d-%d" % (threading.get_ident(), time.monotonic_ns()))
-        self.files: List[_LogFile] = [_LogFile(store, run.stdout_url, base.with_suffix(".out"))]
+        self.files: List[_LogFile] = [_LogFile(store, run.stdout_url, base.with_suffix(".out"), node)]
         if run.stderr_url != run.stdout_url:
-            self.files.append(_LogFile(store, run.stderr_url, base.with_suffix(".err")))
+            self.files.append(_LogFile(store, run.stderr_url, base.with_suffix(".err"), node))
 
     @property
     def stdout(self) -> int:
@@ -380,10 +381,6 @@ def _client(spec: AttemptSpec) -> OssClient:
         if ident not in _clients:
             _clients[ident] = OssClient(spec.endpoint, spec.access_key_id, spec.access_key_secret)
         return _clients[ident]
-
-
-def _scratch(worker: Any) -> Path:
-    return Path(worker.local_directory) / "batchcompute-logs"
 
 
 def _workdirs(worker: Any) -> WorkDirs:
