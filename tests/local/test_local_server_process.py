@@ -18,6 +18,8 @@ from batchcompute.local.run.local import container_engine
 from batchcompute.local.server import DataDirLocked, LocalServer
 from batchcompute.local.testing import SignedRequester, local_server
 
+pytestmark = pytest.mark.every_executor
+
 
 def test_clean_shutdown_requeues_running_instances_and_restart_resumes(tmp_path):
     data, flag = tmp_path / "data", tmp_path / "second-run"
