@@ -18,14 +18,14 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import pytest
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .testing import RunningServer
+    from .testing import DaskCluster, RunningServer
 
-__all__ = ["local_server", "bc_client", "bc_executor", "bc_dask_scheduler", "bc_shared_dir"]
+__all__ = ["local_server", "bc_client", "bc_executor", "bc_dask_cluster", "bc_dask_scheduler", "bc_shared_dir"]
 
 EXECUTOR_ENV = "BATCH_COMPUTE_LOCAL_TEST_EXECUTOR"
 DASK_SCHEDULER_ENV = "BATCH_COMPUTE_LOCAL_TEST_DASK_SCHEDULER"
@@ -53,15 +53,22 @@ def bc_executor(request: Any) -> str:
 
 
 @pytest.fixture(scope="session")
-def bc_dask_scheduler(tmp_path_factory: Any) -> Iterator[str]:
-    """The address of the session's Dask scheduler."""
+def bc_dask_cluster(tmp_path_factory: Any) -> Iterator[Optional["DaskCluster"]]:
+    """The session's Dask cluster (None when ``$BATCH_COMPUTE_LOCAL_TEST_DASK_SCHEDULER`` names one
+    that is not ours)."""
     if os.environ.get(DASK_SCHEDULER_ENV):
-        yield os.environ[DASK_SCHEDULER_ENV]
+        yield None
         return
     from .testing import dask_cluster
 
     with dask_cluster(workers=2, hidden=[tmp_path_factory.getbasetemp()]) as cluster:
-        yield cluster.address
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def bc_dask_scheduler(bc_dask_cluster: Optional["DaskCluster"]) -> str:
+    """The address of the session's Dask scheduler."""
+    return bc_dask_cluster.address if bc_dask_cluster else os.environ[DASK_SCHEDULER_ENV]
 
 
 @pytest.fixture

@@ -216,13 +216,25 @@ class DaskCluster:
         self.address = ""
         self._count = 0
 
-    def start(self, workers: int) -> None:
-        """Start the scheduler and ``workers`` workers."""
-        scheduler_file = self.root / "scheduler.json"
-        args = ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
-        self.scheduler = self._spawn("scheduler", args + ["--scheduler-file", str(scheduler_file)])
-        self.address = self._wait_for_address(self.scheduler, scheduler_file)
+    def start(self, workers: int, port: int = 0) -> None:
+        """Start the scheduler (on ``port``, 0: a free one) and ``workers`` workers."""
+        self.start_scheduler(port)
         self.add_workers(workers)
+
+    def start_scheduler(self, port: int = 0) -> None:
+        """Start a scheduler (again, after ``kill_scheduler``: its workers have gone with it)."""
+        self._count += 1
+        name = "scheduler-%d" % self._count
+        scheduler_file = self.root / name / "scheduler.json"
+        args = ["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
+        self.scheduler = self._spawn(name, args + ["--scheduler-file", str(scheduler_file)])
+        self.address = self._wait_for_address(self.scheduler, scheduler_file)
+
+    def kill_scheduler(self) -> None:
+        """SIGKILL the scheduler (its workers close when they notice)."""
+        assert self.scheduler is not None
+        self.scheduler.kill()
+        self.scheduler.wait()
 
     def _spawn(self, name: str, args: List[str], hide: bool = False) -> "subprocess.Popen[bytes]":
         """``dask ARGS`` in a folder of its own (its working directory and TMPDIR)."""
@@ -242,7 +254,7 @@ class DaskCluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if scheduler.poll() is not None:
-                raise RuntimeError("dask scheduler exited: %s" % (self.root / "scheduler" / "log").read_text())
+                raise RuntimeError("dask scheduler exited: %s" % (scheduler_file.parent / "log").read_text())
             try:
                 return str(json.loads(scheduler_file.read_text())["address"])
             except (OSError, ValueError, KeyError):
@@ -254,8 +266,8 @@ class DaskCluster:
         the scheduler has them."""
         names = []
         for _ in range(count):
-            name = "worker-%d" % self._count
             self._count += 1
+            name = "worker-%d" % self._count
             args = ["worker", self.address, "--name", name, "--nthreads", str(self.threads), "--no-nanny"]
             args += ["--no-dashboard", "--local-directory", str(self.root / name / "local")]
             self.workers[name] = self._spawn(name, args, hide=True)
@@ -283,6 +295,10 @@ class DaskCluster:
         self.workers[name].kill()
         self.workers[name].wait()
 
+    def alive(self) -> List[str]:
+        """The names of the worker processes still running."""
+        return [name for name, process in self.workers.items() if process.poll() is None]
+
     def close(self) -> None:
         processes = [*self.workers.values(), *([self.scheduler] if self.scheduler else [])]
         for process in processes:
@@ -297,14 +313,16 @@ class DaskCluster:
 
 
 @contextmanager
-def dask_cluster(workers: int = 2, hidden: Sequence[Path] = (), threads: int = 2) -> Iterator[DaskCluster]:
-    """A Dask cluster of a scheduler and ``workers`` workers of ``threads`` threads, separate
-    processes over TCP on this machine, each in a folder of its own; ``hidden`` folders are out
-    of the workers' sight where the machine allows it (``cluster.hides``)."""
+def dask_cluster(
+    workers: int = 2, hidden: Sequence[Path] = (), threads: int = 2, port: int = 0
+) -> Iterator[DaskCluster]:
+    """A Dask cluster of a scheduler (on ``port``, 0: a free one) and ``workers`` workers of
+    ``threads`` threads, separate processes over TCP on this machine, each in a folder of its own;
+    ``hidden`` folders are out of the workers' sight where the machine allows it (``cluster.hides``)."""
     root = Path(tempfile.mkdtemp(prefix="batchcompute-dask-"))
     cluster = DaskCluster(root, hidden, threads)
     try:
-        cluster.start(workers)
+        cluster.start(workers, port)
         yield cluster
     finally:
         cluster.close()

@@ -53,8 +53,10 @@ __all__ = ["DaskExecutor", "DaskUnavailable", "claim_url", "worker_endpoint"]
 log = logging.getLogger("batchcompute.local")
 #: Seconds between two looks at the cluster: the scheduler connection, workers, claims.
 WATCH_INTERVAL = 0.5
-#: Seconds a connection to the scheduler is tried (and, once lost, retried by the client).
+#: Seconds a connection to the scheduler is tried (and, once lost, retried by the client) ...
 CONNECT_TIMEOUT = 10.0
+#: ... and between two new clients while it cannot be reached.
+RECONNECT_INTERVAL = 1.0
 #: Seconds the claim of an ended attempt is kept (a task Dask still holds finds it made).
 KEEP_CLAIMS = 60.0
 
@@ -165,7 +167,7 @@ class DaskExecutor(Executor):
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # its HTTP routes on a free port of this machine
             local_directory=self._scratch,
             silence_logs=logging.ERROR,
         )
@@ -183,9 +185,10 @@ class DaskExecutor(Executor):
         except (OSError, ValueError) as exc:
             if self._next_connect == 0.0:
                 log.warning("cannot reach the Dask scheduler at %s (%s): instances wait", self.scheduler, exc)
-            self._next_connect = time.monotonic() + CONNECT_TIMEOUT
+            self._next_connect = time.monotonic() + RECONNECT_INTERVAL
             return
         self._next_connect = time.monotonic()
+        self._connection_changed(True)
 
     def ready(self) -> bool:
         client = self._client
@@ -199,13 +202,16 @@ class DaskExecutor(Executor):
                 self._connect()
         connected = self.ready()
         if connected != self._connected:
-            self._connected = connected
-            if connected:
-                workers = len(self._client.scheduler_info()["workers"])
-                log.info("connected to the Dask scheduler at %s (%d workers)", self.scheduler, workers)
-            else:
-                log.warning("lost the Dask scheduler at %s: instances wait until it is back", self.scheduler)
+            self._connection_changed(connected)
         return connected
+
+    def _connection_changed(self, connected: bool) -> None:
+        self._connected = connected
+        if connected:
+            workers = len(self._client.scheduler_info()["workers"])
+            log.info("connected to the Dask scheduler at %s (%d workers)", self.scheduler, workers)
+        else:
+            log.warning("lost the Dask scheduler at %s: instances wait until it is back", self.scheduler)
 
     # -- starting --------------------------------------------------------------------------------
 
@@ -274,6 +280,8 @@ class DaskExecutor(Executor):
     def _settle(self, execution: DaskExecution, future: Any) -> None:
         status = future.status
         execution.future = None
+        if execution.ended:
+            return
         if status == "finished":
             try:
                 ended: AttemptOutcome = future.result()
@@ -362,8 +370,19 @@ class DaskExecutor(Executor):
         if claim.get("blocked"):
             self._end(execution, RunResult(None, STOPPED_CODE, "the instance was stopped"))
             return
-        if self.ready():
-            self._client.run(kill_attempt, claim.get("task", ""), workers=[claim.get("worker", "")], on_error="return")
+        self._on_worker(claim.get("worker", ""), kill_attempt, claim.get("task", ""))
+
+    def _on_worker(self, worker: str, function: Any, *args: Any) -> Any:
+        """``function(*args)`` run on ``worker`` (outside the task system); None when it cannot be."""
+        if not self.ready():
+            return None
+        try:
+            answers = self._client.run(function, *args, workers=[worker], on_error="return")
+        except Exception as exc:  # the worker or the scheduler went away meanwhile
+            log.debug("running %s on %s failed: %s", function.__name__, worker, exc)
+            return None
+        answer = answers.get(worker)
+        return None if isinstance(answer, BaseException) else answer
 
     # -- claims ----------------------------------------------------------------------------------
 
@@ -442,7 +461,11 @@ class DaskExecutor(Executor):
     def _check_workers(self, placed: Sequence[DaskExecution]) -> None:
         """End the attempts whose worker left the cluster; ask the others' workers about the
         watched ones."""
-        workers = set(self._client.scheduler_info()["workers"])
+        try:
+            workers = set(self._client.scheduler_info()["workers"])
+        except Exception as exc:  # the scheduler went away meanwhile: the next look sees it
+            log.debug("asking the Dask scheduler for its workers failed: %s", exc)
+            return
         watched: Dict[str, List[DaskExecution]] = {}
         for execution in placed:
             if execution.worker not in workers:
@@ -508,7 +531,7 @@ class DaskExecutor(Executor):
         self._closing.set()
         self._watcher.join()
         if self._client is not None:
-            self._client.close()
+            self._client.close(timeout=CONNECT_TIMEOUT)
         if self._cluster is not None:
             self._cluster.close()
         if self._scratch is not None:
