@@ -19,6 +19,7 @@ from typing import (
     Iterator,
     List,
     Mapping,
+    NamedTuple,
     Optional,
     Sequence,
     Tuple,
@@ -417,6 +418,19 @@ def _json_body(body: bytes) -> Any:
     return json.loads(body)
 
 
+class _Decoded(NamedTuple):
+    """An answer whose body :func:`answer` has already decoded (so the response object does not
+    decode it again)."""
+
+    status: int
+    headers: Any
+    body: bytes
+    data: Any
+
+
+_UNREAD = object()
+
+
 def client_error(response: Any) -> ClientError:
     """The ClientError for a non-2xx answer, with the official fallback texts."""
     status, headers, body = _parts(response)
@@ -457,11 +471,16 @@ class RawResponse:
         self.RequestId = _request_id(headers) or ""
         self.Date = _header(headers, "Date")
         self._body = body
+        self._data = response.data if type(response) is _Decoded else _UNREAD
+
+    def _json(self) -> Any:
+        """The body as decoded JSON ({} when empty), for the object to take over."""
+        return _json_body(self._body) if self._data is _UNREAD else self._data
 
     @property
     def content(self) -> Any:
         """The answer's body as decoded JSON, ``*Time`` values as local datetimes ({} when empty)."""
-        return remap(_json_body(self._body))
+        return remap(_json_body(self._body))  # afresh: the items may have taken over the first decoding
 
     def getproperty(self, key: str) -> Any:
         """The attribute ``key``."""
@@ -501,7 +520,7 @@ class CreateResponse(RawResponse):
 
     def __init__(self, response: Any, human_readable: bool = False) -> None:
         super().__init__(response, human_readable)
-        body = _json_body(self._body)
+        body = self._json()
         body = body if isinstance(body, dict) else {}
         self.Name = body.get("Name")
         self.Id = body.get("Id") or self.Name
@@ -524,7 +543,7 @@ class GetResponse(RawResponse, Generic[T]):
 
     def __init__(self, response: Any, type_: Type[T], human_readable: bool = False) -> None:
         super().__init__(response, human_readable)
-        object.__setattr__(self, "_item", _item(type_, _json_body(self._body)))
+        object.__setattr__(self, "_item", _item(type_, self._json()))
 
     _item: T
 
@@ -586,7 +605,7 @@ class ListResponse(RawResponse, Generic[T]):
     def __init__(self, response: Any, type_: Type[T], human_readable: bool = False) -> None:
         super().__init__(response, human_readable)
         self.type = type_
-        body = _json_body(self._body)
+        body = self._json()
         body = body if isinstance(body, dict) else {}
         items = body.get("Items") or []
         if issubclass(type_, Status):  # (the usual case, made fast: a page may hold thousands)
@@ -690,9 +709,10 @@ def answer(route: Route, response: Any) -> RawResponse:
         raise InvalidResponse(
             status, "InvalidResponseBody", _request_id(headers), "the answer's body is not JSON: %r" % body[:500]
         ) from None
+    decoded = _Decoded(status, headers, body, data)
     kind = route.response
     if kind == CREATE:
-        created = CreateResponse(response)
+        created = CreateResponse(decoded)
         if not created.Id:
             raise InvalidResponse(
                 status,
@@ -702,7 +722,7 @@ def answer(route: Route, response: Any) -> RawResponse:
             )
         return created
     if kind == ACTION:
-        return ActionResponse(response)
+        return ActionResponse(decoded)
     if kind == LIST:
-        return ListResponse(response, ITEM_CLASSES[route.item or ""])
-    return GetResponse(response, _item_class(route.item, data))
+        return ListResponse(decoded, ITEM_CLASSES[route.item or ""])
+    return GetResponse(decoded, _item_class(route.item, data))

@@ -13,6 +13,7 @@ from typing import Dict, List, Optional
 from .constants import ACCESS_KEYS_ENV, DEFAULT_HOST, DEFAULT_PORT, MAX_BODY_BYTES
 from .run.dask import DaskUnavailable
 from .server import DataDirLocked, LocalServer, default_data_dir
+from .state.store import StoreUnavailable
 
 __all__ = ["main", "parse_args"]
 
@@ -102,6 +103,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     try:
         server = LocalServer(
             args.data_dir or default_data_dir(),
@@ -115,13 +119,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             executor=args.executor,
             dask_scheduler=args.dask_scheduler,
         )
-    except (DataDirLocked, OSError, ValueError, DaskUnavailable) as exc:
-        print("batchcompute-local: %s" % exc, file=sys.stderr)
+        server.start()  # recovers what a previous process left running: it may write
+    except (DataDirLocked, OSError, ValueError, DaskUnavailable, StoreUnavailable) as exc:
+        reason = exc.message if isinstance(exc, StoreUnavailable) else str(exc)
+        print("batchcompute-local: cannot start: %s" % reason, file=sys.stderr)
         return 1
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    server.start()
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         log.warning("listening on %s: other machines can reach this server", args.host)
     print(server.banner(), flush=True)

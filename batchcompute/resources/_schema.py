@@ -146,14 +146,18 @@ def _indented(value: Any, pad: str, step: str) -> str:
             return "{}"
         inner = pad + step
         items = [
-            (_escape(k) if type(k) is str else _key(k)) + ": " + _indented(v, inner, step) for k, v in value.items()
+            (_escape(k) if type(k) is str else _key(k))
+            + ": "
+            + (_escape(v) if type(v) is str else _indented(v, inner, step))  # strings, the most, inline
+            for k, v in value.items()
         ]
-        return "{" + inner + ("," + inner).join(items) + pad + "}"
+        return "".join(("{", inner, ("," + inner).join(items), pad, "}"))  # one copy of a large text
     if kind is list or isinstance(value, (list, tuple)):
         if not value:
             return "[]"
         inner = pad + step
-        return "[" + inner + ("," + inner).join([_indented(v, inner, step) for v in value]) + pad + "]"
+        items = [_escape(v) if type(v) is str else _indented(v, inner, step) for v in value]
+        return "".join(("[", inner, ("," + inner).join(items), pad, "]"))
     if isinstance(value, str):
         return _escape(value)
     if value is None:
@@ -266,6 +270,9 @@ class Prop(Generic[G, S]):
 
     #: Whether a value read from the service's JSON needs decoding (see :meth:`decode`).
     decodes = False
+    #: Whether the stored value is also its copy and its JSON data (an immutable scalar): then
+    #: :meth:`rebuild` and :meth:`data` need not be called for it.
+    plain = True
 
     def decode(self, value: Any) -> Any:
         """A value of the service's JSON as this property holds it (a time, nested objects)."""
@@ -322,6 +329,8 @@ class Prop(Generic[G, S]):
 
 class Value(Prop[Any, Any]):
     """A scalar of the given types, stored as is (None included)."""
+
+    plain = False
 
     def __init__(self, *types: type, **options: Any) -> None:
         super().__init__(**options)
@@ -415,6 +424,8 @@ class Boolean(Prop[Optional[bool], bool]):
 class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
     """A plain dict. ``str_values=True`` turns every non-None value into str (EnvVars)."""
 
+    plain = False
+
     accepted = (dict,)
     decodes = True
 
@@ -448,6 +459,8 @@ class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
 class List_(Prop[Optional[List[Any]], List[Any]]):
     """A plain list (reading it unset gives None, as for a scalar)."""
 
+    plain = False
+
     accepted = (list,)
     decodes = True
 
@@ -467,6 +480,8 @@ class List_(Prop[Optional[List[Any]], List[Any]]):
 class _Nested(Prop[G, S]):
     """A property holding objects of a description or status class ``cls``: a dict or an
     instance is stored as a copy rebuilt from its JSON."""
+
+    plain = False
 
     def __init__(
         self, cls: Type["Jsonizable"], default: Any = _MISSING, *, settle: bool = True, **options: Any
@@ -629,6 +644,12 @@ class _Schema(type):
         cls._fields = fields
         cls._decoding = frozenset(name for name, field in fields.items() if field.decodes)
         cls._defaults = [field for field in fields.values() if field.default is not _MISSING]
+        cls._not_plain = tuple(name for name, field in fields.items() if not field.plain)
+        # (name, the default itself when it is an immutable scalar, else the property that makes it)
+        cls._default_plan = [
+            (field.name, field.default, None) if type(field.default) in _ATOMIC else (field.name, None, field)
+            for field in cls._defaults
+        ]
         cls.descriptor_map = {key: field.descriptor for key, field in fields.items()}
         if doc is not None:
             cls.__doc__ = doc.rstrip() + _field_table(cls, fields)
@@ -662,6 +683,8 @@ class Jsonizable(metaclass=_Schema):
     _state: int
     _pending: Optional[AbstractSet[str]]  # of a status object: properties not yet decoded
     _defaults: ClassVar[List["Prop[Any, Any]"]]
+    _not_plain: ClassVar[Tuple[str, ...]]
+    _default_plan: ClassVar[List[Tuple[str, Any, Optional["Prop[Any, Any]"]]]]
 
     def __init__(self, properties: Any = None) -> None:
         self._init(properties)
@@ -682,9 +705,9 @@ class Jsonizable(metaclass=_Schema):
         else:
             raise TypeError("Invalid type '%s' for '%s'" % (type(dct), type(self).__name__))
         values = self._values
-        for field in self._defaults:
-            if field.name not in values:
-                values[field.name] = field.make_default()
+        for name, value, maker in self._default_plan:
+            if name not in values:
+                values[name] = value if maker is None else maker.make_default()
         if dct is not None:
             for invariant in self.invariants:
                 invariant(self)
@@ -731,12 +754,12 @@ class Jsonizable(metaclass=_Schema):
     def _decode(self, name: str) -> Any:
         """Decode property ``name`` of a status object read from an answer (see Status.from_service)."""
         pending: Any = self._pending
-        assert pending is not None
-        if isinstance(pending, frozenset):  # the class's own set: this object's first decode
-            pending = set(pending.intersection(self._values))
-        value = self._values[name] = self._fields[name].decode(self._values[name])
+        if type(pending) is frozenset:  # the class's own set: this object's first decode
+            pending = set(pending)
+            _set_slot(self, "_pending", pending)
+        values = self._values
+        value = values[name] = self._fields[name].decode(values[name])
         pending.discard(name)
-        _set_slot(self, "_pending", pending or None)
         return value
 
     def _materialize(self) -> None:
@@ -767,7 +790,11 @@ class Jsonizable(metaclass=_Schema):
         obj = cls.__new__(cls)
         fields = self._fields
         self._materialize()
-        _set_slot(obj, "_values", {name: fields[name].rebuild(value) for name, value in self._values.items()})
+        values = dict(self._values)
+        for name in cls._not_plain:
+            if name in values:
+                values[name] = fields[name].rebuild(values[name])
+        _set_slot(obj, "_values", values)
         _set_slot(obj, "_state", CLEAN)
         _set_slot(obj, "_pending", None)
         for invariant in cls.invariants:
@@ -874,7 +901,11 @@ class Jsonizable(metaclass=_Schema):
         if mode == COPY and self._state:
             return self._rebuild()._data(COPY)
         fields = self._fields
-        return {name: fields[name].data(value, mode) for name, value in self._values.items()}
+        data = dict(self._values)
+        for name in self._not_plain:
+            if name in data:
+                data[name] = fields[name].data(data[name], mode)
+        return data
 
     def detail(self) -> Dict[str, Any]:
         """A deep copy of the properties as a dict; nested objects keep their classes."""
@@ -978,14 +1009,13 @@ class Status(Jsonizable):
         """An object of the service's JSON, as the client reads it from an answer: the declared
         properties are kept (in the answer's order) and decoded when first read (``*Time`` values
         become local datetimes, nested objects objects of their classes), so that a page of
-        many objects costs little until its fields are used."""
+        many objects costs little until its fields are used. ``data`` is taken over, not copied."""
         obj = cls.__new__(cls)
         fields = cls._fields
-        if data.keys() <= fields.keys():  # the usual answer: the decoded JSON is kept, not copied
-            values = data
-        else:
-            values = {name: value for name, value in data.items() if name in fields}
-        _set_slot(obj, "_values", values)
+        if not data.keys() <= fields.keys():  # the decoded JSON is kept, not copied: it is ours
+            for name in data.keys() - fields.keys():
+                del data[name]
+        _set_slot(obj, "_values", data)
         _set_slot(obj, "_state", CLEAN)
         # The class's set stands for "every property that decodes" until the first one is decoded.
         _set_slot(obj, "_pending", cls._decoding or None)

@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("jinja2")
 
+from batchcompute.local.model.attempts import RunResult  # noqa: E402
 from batchcompute.local.model.jobs import CommandSpec, JobSpec, TaskSpec  # noqa: E402
 from batchcompute.local.run.objects import ObjectStore, OssPathError  # noqa: E402
 from batchcompute.local.state import jobs, overview  # noqa: E402
@@ -230,9 +231,9 @@ def test_job_pages_go_both_ways_with_filters():
 def test_waiting_instances_are_what_the_other_states_leave():
     store = Store(None)
     with store.transaction() as conn:
-        jobs.insert_job(conn, "job-1", _job("j", counts=(3, 2)), 0.0)
-        conn.execute("UPDATE instances SET state = 'Finished' WHERE task = 't0' AND iid = 0")
-        conn.execute("DELETE FROM instances WHERE task = 't1'")  # rows made only when dispatched
+        jobs.insert_job(conn, "job-1", _job("j", counts=(3, 2)), 0.0)  # instance rows made when dispatched
+        (first,) = jobs.candidates(conn, 1)
+        jobs.instance_ended(conn, first.key, jobs.claim(conn, first, "w", "127.0.0.1", 0.0), RunResult(0), 0.0)
     with store.read() as conn:
         summary = overview.job_summary(conn, "job-1")
         assert summary.instances == {"Running": 0, "Finished": 1, "Failed": 0, "Stopped": 0, "Waiting": 4}
@@ -240,6 +241,23 @@ def test_waiting_instances_are_what_the_other_states_leave():
         tasks = overview.task_summaries(conn, "job-1")
         assert [(task.name, task.instances["Waiting"]) for task in tasks] == [("t0", 2), ("t1", 2)]
         assert overview.job_summary(conn, "job-none") is None
+
+
+def test_instances_never_dispatched_count_as_stopped_once_their_job_stopped():
+    store = Store(None)
+    with store.transaction() as conn:
+        jobs.insert_job(conn, "job-1", _job("j", counts=(3, 2)), 0.0)
+        (first,) = jobs.candidates(conn, 1)
+        jobs.claim(conn, first, "w", "127.0.0.1", 0.0)
+        jobs.stop_job(conn, "job-1", 1.0)
+    with store.read() as conn:
+        assert overview.job_summary(conn, "job-1").instances["Stopped"] == 5
+        assert [task.instances["Stopped"] for task in overview.task_summaries(conn, "job-1")] == [3, 2]
+        rows = overview.instance_rows(conn, "job-1", "t0", 1, 5)
+        assert [(row["iid"], row["state"], row["end_time"]) for row in rows] == [
+            (1, "Stopped", 1.0),
+            (2, "Stopped", 1.0),
+        ]
 
 
 def test_templates_and_static_files_are_package_data():

@@ -217,6 +217,7 @@ def test_invalid_job_descriptions(local_server):
     del neither["AutoCluster"]
     cases = [
         (job({"a": task("true")}, {"a": ["zzz"]}), 400, "InvalidDependencies"),
+        (job({"a": task("true")}, {"a": [{}]}), 400, "InvalidDependencies"),
         (job({"a": both}), 400, "InvalidClusterId"),
         (job({"a": neither}), 400, "MissingClusterId"),
         (job({"a": task("true", cluster_id="cls-unknown")}), 404, "InvalidResource.NotFound"),

@@ -163,19 +163,23 @@ def _dag_tasks(body: Dict[str, Any], store: UrlChecker, cluster_exists: Callable
 
 def _upstream(tasks: Dict[str, Any], deps: Dict[str, Any]) -> Dict[str, List[str]]:
     """For each task, the tasks it waits for; ``{"a": ["b"]}`` means b waits for a."""
-    before: Dict[str, List[str]] = {name: [] for name in tasks}
+    before: Dict[str, Dict[str, None]] = {name: {} for name in tasks}  # ordered sets
     for first, thens in deps.items():
         if isinstance(thens, str):
             thens = [thens]
-        if first not in tasks or not isinstance(thens, list) or any(t not in tasks for t in thens):
+        if first not in tasks or not isinstance(thens, list) or not all(_is_task(t, tasks) for t in thens):
             raise invalid(
                 "Dependencies", "Dependencies %r -> %r names a task that is not in DAG.Tasks" % (first, thens)
             )
         for then in thens:
-            if first not in before[then]:
-                before[then].append(first)
-    _check_acyclic(before)
-    return before
+            before[then][first] = None
+    ordered = {name: list(ups) for name, ups in before.items()}
+    _check_acyclic(ordered)
+    return ordered
+
+
+def _is_task(name: Any, tasks: Dict[str, Any]) -> bool:
+    return isinstance(name, str) and name in tasks
 
 
 def _check_acyclic(before: Dict[str, List[str]]) -> None:

@@ -42,6 +42,7 @@ from .executor import (
     RecordedAttempt,
     RunResult,
     Started,
+    never_started,
     server_restarted,
 )
 from .object_meta import APPENDABLE, Attributes, MetaRecords
@@ -490,13 +491,13 @@ class DaskExecutor(Executor):
 
     def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
         """Adopt each attempt whose claim names a worker (it runs there, or ran and its worker
-        kept the outcome); end the others, claiming those never claimed so that they never start.
-        Claims of attempts that are not running any more are removed."""
+        kept the outcome); claim those never claimed, so that they never start (they go back to
+        the queue). Claims of attempts that are not running any more are removed."""
         ended: Dict[Key, RunResult] = {}
         for attempt in attempts:
             url = claim_url(attempt.key, attempt.run_seq)
             if self._block(url, "server restarted"):
-                ended[attempt.key] = server_restarted()
+                ended[attempt.key] = never_started()
                 continue
             claim = self._read_claim(url)
             if claim.get("task"):

@@ -1,12 +1,14 @@
 """The Executor interface: what the scheduler asks of whatever runs instance attempts.
 
 ``start`` runs one attempt and reports it through two callbacks, called from another thread:
-``on_started(pid, pid_start, node_ip)`` once its process is worth recording (so that a restarted
-server can find it; ``node_ip`` names the machine it runs on when that is not this one),
-``on_done(result)`` when it has ended. ``stop`` ends a started attempt; its ``on_done``
-still follows. ``recover``, once at start-up, deals with the attempts a previous server process
-left Running: the executor ends what is left of each, or adopts it (``adopt``). While ``ready``
-says no, nothing is started (waiting instances stay Waiting); ``close`` ends the executor.
+``on_started(pid, pid_start, node_ip)`` once its process is worth recording in the store (so that a
+restarted server can find it; an executor that keeps its own records need not call it; ``node_ip``
+names the machine it runs on when that is not this one), ``on_done(result)`` when it has ended.
+``stop`` ends a started attempt; its ``on_done`` still follows. ``forget`` says that the end of an
+attempt is recorded in the store. ``recover``, once at start-up, deals with the attempts a previous
+server process left Running: the executor ends what is left of each, or adopts it (``adopt``).
+While ``ready`` says no, nothing is started (waiting instances stay Waiting); ``close`` ends the
+executor.
 """
 
 from __future__ import annotations
@@ -25,11 +27,22 @@ __all__ = [
     "Started",
     "Done",
     "STOPPED_CODE",
+    "NOT_STARTED_CODE",
     "server_restarted",
+    "never_started",
 ]
 
 #: The ErrorCode of an attempt that was killed (or kept from starting) because its job stopped.
 STOPPED_CODE = "Stopped"
+
+
+#: The ErrorCode of an attempt whose command never ran: it goes back to the queue (not a retry).
+NOT_STARTED_CODE = "NotStarted"
+
+
+def never_started() -> RunResult:
+    """How an attempt ended whose command never ran before the server stopped."""
+    return RunResult(None, NOT_STARTED_CODE, "the server stopped before the command ran")
 
 
 def server_restarted() -> RunResult:
@@ -83,6 +96,10 @@ class Executor:
     def stop(self, execution: Execution) -> None:
         """End a started attempt (or keep it from starting); its ``on_done`` still follows."""
         execution.kill()
+
+    def forget(self, execution: Execution) -> None:
+        """The end of this attempt is recorded in the store: what the executor kept to recover it
+        after a restart may go."""
 
     def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
         """End what is left of attempts that a previous server process left Running, and say how

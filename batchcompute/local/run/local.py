@@ -4,17 +4,23 @@ An instance runs ``CommandLine`` through ``/bin/sh`` in a fresh working director
 process group (``start_new_session``), with stdout/stderr written straight into the object store
 while it runs. Before the command: the package is unpacked and InputMapping copied in; after a
 successful command: OutputMapping copied out. Timeout and kill() end the whole process group.
+
+The shell starts held: it waits for a line on its stdin (a pipe) before it runs the command. The
+executor records the process in the attempt's journal record first, then releases it; a server
+that dies before closes the pipe, and the shell exits without running anything. So every process
+that can run a command is in a record, and a restarted server ends it (``recover``); an outcome
+that the store could not record before the server died is taken from the record.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
 import subprocess
 import tarfile
 import threading
-import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -29,17 +35,29 @@ from .executor import (
     RecordedAttempt,
     RunResult,
     Started,
+    never_started,
     server_restarted,
 )
+from .journal import AttemptJournal, AttemptRecord, Recorded
 from .objects import ObjectStore, OssPathError
 from .threads import ThreadPool, Watchdog
 from .workdirs import WorkDirs
 
-__all__ = ["LocalProcessExecutor", "LocalExecution", "process_start_token", "kill_process_group", "container_engine"]
+log = logging.getLogger("batchcompute.local")
 
-#: A process still running after this many seconds is reported (``on_started``) so that a restarted
-#: server can find it; shorter ones are not worth a database write.
-REPORT_PID_AFTER = 0.05
+__all__ = [
+    "LocalProcessExecutor",
+    "LocalExecution",
+    "process_start_token",
+    "kill_process_group",
+    "end_process_group",
+    "container_engine",
+]
+
+#: Run by the shell before the command (on the same line: the command's line numbers stay): wait
+#: for the server's go on stdin, exit without running anything when the server is gone, then give
+#: the command the stdin it always had (/dev/null).
+HOLD = "read -r batch_compute_go || exit 125; unset batch_compute_go; exec </dev/null; "
 
 
 class LocalExecution(Execution):
@@ -49,6 +67,7 @@ class LocalExecution(Execution):
         super().__init__()
         self.pid: Optional[int] = None
         self.timed_out = False
+        self.record: Optional[AttemptRecord] = None
         self._lock = threading.Lock()
 
     def expire(self) -> None:
@@ -71,6 +90,15 @@ def kill_process_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def end_process_group(pid: int, start_token: Optional[str]) -> None:
+    """Kill what is left of the process group that process ``pid`` (started at ``start_token``)
+    led: the group of that very process while it runs; its group members when it has gone (Linux
+    does not reuse a pid that is still a group's id); nothing if the pid is another process's now."""
+    current = process_start_token(pid)
+    if start_token is not None and current in (None, start_token):
+        kill_process_group(pid)
 
 
 def process_start_token(pid: int) -> Optional[str]:
@@ -98,7 +126,8 @@ class LocalProcessExecutor(Executor):
 
     def __init__(self, store: ObjectStore, work_root: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.oss = store
-        self.workdirs = WorkDirs(Path(work_root))
+        self.workdirs = WorkDirs(Path(work_root) / "dirs")
+        self.journal = AttemptJournal(Path(work_root) / "attempts")
         # The server's environment when it started (without its keys), then ``extra_env``.
         self._base_env = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
         self._base_env.update(extra_env or {})
@@ -107,25 +136,40 @@ class LocalProcessExecutor(Executor):
 
     def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
         execution = LocalExecution()
-        self._threads.submit(self._run, run, execution, on_started, on_done)
+        self._threads.submit(self._run, run, execution, on_done)
         return execution
 
-    def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
-        """Kill the process group of each attempt whose recorded process still runs (the same pid
-        and start time: not a new process that reuses the pid); all ended with the restart."""
-        for attempt in attempts:
-            if attempt.pid and attempt.pid_start and process_start_token(attempt.pid) == attempt.pid_start:
-                kill_process_group(attempt.pid)
-        return {attempt.key: server_restarted() for attempt in attempts}
+    def forget(self, execution: Execution) -> None:
+        record = getattr(execution, "record", None)
+        if record is not None:
+            record.remove()
 
-    def _run(self, run: InstanceRun, execution: LocalExecution, on_started: Started, on_done: Done) -> None:
+    def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
+        """End what is left of each attempt's process group; its outcome when its record has one,
+        else it ended with the restart (or never ran: no process was released)."""
+        records = self.journal.recovered(attempts)
+        return {attempt.key: _recovered(attempt, records.get(attempt.key)) for attempt in attempts}
+
+    def _run(self, run: InstanceRun, execution: LocalExecution, on_done: Done) -> None:
+        try:
+            execution.record = self.journal.open(run.key, run.run_seq)
+        except OSError as exc:
+            on_done(RunResult(None, "LaunchFailed", "the attempt cannot be recorded: %s" % exc))
+            return
+        result = self._result(run, execution)
+        try:
+            execution.record.ended(result)
+        except (OSError, ValueError) as exc:
+            log.warning("the outcome of %s cannot be recorded in its journal: %s", run.key, exc)
+        on_done(result)
+
+    def _result(self, run: InstanceRun, execution: LocalExecution) -> RunResult:
         try:
             workdir = self.workdirs.take()
         except OSError as exc:
-            on_done(RunResult(None, "LaunchFailed", "no working directory: %s" % exc))
-            return
+            return RunResult(None, "LaunchFailed", "no working directory: %s" % exc)
         try:
-            result = self._attempt(run, execution, workdir, on_started)
+            result = self._attempt(run, execution, workdir)
         except _Failure as failure:
             result = RunResult(None, failure.code, failure.message)
         except Exception as exc:  # a broken attempt must still be reported
@@ -134,26 +178,23 @@ class LocalProcessExecutor(Executor):
             self.workdirs.give_back(workdir)
         if result.exit_code is None and result.error_code != STOPPED_CODE:
             self._note(run.stderr_url, result.error_message)
-        on_done(result)
+        return result
 
     def _note(self, url: str, message: str) -> None:
         """Append a server-side error to the instance's stderr object, where users look first."""
         try:
-            path = self.oss.path(url)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a") as handle:
-                handle.write("batchcompute-local: %s\n" % message)
+            self.oss.append(url, ("batchcompute-local: %s\n" % message).encode("utf-8"))
         except (OSError, OssPathError):
             pass
 
-    def _attempt(self, run: InstanceRun, execution: LocalExecution, workdir: Path, on_started: Started) -> RunResult:
+    def _attempt(self, run: InstanceRun, execution: LocalExecution, workdir: Path) -> RunResult:
         self._unpack(run.package_path, workdir)
         self._map_inputs(run.input_mapping, workdir)
         out = self.oss.create(run.stdout_url)
         try:
             err = out if run.stderr_url == run.stdout_url else self.oss.create(run.stderr_url)
             try:
-                returncode, timed_out = self._spawn(run, execution, workdir, out, err, on_started)
+                returncode, timed_out = self._spawn(run, execution, workdir, out, err)
             finally:
                 if err != out:
                     os.close(err)
@@ -177,50 +218,43 @@ class LocalProcessExecutor(Executor):
         return RunResult(0)
 
     def _spawn(
-        self,
-        run: InstanceRun,
-        execution: LocalExecution,
-        workdir: Path,
-        out: int,
-        err: int,
-        on_started: Started,
+        self, run: InstanceRun, execution: LocalExecution, workdir: Path, out: int, err: int
     ) -> Tuple[int, bool]:
+        """Start the command held, record its process, release it, wait for its end."""
         argv = self._argv(run, workdir)
         with execution._lock:
             if execution.killed:
                 return -signal.SIGKILL, False
-            proc = subprocess.Popen(
-                argv,
-                cwd=str(workdir),
-                env=self._env(run),
-                stdin=_devnull(),
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-            )
+            held, release = os.pipe()
+            try:
+                proc = subprocess.Popen(
+                    argv,
+                    cwd=str(workdir),
+                    env=self._env(run),
+                    stdin=held,
+                    stdout=out,
+                    stderr=err,
+                    start_new_session=True,
+                )
+            except BaseException:
+                os.close(release)
+                raise
+            finally:
+                os.close(held)
             execution.pid = proc.pid
-        pid = proc.pid
-
-        started = time.monotonic()
-
-        def checkpoint() -> None:
-            """A process that runs on is recorded (restart recovery), and its Timeout watched
-            from then on: most commands end before, at the cost of one deadline."""
-            if execution.pid != pid:
-                return
-            on_started(pid, process_start_token(pid), None)
-            if run.timeout > 0:
-                left = max(0.0, run.timeout - (time.monotonic() - started))
-                deadlines.append(self._watchdog.after(left, execution.expire))
-
-        first = min(REPORT_PID_AFTER, run.timeout) if run.timeout > 0 else REPORT_PID_AFTER
-        deadlines = [self._watchdog.after(first, checkpoint)]
+        assert execution.record is not None  # made by _run
+        unrecorded = _release(proc.pid, execution.record, release)
+        deadline = None
+        if run.timeout > 0 and unrecorded is None:
+            deadline = self._watchdog.after(run.timeout, execution.expire)
         proc.wait()
-        for deadline in deadlines:
+        if deadline is not None:
             deadline.cancel()
         with execution._lock:
             kill_process_group(proc.pid)  # leftovers the command sent to the background
             execution.pid = None
+        if unrecorded is not None:
+            raise _Failure("LaunchFailed", "the attempt cannot be recorded: %s" % unrecorded)
         return proc.returncode, execution.timed_out
 
     def _env(self, run: InstanceRun) -> Dict[str, str]:
@@ -230,7 +264,7 @@ class LocalProcessExecutor(Executor):
 
     def _argv(self, run: InstanceRun, workdir: Path) -> List[str]:
         if not run.docker_image:
-            return ["/bin/sh", "-c", run.command_line]
+            return ["/bin/sh", "-c", HOLD + run.command_line]
         engine = container_engine()
         if engine is None:
             raise _Failure(
@@ -240,6 +274,10 @@ class LocalProcessExecutor(Executor):
             )
         envs = [arg for key, value in sorted(run.env.items()) for arg in ("-e", "%s=%s" % (key, value))]
         return [
+            "/bin/sh",
+            "-c",
+            HOLD + 'exec "$@"',
+            "sh",
             engine,
             "run",
             "--rm",
@@ -258,7 +296,7 @@ class LocalProcessExecutor(Executor):
         if not package_path:
             return
         try:
-            with tarfile.open(self.oss.path(package_path), "r:*") as archive:
+            with self.oss.open_for_read(package_path) as package, tarfile.open(fileobj=package) as archive:
                 _safe_extract(archive, workdir)
         except (OSError, tarfile.TarError, OssPathError) as exc:
             raise _Failure("PackageError", "PackagePath %s cannot be unpacked: %s" % (package_path, exc)) from exc
@@ -278,6 +316,37 @@ class LocalProcessExecutor(Executor):
                 raise _Failure("OutputMappingFailed", "OutputMapping %s -> %s failed: %s" % (local, url, exc)) from exc
 
 
+def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunResult:
+    """How an attempt that a dead server left Running ended, by its record (if any): what is left
+    of its process group is ended first."""
+    if recorded is None:
+        if attempt.pid is None:
+            return never_started()
+        end_process_group(attempt.pid, attempt.pid_start)  # reported through on_started
+        return server_restarted()
+    if recorded.pid is not None:
+        end_process_group(recorded.pid, recorded.start_token)
+    if recorded.outcome is not None:
+        return recorded.outcome
+    return server_restarted() if recorded.pid is not None else never_started()
+
+
+def _release(pid: int, record: AttemptRecord, release: int) -> Optional[Exception]:
+    """Record the held process, then let it run the command; the error when it cannot be recorded
+    (then the pipe is closed unwritten, and the shell exits without running the command)."""
+    try:
+        try:
+            record.started(pid, process_start_token(pid))
+        except (OSError, ValueError) as exc:
+            return exc
+        os.write(release, b"\n")
+    except BrokenPipeError:  # killed already
+        pass
+    finally:
+        os.close(release)
+    return None
+
+
 def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
     """Extract without letting a member escape ``target`` (absolute names, ``..``, links, devices)."""
     if hasattr(tarfile, "data_filter"):
@@ -289,16 +358,6 @@ def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
         if not (path == root or path.startswith(root + os.sep)) or member.isdev() or member.issym() or member.islnk():
             raise tarfile.TarError("unsafe member %r" % member.name)
     archive.extractall(target)
-
-
-_null: List[int] = []
-
-
-def _devnull() -> int:
-    """One read-only /dev/null descriptor for every command's stdin (not one open per process)."""
-    if not _null:
-        _null.append(os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC))
-    return _null[0]
 
 
 _engine: List[Optional[str]] = []

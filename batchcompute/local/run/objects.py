@@ -2,20 +2,24 @@
 
 Paths are confined to the root: a ``..`` or ``.`` segment, an empty segment (``//``), a NUL or a
 backslash make the URL invalid, and the resolved path must stay under the root even through
-symbolic links.
+symbolic links. Objects are read and written through descriptors opened from the root one path
+component at a time, none of them following a symbolic link: a folder swapped for a link after a
+first look leads nowhere outside the store.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 from pathlib import Path
-from typing import BinaryIO, List, Set, Union
+from typing import BinaryIO, Iterator, List, Tuple, Union
+
+from .nofollow import DIR_FLAGS, is_link_error, open_dir, open_regular
 
 __all__ = ["OssPathError", "ObjectStore", "SCHEME", "is_dir_url", "join_url", "split_path"]
 
 SCHEME = "oss://"
+_NO_FOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class OssPathError(ValueError):
@@ -52,6 +56,13 @@ def _segments(url: object) -> List[str]:
     return split_path(url[len(SCHEME) :], url)
 
 
+def _linked(exc: OSError, url: str) -> OSError:
+    """The error of an open that met a symbolic link (ELOOP) as an OssPathError."""
+    if is_link_error(exc):
+        return OssPathError("%r goes through a symbolic link" % (url,))
+    return exc
+
+
 class ObjectStore:
     """Maps oss:// URLs to files under ``root`` and copies between the store and local paths."""
 
@@ -59,7 +70,6 @@ class ObjectStore:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self._root_text = str(self.root)
-        self._checked_dirs: Set[str] = set()  # directories known to resolve inside the root
 
     def check(self, url: str) -> str:
         """Validate ``url`` (OssPathError when bad) and return it."""
@@ -80,42 +90,63 @@ class ObjectStore:
         root = self._root_text
         return real == root or real.startswith(root + os.sep)
 
+    def _folder(self, parts: List[str], url: str, create: bool = False) -> int:
+        """A descriptor of the folder ``<root>/<parts>``, each component opened without following a
+        symbolic link (missing ones made when ``create``)."""
+        try:
+            return open_dir(self._root_text, parts, create)
+        except OSError as exc:
+            raise _linked(exc, url) from exc
+
+    def open_object(self, url: str, flags: int, create_folders: bool = False) -> int:
+        """A descriptor of the object at ``url`` opened with ``flags``, no component of its path a
+        symbolic link (an OssPathError if one is)."""
+        parts = _segments(url)
+        folder = self._folder(parts[:-1], url, create_folders)
+        try:
+            return os.open(parts[-1], flags | _NO_FOLLOW, 0o644, dir_fd=folder)
+        except OSError as exc:
+            raise _linked(exc, url) from exc
+        finally:
+            os.close(folder)
+
+    def open_file(self, url: str) -> int:
+        """A read-only descriptor of the regular file at ``url``: FileNotFoundError (or
+        NotADirectoryError) when there is none, OssPathError when a symbolic link, a folder or
+        anything else but a file is there."""
+        parts = _segments(url)
+        folder = self._folder(parts[:-1], url)
+        try:
+            fd = open_regular(folder, parts[-1])
+        finally:
+            os.close(folder)
+        if fd is None:
+            raise OssPathError("%s is not a file" % url)
+        return fd
+
     def open_for_write(self, url: str) -> BinaryIO:
         """A binary file at ``url`` opened for writing (parents created, truncated)."""
         return os.fdopen(self.create(url), "wb")
 
+    def open_for_read(self, url: str) -> BinaryIO:
+        """The object at ``url`` opened for reading."""
+        return os.fdopen(self.open_object(url, os.O_RDONLY), "rb")
+
     def create(self, url: str) -> int:
-        """The file descriptor of the file at ``url``, created or truncated, for writing.
+        """The file descriptor of the file at ``url``, created or truncated, for writing."""
+        return self.open_object(url, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, create_folders=True)
 
-        Log objects are created for every instance, so the parent directory's check is
-        remembered and a symbolic link as the file itself is refused by the open."""
-        path = os.path.join(self._root_text, *_segments(url))
-        parent = os.path.dirname(path)
-        if parent in self._checked_dirs:
-            try:
-                return self._create(path, url)
-            except FileNotFoundError:  # the directory was removed since
-                self._checked_dirs.discard(parent)
-        if not self._inside(os.path.realpath(parent)):
-            raise OssPathError("%r leaves the object store" % (url,))
-        os.makedirs(parent, exist_ok=True)
-        if len(self._checked_dirs) > 10000:
-            self._checked_dirs.clear()
-        self._checked_dirs.add(parent)
-        return self._create(path, url)
-
-    @staticmethod
-    def _create(path: str, url: str) -> int:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+    def append(self, url: str, data: bytes) -> None:
+        """Add ``data`` at the end of the object at ``url`` (made when missing)."""
+        fd = self.open_object(url, os.O_WRONLY | os.O_CREAT | os.O_APPEND, create_folders=True)
         try:
-            return os.open(path, flags, 0o644)
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise OssPathError("%r is a symbolic link" % (url,)) from exc
-            raise
+            os.write(fd, data)
+        finally:
+            os.close(fd)
 
     def read_bytes(self, url: str) -> bytes:
-        return self.path(url).read_bytes()
+        with self.open_for_read(url) as handle:
+            return handle.read()
 
     def write_bytes(self, url: str, data: bytes) -> None:
         with self.open_for_write(url) as handle:
@@ -124,25 +155,70 @@ class ObjectStore:
     def download(self, url: str, local: Path, into_dir: bool = False) -> None:
         """Copy the object (or, for a ``/`` URL, the directory) at ``url`` to ``local``
         (into it when ``into_dir`` or when it is a directory)."""
-        source = self.path(url)
-        if is_dir_url(url) or source.is_dir():
-            local.mkdir(parents=True, exist_ok=True)
-            if source.is_dir():
-                shutil.copytree(source, local, dirs_exist_ok=True)
+        parts = _segments(url)
+        try:
+            folder = self._folder(parts, url)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            if is_dir_url(url):
+                local.mkdir(parents=True, exist_ok=True)
+            elif isinstance(exc, FileNotFoundError):
+                raise FileNotFoundError("%s does not exist" % url) from None
+            else:
+                target = local / parts[-1] if into_dir or local.is_dir() else local
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with self.open_for_read(url) as source, open(target, "wb") as copy:
+                    shutil.copyfileobj(source, copy)
             return
-        if not source.is_file():
-            raise FileNotFoundError("%s does not exist" % url)
-        target = local / source.name if into_dir or local.is_dir() else local
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        local.mkdir(parents=True, exist_ok=True)
+        _copy_folder(folder, local, url)
 
     def upload(self, local: Path, url: str) -> None:
         """Copy the local file or directory ``local`` to ``url`` (nothing when it is absent)."""
         if local.is_dir():
-            target = self.path(url)
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(local, target, dirs_exist_ok=True)
+            os.close(self._folder(_segments(url), url, create=True))
+            for relative, is_folder in _paths_under(local):
+                target = join_url(url, relative)
+                if is_folder:
+                    os.close(self._folder(_segments(target), target, create=True))
+                    continue
+                with open(local / relative, "rb") as source, self.open_for_write(target) as copy:
+                    shutil.copyfileobj(source, copy)
         elif local.is_file():
-            target = self.path(join_url(url, local.name) if is_dir_url(url) else url)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(local, target)
+            with open(local, "rb") as source, self.open_for_write(
+                join_url(url, local.name) if is_dir_url(url) else url
+            ) as copy:
+                shutil.copyfileobj(source, copy)
+
+
+def _copy_folder(folder: int, local: Path, url: str) -> None:
+    """Copy the files and folders of the store folder ``folder`` (closed after) into ``local``;
+    a symbolic link in it is an OssPathError."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                inner = join_url(url, entry.name)
+                if entry.is_symlink():
+                    raise OssPathError("%s is a symbolic link" % inner)
+                if entry.is_dir(follow_symlinks=False):
+                    (local / entry.name).mkdir(exist_ok=True)
+                    _copy_folder(os.open(entry.name, DIR_FLAGS, dir_fd=folder), local / entry.name, inner)
+                elif entry.is_file(follow_symlinks=False):
+                    source = os.open(entry.name, os.O_RDONLY | _NO_FOLLOW, dir_fd=folder)
+                    with os.fdopen(source, "rb") as handle, open(local / entry.name, "wb") as copy:
+                        shutil.copyfileobj(handle, copy)
+    except OSError as exc:
+        raise _linked(exc, url) from exc
+    finally:
+        os.close(folder)
+
+
+def _paths_under(local: Path) -> Iterator[Tuple[str, bool]]:
+    """The folders and files under the local folder: ``/``-separated paths relative to it, and
+    whether each is a folder."""
+    for top, folders, files in os.walk(local):
+        base = os.path.relpath(top, local)
+        prefix = "" if base == "." else base.replace(os.sep, "/") + "/"
+        for name in sorted(folders):
+            yield prefix + name, True
+        for name in sorted(files):
+            yield prefix + name, False

@@ -4,7 +4,11 @@ One thread dispatches: Waiting instances of runnable tasks (DAG order), highest 
 first, then oldest, within the global ``workers`` cap and, for a cluster, one instance per VM
 (the sum of its groups' DesiredVMCount). Results come back on executor threads and are recorded
 through ``state.jobs``. At start, the executor recovers the attempts that were running when a
-previous server process died: it ends them (then retried or failed per MaxRetryCount) or adopts them.
+previous server process died: it ends them (then retried or failed per MaxRetryCount; requeued
+when they never ran) or adopts them.
+
+An end that cannot be recorded (disk full, database locked) is kept and recorded again with a
+growing delay until it lands: no instance stays Running after its attempt has ended.
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ from ..model.clusters import input_mapping, instance_env
 from ..state import clusters, jobs
 from ..state.jobs import Candidate
 from ..state.store import Connection, Store, savepoint
-from .executor import STOPPED_CODE, Execution, Executor, InstanceRun, RecordedAttempt, RunResult
+from .executor import (
+    NOT_STARTED_CODE,
+    STOPPED_CODE,
+    Execution,
+    Executor,
+    InstanceRun,
+    RecordedAttempt,
+    RunResult,
+)
 
 __all__ = ["Scheduler"]
 
@@ -30,6 +42,11 @@ log = logging.getLogger("batchcompute.local")
 LOCAL_IP = "127.0.0.1"
 #: Waiting instances looked at beyond the free slots, for those that find their cluster busy.
 SPARE_CANDIDATES = 8
+#: Seconds before an end that could not be recorded is tried again: the first delay, the longest.
+RETRY_FIRST, RETRY_LONGEST = 0.1, 5.0
+#: What an attempt that did not end by itself answers at recovery: it goes back to the queue.
+REQUEUED_CODES = (NOT_STARTED_CODE, STOPPED_CODE)
+Launches = List[Tuple[Key, "_Slot", InstanceRun]]
 
 
 @dataclass
@@ -42,6 +59,17 @@ class _Slot:
     execution: Optional[Execution] = None
     kill_requested: bool = False
     shutdown: bool = False
+
+
+@dataclass
+class _End:
+    """How an attempt ended, to be recorded (again, while the store cannot take it)."""
+
+    key: Key
+    run_seq: int
+    result: RunResult
+    shutdown: bool  # ended by a server shutdown: requeued, not a retry
+    execution: Optional[Execution]
 
 
 @dataclass
@@ -75,6 +103,10 @@ class Scheduler:
         self._dispatching = threading.Lock()
         self._closing = False
         self._thread: Optional[threading.Thread] = None
+        self._unrecorded: List[_End] = []
+        self._retry_delay = RETRY_FIRST
+        self._retry_at = 0.0
+        self._last_pass_error = ""
 
     # -- control ---------------------------------------------------------------------------------
 
@@ -115,16 +147,35 @@ class Scheduler:
         deadline = time.monotonic() + timeout
         while self.running() and time.monotonic() < deadline:
             time.sleep(0.01)
+        self._record_unrecorded(force=True)
+        with self._lock:
+            left = len(self._unrecorded)
+        if left:
+            log.error(
+                "%d instance end(s) could not be recorded; the next start takes them from the attempt records", left
+            )
+
+    def unrecorded(self) -> int:
+        """How many ended attempts wait for the store to record their end."""
+        with self._lock:
+            return len(self._unrecorded)
 
     # -- dispatching -----------------------------------------------------------------------------
 
     def _loop(self) -> None:
         while True:
-            self._wake.wait(self.poll_interval)
+            self._wake.wait(self._next_wait())
             self._wake.clear()
             if self._closing:
                 return
+            self._record_unrecorded()
             self._dispatch_now(block=True)
+
+    def _next_wait(self) -> float:
+        with self._lock:
+            if not self._unrecorded:
+                return self.poll_interval
+        return max(0.0, min(self.poll_interval, self._retry_at - time.monotonic()))
 
     def _dispatch_now(self, block: bool) -> None:
         """One dispatch pass, unless one is running already (then the scheduler thread is woken)."""
@@ -133,8 +184,13 @@ class Scheduler:
             return
         try:
             self._dispatch()
-        except Exception:  # keep scheduling whatever one pass ran into
-            log.exception("scheduler pass failed")
+            if self._last_pass_error:
+                log.info("scheduling again: the store takes changes")
+            self._last_pass_error = ""
+        except Exception as exc:  # keep scheduling whatever one pass ran into (told once)
+            if str(exc) != self._last_pass_error:
+                log.exception("scheduler pass failed")
+            self._last_pass_error = str(exc)
         finally:
             self._dispatching.release()
 
@@ -142,17 +198,29 @@ class Scheduler:
         with self._lock:
             if self.workers <= len(self._slots) or self._closing:
                 return
-        with self.store.transaction() as conn:
-            launches = self._claim(conn)
+        launches: Launches = []
+        try:
+            with self.store.transaction() as conn:
+                launches = self._claim(conn)
+        except BaseException:
+            self._unclaim(launches)
+            raise
         self._launch_all(launches)
 
-    def _launch_all(self, launches: List[Tuple[Key, _Slot, InstanceRun]]) -> None:
+    def _unclaim(self, launches: Launches) -> None:
+        """Claims that were rolled back (their commit failed): their slots are free again."""
+        with self._lock:
+            for key, slot, _ in launches:
+                if self._slots.get(key) is slot:
+                    del self._slots[key]
+
+    def _launch_all(self, launches: Launches) -> None:
         for key, slot, run in launches:
             self._launch(key, slot, run)
 
-    def _claim(self, conn: Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
+    def _claim(self, conn: Connection) -> Launches:
         """Claim Waiting instances for the free slots; they are launched after the commit."""
-        launches: List[Tuple[Key, _Slot, InstanceRun]] = []
+        launches: Launches = []
         with self._lock:
             free = self.workers - len(self._slots)
             if free > 0 and not self._closing and self.executor.ready():
@@ -231,13 +299,14 @@ class Scheduler:
         )
         inputs = dict(place.input_mapping)
         inputs.update(command.input_mapping)
+        stdout_url, stderr_url = candidate.log_urls
         return InstanceRun(
             key=key,
             run_seq=candidate.last_run_seq + 1,
             command_line=command.command_line,
             env=env,
-            stdout_url=candidate.stdout_url,
-            stderr_url=candidate.stderr_url,
+            stdout_url=stdout_url,
+            stderr_url=stderr_url,
             timeout=candidate.timeout,
             package_path=command.package_path,
             docker_image=command.docker_image,
@@ -272,27 +341,64 @@ class Scheduler:
             slot = self._slots.get(key)
             if slot is not None and slot.run_seq == run_seq:
                 del self._slots[key]
-            shutdown = slot is not None and slot.shutdown
-        launches: List[Tuple[Key, _Slot, InstanceRun]] = []
+            else:
+                slot = None
+        end = _End(key, run_seq, result, slot is not None and slot.shutdown, slot.execution if slot else None)
+        if not self._record(end, claim_next=True):
+            with self._lock:
+                first = not self._unrecorded
+                self._unrecorded.append(end)
+            if first:
+                self._retry_delay = RETRY_FIRST
+                self._retry_at = time.monotonic() + RETRY_FIRST
+            self._wake.set()
+
+    def _record(self, end: _End, claim_next: bool) -> bool:
+        """Record an end (and claim what the freed slot runs next); False when the store cannot."""
+        launches: Launches = []
+        kills: List[Key] = []
         try:
             with self.store.transaction() as conn:
-                if shutdown:
-                    jobs.requeue(conn, key, run_seq)
-                    kills: List[Key] = []
+                if end.shutdown:
+                    jobs.requeue(conn, end.key, end.run_seq)
                 else:
-                    kills = jobs.instance_ended(conn, key, run_seq, result, time.time())
-                    launches = self._claim_next(conn)
-        except Exception:
-            log.exception("recording the end of %s failed", key)
-            with self._lock:  # the claims were rolled back with it
-                for claimed, _, _ in launches:
-                    self._slots.pop(claimed, None)
-            self._wake.set()
-            return
+                    kills = jobs.instance_ended(conn, end.key, end.run_seq, end.result, time.time())
+                    launches = self._claim_next(conn) if claim_next else []
+        except Exception as exc:
+            self._unclaim(launches)
+            with self._lock:
+                told = bool(self._unrecorded)
+            if not told:
+                log.warning("recording the end of %s failed (%s); trying again until it succeeds", end.key, exc)
+            return False
+        if end.execution is not None:
+            self.executor.forget(end.execution)
         self.kill(kills)
         self._launch_all(launches)
+        return True
 
-    def _claim_next(self, conn: Connection) -> List[Tuple[Key, _Slot, InstanceRun]]:
+    def _record_unrecorded(self, force: bool = False) -> None:
+        """Try again to record the ends the store could not take, oldest first; wait longer after
+        each failure."""
+        with self._lock:
+            if not self._unrecorded or (not force and time.monotonic() < self._retry_at):
+                return
+            waiting = list(self._unrecorded)
+        recorded = 0
+        for end in waiting:
+            if not self._record(end, claim_next=False):
+                self._retry_delay = min(self._retry_delay * 2, RETRY_LONGEST)
+                self._retry_at = time.monotonic() + self._retry_delay
+                break
+            recorded += 1
+        with self._lock:
+            del self._unrecorded[:recorded]
+            left = len(self._unrecorded)
+        if recorded and not left:
+            log.info("recorded the end of %d instance(s) that had waited for the store", recorded)
+            self._wake.set()
+
+    def _claim_next(self, conn: Connection) -> Launches:
         """The freed slot is reused at once, in the transaction that recorded the end (or by the
         scheduler thread when it is dispatching already)."""
         if self._closing:
@@ -313,22 +419,28 @@ class Scheduler:
 
     def _recover(self) -> None:
         """Hand the attempts a dead server process left Running to the executor; record the end of
-        those it ended, and hold a slot for those it adopted."""
+        those it ended (requeue those that never ran), and hold a slot for those it adopted."""
         with self.store.read() as conn:
             attempts = jobs.running_attempts(conn)
+        ended = self.executor.recover(attempts)  # also with none: the executor may clean up
         if not attempts:
             return
-        ended = self.executor.recover(attempts)
         with self.store.transaction() as conn:
             for attempt in attempts:
-                if attempt.key in ended:
-                    jobs.instance_ended(conn, attempt.key, attempt.run_seq, ended[attempt.key], time.time())
+                result = ended.get(attempt.key)
+                if result is not None and result.error_code in REQUEUED_CODES:
+                    jobs.requeue(conn, attempt.key, attempt.run_seq)
+                elif result is not None:
+                    jobs.instance_ended(conn, attempt.key, attempt.run_seq, result, time.time())
         for attempt in attempts:
             if attempt.key not in ended:
                 self._adopt(attempt)
+        requeued = sum(1 for result in ended.values() if result.error_code in REQUEUED_CODES)
         log.info(
-            "recovered %d instance(s) left running by a previous server process (%d adopted)",
+            "recovered %d instance(s) left running by a previous server process: %d ended, %d requeued, %d adopted",
             len(attempts),
+            len(ended) - requeued,
+            requeued,
             len(attempts) - len(ended),
         )
 

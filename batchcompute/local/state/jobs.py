@@ -4,17 +4,23 @@ Waiting -> Running -> Finished | Failed | Stopped for all three; each change is 
 store transaction and logged. Functions that end running instances of other tasks return their
 keys, for the scheduler to kill the attempts after commit. An instance's ``run_seq`` names its
 current attempt: a result for an older attempt is ignored.
+
+Instance rows are made when instances are dispatched, in id order (a task's ``dispatched`` counts
+them), so that creating a job costs its tasks, not its instances. An instance without a row has
+never run: it is Waiting while its task is Waiting or Running, else Stopped (since its task
+ended), with the log paths of its task; every answer shows it as such (``unstarted``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..model.attempts import Key, RecordedAttempt, RunResult
 from ..model.jobs import CommandSpec, JobSpec
 from ..model.jsontext import dumps, loads
 from ..model.states import ACTIVE, State
+from .dag import link, release_successors, relink, unlink
 from .paging import Page, fetch_page
 from .store import Connection, Row
 
@@ -53,7 +59,7 @@ def _job_changed(job_id: str, state: str, detail: str = "") -> None:
 
 
 def insert_job(conn: Connection, job_id: str, job: JobSpec, now: float) -> None:
-    """Store a new Waiting job with its tasks and instances."""
+    """Store a new Waiting job with its tasks (their instances get rows when dispatched)."""
     conn.execute(
         "INSERT INTO jobs (id, name, type, description, summary, topic, priority, state, "
         "fail_on_instance_fail, auto_release, creation_time) "
@@ -73,30 +79,26 @@ def insert_job(conn: Connection, job_id: str, job: JobSpec, now: float) -> None:
         ),
     )
     _job_changed(job_id, State.WAITING, "created (%s, %d tasks)" % (job.name, len(job.tasks)))
-    for task in job.tasks:
-        conn.execute(
-            "INSERT INTO tasks (job_id, name, spec, upstream, cluster_id, instance_count, max_retry, "
-            "timeout, state, runnable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    conn.executemany(
+        "INSERT INTO tasks (job_id, name, spec, cluster_id, instance_count, max_retry, "
+        "timeout, state, runnable, waiting_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
             (
                 job_id,
                 task.name,
                 task.command.to_json(),
-                dumps(task.upstream),
                 task.cluster_id,
                 task.instance_count,
                 task.max_retry,
                 task.timeout,
                 State.WAITING,
                 int(not task.upstream),
-            ),
-        )
-        conn.executemany(
-            "INSERT INTO instances (job_id, task, iid, state, stdout_path, stderr_path) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (job_id, task.name, iid, State.WAITING, *task.command.log_urls(job_id, task.name, iid))
-                for iid in range(task.instance_count)
-            ],
-        )
+                len(task.upstream),
+            )
+            for task in job.tasks
+        ],
+    )
+    link(conn, job_id, {task.name: task.upstream for task in job.tasks})
     _notify(conn, job_id, "OnJobWaiting")
 
 
@@ -108,8 +110,46 @@ def find_task(conn: Connection, job_id: str, name: str) -> Optional[Row]:
     return conn.execute("SELECT * FROM tasks WHERE job_id = ? AND name = ?", (job_id, name)).fetchone()
 
 
-def find_instance(conn: Connection, key: Key) -> Optional[Row]:
+def _stored_instance(conn: Connection, key: Key) -> Optional[Row]:
     return conn.execute("SELECT * FROM instances WHERE job_id = ? AND task = ? AND iid = ?", key).fetchone()
+
+
+def unstarted(task: Row, command: CommandSpec, iid: int) -> Dict[str, Any]:
+    """The row of instance ``iid`` of ``task`` that has not been dispatched (its ``command``
+    decoded from the task's spec): Waiting, or Stopped since its task ended."""
+    active = task["state"] in ACTIVE
+    stdout_url, stderr_url = command.log_urls(task["job_id"], task["name"], iid)
+    return {
+        "job_id": task["job_id"],
+        "task": task["name"],
+        "iid": iid,
+        "state": State.WAITING if active else State.STOPPED,
+        "run_seq": 0,
+        "retry_count": 0,
+        "start_time": None,
+        "end_time": None if active else task["end_time"],
+        "exit_code": None,
+        "error_code": "",
+        "error_message": "",
+        "detail": "",
+        "node_ip": "",
+        "worker_id": "",
+        "pid": None,
+        "pid_start": None,
+        "stdout_path": stdout_url,
+        "stderr_path": stderr_url,
+    }
+
+
+def find_instance(conn: Connection, key: Key) -> Optional[Any]:
+    """The instance's row (one that was never dispatched too); None when the task has no such."""
+    row = _stored_instance(conn, key)
+    if row is not None:
+        return row
+    task = find_task(conn, key[0], key[1])
+    if task is None or not task["dispatched"] <= key[2] < task["instance_count"]:
+        return None
+    return unstarted(task, CommandSpec.from_json(task["spec"]), key[2])
 
 
 def first_task(conn: Connection, job_id: str) -> Optional[Row]:
@@ -117,9 +157,10 @@ def first_task(conn: Connection, job_id: str) -> Optional[Row]:
     return conn.execute("SELECT * FROM tasks WHERE job_id = ? ORDER BY name LIMIT 1", (job_id,)).fetchone()
 
 
-def first_instance(conn: Connection, job_id: str) -> Optional[Row]:
+def first_instance(conn: Connection, job_id: str) -> Optional[Any]:
     """The job's first instance by task name and instance id."""
-    return conn.execute("SELECT * FROM instances WHERE job_id = ? ORDER BY task, iid LIMIT 1", (job_id,)).fetchone()
+    task = first_task(conn, job_id)
+    return None if task is None else find_instance(conn, (job_id, task["name"], 0))
 
 
 def list_jobs(conn: Connection, page: Page, state: Optional[str] = None, cluster_id: str = "") -> Tuple[List[Row], str]:
@@ -138,10 +179,26 @@ def list_tasks(
 
 def list_instances(
     conn: Connection, job_id: str, task: str, page: Page, state: Optional[str] = None
-) -> Tuple[List[Row], str]:
-    """A task's instances by id, in ``state`` when given; the NextMarker (an instance id)."""
+) -> Tuple[List[Any], str]:
+    """A task's instances by id, in ``state`` when given; the NextMarker (an instance id).
+
+    The stored rows come first (they have the lowest ids), then those never dispatched."""
     filters = [("job_id = ?", job_id), ("task = ?", task), ("state = ?", state)]
-    return fetch_page(conn, "instances", "iid", page, filters)
+    rows, next_marker = fetch_page(conn, "instances", "iid", page, filters)
+    task_row = find_task(conn, job_id, task)
+    if next_marker or task_row is None:
+        return rows, next_marker
+    command = CommandSpec.from_json(task_row["spec"])
+    first = max(task_row["dispatched"], int(page.marker or 0))
+    wanted = page.size - len(rows)
+    more = [
+        unstarted(task_row, command, iid) for iid in range(first, min(task_row["instance_count"], first + wanted + 1))
+    ]
+    if state and more and more[0]["state"] != state:
+        return rows, ""
+    if len(more) > wanted:
+        return rows + more[:wanted], str(more[wanted]["iid"])
+    return rows + more, ""
 
 
 def task_counts(conn: Connection, job_id: str) -> Dict[str, int]:
@@ -152,69 +209,116 @@ def task_counts(conn: Connection, job_id: str) -> Dict[str, int]:
 def instance_counts(conn: Connection, job_id: str, task: Optional[str] = None) -> Dict[str, int]:
     """State -> how many of the job's instances (of ``task`` only, when given) are in it."""
     if task is None:
-        sql, args = "SELECT state, COUNT(*) FROM instances WHERE job_id = ? GROUP BY state", (job_id,)
+        stored_sql, args = "SELECT state, COUNT(*) FROM instances WHERE job_id = ? GROUP BY state", (job_id,)
+        unstarted_sql = "SELECT state, SUM(instance_count - dispatched) FROM tasks WHERE job_id = ?"
     else:
-        sql = "SELECT state, COUNT(*) FROM instances WHERE job_id = ? AND task = ? GROUP BY state"
+        stored_sql = "SELECT state, COUNT(*) FROM instances WHERE job_id = ? AND task = ? GROUP BY state"
+        unstarted_sql = "SELECT state, SUM(instance_count - dispatched) FROM tasks WHERE job_id = ? AND name = ?"
         args = (job_id, task)
-    return dict(conn.execute(sql, args))
+    counts = dict(conn.execute(stored_sql, args))
+    for task_state, count in conn.execute(unstarted_sql + " AND dispatched < instance_count GROUP BY state", args):
+        shown = State.WAITING if task_state in ACTIVE else State.STOPPED
+        counts[shown] = counts.get(shown, 0) + count
+    return counts
 
 
 def set_priority(conn: Connection, job_id: str, priority: int) -> None:
     conn.execute("UPDATE jobs SET priority = ? WHERE id = ?", (priority, job_id))
 
 
-class Candidate(NamedTuple):
-    """A Waiting instance that may start now, with what its attempt needs (a tuple: a dispatch
-    pass makes several, and starts few of them)."""
+class Candidate:
+    """A Waiting instance that may start now, with what its attempt needs (a dispatch pass makes
+    several, and starts few of them)."""
 
-    key: Key
-    last_run_seq: int
-    cluster_id: Optional[str]  # None: an AutoCluster
-    command_json: str
-    timeout: float
-    stdout_url: str
-    stderr_url: str
-    task_state: str
-    job_state: str
+    __slots__ = (
+        "key",
+        "last_run_seq",
+        "cluster_id",
+        "command_json",
+        "timeout",
+        "task_state",
+        "job_state",
+        "_logs",
+        "_command",
+    )
+
+    def __init__(
+        self, key: Key, row: Row, job_state: str, last_run_seq: int = 0, logs: Optional[Tuple[str, str]] = None
+    ) -> None:
+        """``row`` has the task's columns; ``logs`` are the log paths of an instance row (None: the
+        instance has no row yet)."""
+        self.key = key
+        self.last_run_seq = last_run_seq
+        self.cluster_id: Optional[str] = row["cluster_id"]  # None: an AutoCluster
+        self.command_json: str = row["spec"]
+        self.timeout: float = row["timeout"]
+        self.task_state: str = row["task_state"]
+        self.job_state = job_state
+        self._logs = logs
+        self._command: Optional[CommandSpec] = None
 
     @property
     def command(self) -> CommandSpec:
-        """The task's command (decoded on use: most candidates of a pass are not started)."""
-        return CommandSpec.from_json(self.command_json)
+        """The task's command (decoded on first use: most candidates of a pass are not started)."""
+        if self._command is None:
+            self._command = CommandSpec.from_json(self.command_json)
+        return self._command
+
+    @property
+    def stored(self) -> bool:
+        """Whether the instance has a row (else it has never been dispatched)."""
+        return self._logs is not None
+
+    @property
+    def log_urls(self) -> Tuple[str, str]:
+        """The instance's stdout and stderr objects."""
+        return self._logs if self._logs is not None else self.command.log_urls(*self.key)
 
 
-def _candidate(row: Row, job_state: str) -> Candidate:
-    return Candidate(
-        key=(row["job_id"], row["task"], row["iid"]),
-        last_run_seq=row["run_seq"],
-        cluster_id=row["cluster_id"],
-        command_json=row["spec"],
-        timeout=row["timeout"],
-        stdout_url=row["stdout_path"],
-        stderr_url=row["stderr_path"],
-        task_state=row["task_state"],
-        job_state=job_state,
-    )
+_STORED_CANDIDATES = (
+    "SELECT i.task, i.iid, i.run_seq, i.stdout_path, i.stderr_path, t.cluster_id, t.spec, t.timeout, "
+    "t.state AS task_state FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task "
+    "WHERE i.job_id = ? AND i.state = ? AND t.runnable = 1 AND t.state IN (?, ?) %s"
+    "ORDER BY i.task, i.iid LIMIT ?"
+)
+_UNSTARTED_CANDIDATES = (
+    "SELECT name, dispatched, instance_count, cluster_id, spec, timeout, state AS task_state FROM tasks "
+    "WHERE job_id = ? AND runnable = 1 AND dispatched < instance_count AND state IN (?, ?) %s"
+    "ORDER BY name LIMIT ?"
+)
+
+
+def _not_on(clusters: Sequence[str], table: str = "") -> str:
+    """The SQL condition that leaves out tasks on ``clusters`` (none: no condition)."""
+    if not clusters:
+        return ""
+    return "AND ({0}cluster_id IS NULL OR {0}cluster_id NOT IN ({1})) ".format(table, ", ".join("?" * len(clusters)))
+
+
+def _job_candidates(conn: Connection, job_id: str, job_state: str, limit: int, full: Sequence[str]) -> List[Candidate]:
+    """Up to ``limit`` of a job's candidates by task and instance id: its Waiting instance rows
+    (retries, requeued attempts) and its runnable tasks' instances not dispatched yet."""
+    args = (*ACTIVE, *full, limit)
+    found = [
+        Candidate(
+            (job_id, row["task"], row["iid"]), row, job_state, row["run_seq"], (row["stdout_path"], row["stderr_path"])
+        )
+        for row in conn.execute(_STORED_CANDIDATES % _not_on(full, "t."), (job_id, State.WAITING, *args))
+    ]
+    for row in conn.execute(_UNSTARTED_CANDIDATES % _not_on(full), (job_id, *args)):
+        last = min(row["instance_count"], row["dispatched"] + limit)
+        found += [Candidate((job_id, row["name"], iid), row, job_state) for iid in range(row["dispatched"], last)]
+    found.sort(key=lambda candidate: candidate.key)
+    return found[:limit]
 
 
 def candidates(conn: Connection, limit: int, full_clusters: Sequence[str] = ()) -> List[Candidate]:
     """Up to ``limit`` Waiting instances that may start now (none on ``full_clusters``): highest
     job Priority first, then oldest job; within a job by task and instance id."""
-    marks = ", ".join("?" * len(full_clusters))
-    skip = "AND (t.cluster_id IS NULL OR t.cluster_id NOT IN (%s)) " % marks if full_clusters else ""
-    sql = (
-        "SELECT i.job_id, i.task, i.iid, i.run_seq, i.stdout_path, i.stderr_path, t.cluster_id, t.spec, "
-        "t.timeout, t.state AS task_state "
-        "FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task "
-        "WHERE i.job_id = ? AND i.state = ? AND t.runnable = 1 AND t.state IN (?, ?) "
-        + skip
-        + "ORDER BY i.task, i.iid LIMIT ?"
-    )
     found: List[Candidate] = []
     jobs = conn.execute("SELECT id, state FROM jobs WHERE state IN (?, ?) ORDER BY priority DESC, seq", ACTIVE)
     for job_id, job_state in jobs.fetchall():
-        args = (job_id, State.WAITING, *ACTIVE, *full_clusters, limit - len(found))
-        found += [_candidate(row, job_state) for row in conn.execute(sql, args)]
+        found += _job_candidates(conn, job_id, job_state, limit - len(found), full_clusters)
         if len(found) >= limit:
             break
     return found
@@ -225,12 +329,13 @@ def claim(conn: Connection, candidate: Candidate, worker_id: str, node_ip: str, 
     attempt's run_seq."""
     job_id, task, iid = candidate.key
     run_seq = candidate.last_run_seq + 1
-    conn.execute(
-        "UPDATE instances SET state = ?, run_seq = ?, start_time = ?, end_time = NULL, "
-        "exit_code = NULL, error_code = '', error_message = '', worker_id = ?, node_ip = ?, pid = NULL, "
-        "pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
-        (State.RUNNING, run_seq, now, worker_id, node_ip, job_id, task, iid),
-    )
+    if candidate.stored or not _insert_running(conn, candidate, run_seq, worker_id, node_ip, now):
+        conn.execute(
+            "UPDATE instances SET state = ?, run_seq = ?, start_time = ?, end_time = NULL, "
+            "exit_code = NULL, error_code = '', error_message = '', worker_id = ?, node_ip = ?, pid = NULL, "
+            "pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
+            (State.RUNNING, run_seq, now, worker_id, node_ip, job_id, task, iid),
+        )
     if candidate.task_state == State.WAITING:
         conn.execute(
             "UPDATE tasks SET state = ?, start_time = COALESCE(start_time, ?) "
@@ -246,6 +351,32 @@ def claim(conn: Connection, candidate: Candidate, worker_id: str, node_ip: str, 
             _job_changed(job_id, State.RUNNING)
             _notify(conn, job_id, "OnJobRunning")
     return run_seq
+
+
+def _insert_running(
+    conn: Connection, candidate: Candidate, run_seq: int, worker_id: str, node_ip: str, now: float
+) -> bool:
+    """Make the Running row of an instance that was never dispatched (and Waiting rows for those
+    before it that a pass left out: rows are made in id order); False when it has a row already."""
+    job_id, task, iid = candidate.key
+    (dispatched,) = conn.execute(
+        "SELECT dispatched FROM tasks WHERE job_id = ? AND name = ?", (job_id, task)
+    ).fetchone()
+    if iid < dispatched:
+        return False
+    command = candidate.command
+    rows = [
+        (job_id, task, n, State.WAITING, 0, None, "", "", *command.log_urls(job_id, task, n))
+        for n in range(dispatched, iid)
+    ]
+    rows.append((job_id, task, iid, State.RUNNING, run_seq, now, worker_id, node_ip, *candidate.log_urls))
+    conn.executemany(
+        "INSERT INTO instances (job_id, task, iid, state, run_seq, start_time, worker_id, node_ip, stdout_path, "
+        "stderr_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.execute("UPDATE tasks SET dispatched = ? WHERE job_id = ? AND name = ?", (iid + 1, job_id, task))
+    return True
 
 
 def record_pid(conn: Connection, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:
@@ -284,11 +415,11 @@ def _end_instance(conn: Connection, key: Key, state: str, result: RunResult, now
 def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, now: float) -> List[Key]:
     """Record how an attempt ended: Finished, retried (Waiting again) or Failed, and settle the
     task and job. Returns the keys of instances to kill (a job failed by this instance)."""
-    row = find_instance(conn, key)
+    row = _stored_instance(conn, key)
     if row is None or row["state"] != State.RUNNING or row["run_seq"] != run_seq:
         return []  # stopped, deleted or a stale attempt
     job_id, task_name, _ = key
-    task = conn.execute("SELECT max_retry FROM tasks WHERE job_id = ? AND name = ?", (job_id, task_name)).fetchone()
+    task = find_task(conn, job_id, task_name)
     if result.ok:
         _end_instance(conn, key, State.FINISHED, result, now)
     elif row["retry_count"] < task["max_retry"]:
@@ -309,40 +440,40 @@ def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, 
                 result.error_message or result.error_code,
             )
             return _fail_job(conn, job_id, task_name, message, now)
-    _settle_task(conn, job_id, task_name, now)
+    _settle_task(conn, task, now)
     return []
 
 
-def _settle_task(conn: Connection, job_id: str, task_name: str, now: float) -> None:
+def _settle_task(conn: Connection, task: Row, now: float) -> None:
     """Finish a task whose instances all ended; release its successors; finish the job."""
+    job_id, name = task["job_id"], task["name"]
+    if task["dispatched"] < task["instance_count"]:
+        return
     busy = conn.execute(
-        "SELECT 1 FROM instances WHERE job_id = ? AND task = ? AND state IN (?, ?) LIMIT 1",
-        (job_id, task_name, *ACTIVE),
+        "SELECT 1 FROM instances WHERE job_id = ? AND state IN (?, ?) AND task = ? LIMIT 1",
+        (job_id, *ACTIVE, name),
     ).fetchone()
     if busy:
         return
     conn.execute(
-        "UPDATE tasks SET state = ?, end_time = ? WHERE job_id = ? AND name = ? AND state IN (?, ?)",
-        (State.FINISHED, now, job_id, task_name, *ACTIVE),
+        "UPDATE tasks SET state = ?, end_time = ?, runnable = 0 WHERE job_id = ? AND name = ? AND state IN (?, ?)",
+        (State.FINISHED, now, job_id, name, *ACTIVE),
     )
-    _release_successors(conn, job_id)
+    release_successors(conn, job_id, name)
     if not _unfinished(conn, job_id):
         _finish_job(conn, job_id, now)
+
+
+_NOT_FINISHED = (State.WAITING, State.RUNNING, State.FAILED, State.STOPPED)
 
 
 def _unfinished(conn: Connection, job_id: str) -> bool:
     """Whether some task of the job has not Finished."""
     return bool(
-        conn.execute("SELECT 1 FROM tasks WHERE job_id = ? AND state != ? LIMIT 1", (job_id, State.FINISHED)).fetchone()
+        conn.execute(
+            "SELECT 1 FROM tasks WHERE job_id = ? AND state IN (?, ?, ?, ?) LIMIT 1", (job_id, *_NOT_FINISHED)
+        ).fetchone()
     )
-
-
-def _release_successors(conn: Connection, job_id: str) -> None:
-    rows = conn.execute("SELECT name, state, upstream, runnable FROM tasks WHERE job_id = ?", (job_id,)).fetchall()
-    finished = {row["name"] for row in rows if row["state"] == State.FINISHED}
-    for row in rows:
-        if row["state"] == State.WAITING and not row["runnable"] and set(loads(row["upstream"])) <= finished:
-            conn.execute("UPDATE tasks SET runnable = 1 WHERE job_id = ? AND name = ?", (job_id, row["name"]))
 
 
 def _finish_job(conn: Connection, job_id: str, now: float) -> None:
@@ -410,12 +541,12 @@ def start_job(conn: Connection, job_id: str, now: float) -> None:
         (State.WAITING, job_id, State.FINISHED),
     )
     conn.execute(
-        "UPDATE tasks SET state = ?, end_time = NULL, runnable = 0 WHERE job_id = ? AND state != ?",
+        "UPDATE tasks SET state = ?, end_time = NULL WHERE job_id = ? AND state != ?",
         (State.WAITING, job_id, State.FINISHED),
     )
     conn.execute("UPDATE jobs SET state = ?, end_time = NULL, message = '' WHERE id = ?", (State.WAITING, job_id))
     _job_changed(job_id, State.WAITING, "started again")
-    _release_successors(conn, job_id)
+    relink(conn, job_id)
     if not _unfinished(conn, job_id):
         _finish_job(conn, job_id, now)
 
@@ -423,6 +554,7 @@ def start_job(conn: Connection, job_id: str, now: float) -> None:
 def delete_job(conn: Connection, job_id: str) -> None:
     _job_changed(job_id, "deleted")
     conn.execute("DELETE FROM instances WHERE job_id = ?", (job_id,))
+    unlink(conn, job_id)
     conn.execute("DELETE FROM tasks WHERE job_id = ?", (job_id,))
     conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 

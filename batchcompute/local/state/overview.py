@@ -2,14 +2,16 @@
 
 A job's or task's instance total is the sum of its tasks' InstanceCount (instance rows need not
 exist before they are dispatched); its Waiting instances are those not counted in another state.
+An instance never dispatched counts as Stopped once its task has ended (``jobs.unstarted``).
 """
 
 from __future__ import annotations
 
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
-from ..model.jsontext import loads
 from ..model.states import ACTIVE, STATES, State
+from .jobs import list_instances
+from .paging import Page
 from .store import Connection, Row
 
 __all__ = [
@@ -37,7 +39,10 @@ _COUNT_COLUMNS = ", ".join(
 _JOB_COLUMNS = (
     "j.seq, j.id, j.name, j.type, j.priority, j.state, j.message, j.creation_time, j.start_time, j.end_time, "
     "(SELECT COALESCE(SUM(t.instance_count), 0) FROM tasks t WHERE t.job_id = j.id) AS n_total, "
-    "(SELECT GROUP_CONCAT(DISTINCT COALESCE(t.cluster_id, '')) FROM tasks t WHERE t.job_id = j.id) AS clusters, "
+    "(SELECT COALESCE(SUM(t.instance_count - t.dispatched), 0) FROM tasks t WHERE t.job_id = j.id "
+    "AND t.state NOT IN ('%s', '%s')) AS n_unstarted_stopped, "
+    % ACTIVE
+    + "(SELECT GROUP_CONCAT(DISTINCT COALESCE(t.cluster_id, '')) FROM tasks t WHERE t.job_id = j.id) AS clusters, "
     + _COUNT_COLUMNS
 )
 
@@ -73,6 +78,7 @@ class JobSummary(NamedTuple):
 
 def _job_summary(row: Row) -> JobSummary:
     counted = {state: row["n_" + state.lower()] for state in _COUNTED}
+    counted[State.STOPPED] += row["n_unstarted_stopped"]
     clusters = tuple(sorted(set((row["clusters"] or "").split(",")))) if row["clusters"] is not None else ()
     return JobSummary(
         row["seq"],
@@ -197,17 +203,25 @@ def task_summaries(conn: Connection, job_id: str) -> List[TaskSummary]:
         (job_id, State.WAITING),
     ):
         counted.setdefault(task, {})[state] = count
+    upstream: Dict[str, List[str]] = {}
+    for up, down in conn.execute("SELECT upstream, downstream FROM task_edges WHERE job_id = ?", (job_id,)):
+        upstream.setdefault(down, []).append(up)
     rows = conn.execute(
-        "SELECT name, state, cluster_id, upstream, instance_count, max_retry, timeout, start_time, end_time "
+        "SELECT name, state, cluster_id, instance_count, dispatched, max_retry, timeout, start_time, end_time "
         "FROM tasks WHERE job_id = ? ORDER BY name",
         (job_id,),
-    )
+    ).fetchall()
+    for row in rows:
+        if row["state"] not in ACTIVE and row["dispatched"] < row["instance_count"]:
+            task_counts = counted.setdefault(row["name"], {})
+            unstarted = row["instance_count"] - row["dispatched"]
+            task_counts[State.STOPPED] = task_counts.get(State.STOPPED, 0) + unstarted
     return [
         TaskSummary(
             row["name"],
             row["state"],
             row["cluster_id"],
-            loads(row["upstream"]),
+            upstream.get(row["name"], []),
             row["instance_count"],
             row["max_retry"],
             row["timeout"],
@@ -220,11 +234,8 @@ def task_summaries(conn: Connection, job_id: str) -> List[TaskSummary]:
 
 
 def instance_rows(conn: Connection, job_id: str, task: str, first: int, size: int) -> List[Row]:
-    """Up to ``size`` instance rows of a task, from instance id ``first`` on."""
-    return conn.execute(
-        "SELECT * FROM instances WHERE job_id = ? AND task = ? AND iid >= ? ORDER BY iid LIMIT ?",
-        (job_id, task, first, size),
-    ).fetchall()
+    """Up to ``size`` instances of a task (those never dispatched too), from instance id ``first`` on."""
+    return list_instances(conn, job_id, task, Page(size, first or None))[0]
 
 
 def instances_on(conn: Connection, cluster_id: str) -> Dict[str, Tuple[str, str, int]]:

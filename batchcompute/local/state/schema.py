@@ -1,4 +1,36 @@
-"""The tables of the server's database (created when missing)."""
+"""The tables of the server's database (created when missing), and the migration of a database
+written by an earlier version."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Dict, List
+
+from ..model.jsontext import loads
+from .dag import link, relink
+
+__all__ = ["SCHEMA", "INDEXES", "migrate"]
+
+#: ``PRAGMA user_version`` of a database with this schema.
+VERSION = 1
+
+#: Tasks: narrow rows (the DAG is in ``task_edges``), as the scheduler updates them often.
+TASKS = """CREATE TABLE IF NOT EXISTS {name} (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    cluster_id TEXT,
+    instance_count INTEGER NOT NULL,
+    max_retry INTEGER NOT NULL,
+    timeout REAL NOT NULL,
+    state TEXT NOT NULL,
+    runnable INTEGER NOT NULL DEFAULT 0,
+    waiting_on INTEGER NOT NULL DEFAULT 0,
+    dispatched INTEGER NOT NULL DEFAULT 0,
+    start_time REAL,
+    end_time REAL,
+    PRIMARY KEY (job_id, name)
+);"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -19,22 +51,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     end_time REAL
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
-CREATE TABLE IF NOT EXISTS tasks (
-    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    spec TEXT NOT NULL,
+%s
+CREATE TABLE IF NOT EXISTS task_edges (
+    job_id TEXT NOT NULL,
     upstream TEXT NOT NULL,
-    cluster_id TEXT,
-    instance_count INTEGER NOT NULL,
-    max_retry INTEGER NOT NULL,
-    timeout REAL NOT NULL,
-    state TEXT NOT NULL,
-    runnable INTEGER NOT NULL DEFAULT 0,
-    start_time REAL,
-    end_time REAL,
-    PRIMARY KEY (job_id, name)
-);
-CREATE INDEX IF NOT EXISTS tasks_cluster ON tasks (cluster_id);
+    downstream TEXT NOT NULL,
+    PRIMARY KEY (job_id, upstream, downstream)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS instances (
     job_id TEXT NOT NULL,
     task TEXT NOT NULL,
@@ -57,8 +80,6 @@ CREATE TABLE IF NOT EXISTS instances (
     PRIMARY KEY (job_id, task, iid),
     FOREIGN KEY (job_id, task) REFERENCES tasks (job_id, name) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS instances_state ON instances (state);
-CREATE INDEX IF NOT EXISTS instances_queue ON instances (job_id, state, task, iid);
 CREATE TABLE IF NOT EXISTS clusters (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -104,4 +125,40 @@ CREATE TABLE IF NOT EXISTS tokens (
     resource_id TEXT NOT NULL,
     PRIMARY KEY (kind, token)
 );
+""" % TASKS.format(name="tasks")
+
+#: Made after ``migrate``: they name columns an earlier version's tables lack.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS tasks_cluster ON tasks (cluster_id);
+CREATE INDEX IF NOT EXISTS tasks_state ON tasks (job_id, state);
+CREATE INDEX IF NOT EXISTS tasks_ready ON tasks (job_id, name) WHERE runnable = 1 AND dispatched < instance_count;
+CREATE INDEX IF NOT EXISTS instances_state ON instances (state);
+CREATE INDEX IF NOT EXISTS instances_queue ON instances (job_id, state, task, iid);
 """
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database up to this schema (inside a transaction, foreign keys off).
+
+    Version 0 made every instance row when its job was created and kept each task's upstream
+    tasks in its row: its tasks are rebuilt with ``dispatched`` (all their instance rows exist)
+    and ``waiting_on``, and their dependencies moved to ``task_edges``.
+    """
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= VERSION:
+        return
+    if "upstream" in {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}:
+        conn.execute(TASKS.format(name="tasks_v1"))
+        conn.execute(
+            "INSERT INTO tasks_v1 (job_id, name, spec, cluster_id, instance_count, max_retry, timeout, state, "
+            "runnable, dispatched, start_time, end_time) SELECT job_id, name, spec, cluster_id, instance_count, "
+            "max_retry, timeout, state, runnable, instance_count, start_time, end_time FROM tasks"
+        )
+        upstream: Dict[str, Dict[str, List[str]]] = {}
+        for job_id, name, ups in conn.execute("SELECT job_id, name, upstream FROM tasks"):
+            upstream.setdefault(job_id, {})[name] = loads(ups)
+        conn.execute("DROP TABLE tasks")
+        conn.execute("ALTER TABLE tasks_v1 RENAME TO tasks")
+        for job_id, tasks in upstream.items():
+            link(conn, job_id, tasks)
+            relink(conn, job_id)
+    conn.execute("PRAGMA user_version = %d" % VERSION)

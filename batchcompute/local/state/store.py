@@ -1,7 +1,14 @@
-"""SQLite state of the server: one connection, a lock, WAL, explicit transactions.
+"""SQLite state of the server: one writer connection behind a lock, readers on their own
+connections, WAL, explicit transactions.
 
 Every change is made inside ``transaction()``, which commits before it returns, so an answer is
-only sent for a change that is on disk. ``Store(None)`` keeps everything in memory (tests).
+only sent for a change that is on disk. Writes are serialised; a read (``read()``) runs on a
+connection of its own with a snapshot of the last commit, so it never waits for a write in
+progress, however long. ``Store(None)`` keeps everything in memory (tests): there reads share the
+writer's connection and lock.
+
+SQLite errors that say the database cannot be used now (disk full, locked, I/O error) are raised
+as ``StoreUnavailable``, a 503 answer.
 """
 
 from __future__ import annotations
@@ -10,14 +17,45 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterator, List, Optional, Union
 
-from .schema import SCHEMA
+from ..errors import ApiError
+from .schema import INDEXES, SCHEMA, migrate
 
-__all__ = ["Store", "Connection", "Row", "savepoint"]
+__all__ = ["Store", "StoreUnavailable", "Connection", "Row", "savepoint"]
 
 Connection = sqlite3.Connection
 Row = sqlite3.Row
+#: Idle read connections kept for reuse.
+SPARE_READERS = 8
+BUSY_TIMEOUT_MS = 5000
+#: SQLite result codes (the low byte) of a database that cannot be used now.
+_UNAVAILABLE_CODES = {5, 6, 8, 10, 13, 14}  # BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN
+_UNAVAILABLE_TEXTS = ("disk is full", "database is locked", "disk i/o error", "unable to open", "readonly database")
+
+
+class StoreUnavailable(ApiError):
+    """The database cannot be read or written now (disk full, locked, I/O error): 503."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, "ServiceUnavailable", "the server's database is unavailable: %s" % message)
+
+
+def _unavailable(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _UNAVAILABLE_CODES
+    return isinstance(exc, sqlite3.OperationalError) and any(text in str(exc).lower() for text in _UNAVAILABLE_TEXTS)
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        if _unavailable(exc):
+            raise StoreUnavailable(str(exc)) from exc
+        raise
 
 
 class Store:
@@ -25,44 +63,92 @@ class Store:
 
     def __init__(self, path: Union[None, str, Path] = None) -> None:
         self.path = None if path is None else Path(path)
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
+        self._readers: List[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        with _translated():
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = self._connect()
+            self._configure()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
             str(self.path) if self.path else ":memory:", check_same_thread=False, isolation_level=None
         )
-        self._conn.row_factory = sqlite3.Row
-        self._configure()
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=%d" % BUSY_TIMEOUT_MS)
+        return conn
 
     def _configure(self) -> None:
         conn = self._conn
         if self.path is not None:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # durable across a crash of this process
-        conn.execute("PRAGMA foreign_keys=ON")
         conn.executescript(SCHEMA)
+        with self.transaction() as tx:
+            migrate(tx)  # before foreign keys are on: it may rebuild a table
+        conn.executescript(INDEXES)
+        conn.execute("PRAGMA foreign_keys=ON")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, committed when the block ends (rolled back on an exception)."""
-        with self._lock:
+        with self._lock, _translated():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """The connection, for queries only (a consistent snapshot while the block runs)."""
-        with self._lock:
-            yield self._conn
+        """A connection for queries only, with a consistent snapshot while the block runs."""
+        if self.path is None:
+            with self._lock:
+                yield self._conn
+            return
+        with _translated():
+            conn, ended = self._reader(), False
+            try:
+                conn.execute("BEGIN")
+                try:
+                    yield conn
+                finally:
+                    conn.execute("COMMIT")  # ends the snapshot
+                    ended = True
+            finally:
+                if ended:
+                    self._give_back(conn)
+                else:
+                    conn.close()
+
+    def _reader(self) -> sqlite3.Connection:
+        with self._readers_lock:
+            if self._readers:
+                return self._readers.pop()
+        conn = self._connect()
+        conn.execute("PRAGMA query_only=ON")
+        return conn
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        with self._readers_lock:
+            if len(self._readers) < SPARE_READERS:
+                self._readers.append(conn)
+                return
+        conn.close()
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        with self._readers_lock:
+            readers: Optional[List[sqlite3.Connection]] = self._readers
+            self._readers = []
+        for conn in readers or ():
+            conn.close()
 
 
 @contextmanager

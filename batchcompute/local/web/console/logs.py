@@ -1,20 +1,16 @@
 """Reading an instance's stdout or stderr object in pieces, for a viewer that follows it.
 
-The object is opened component by component from the store's root without following a symbolic
-link (``openat`` with ``O_NOFOLLOW``): a link planted in the store cannot make the console read a
-file outside it.
+The object is opened through the store, which follows no symbolic link: a link planted in the
+store cannot make the console read a file outside it.
 """
 
 from __future__ import annotations
 
-import errno
 import os
-import stat
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional
 
-from ...run.objects import ObjectStore, OssPathError
+from ...run.objects import ObjectStore
 
 __all__ = ["LogChunk", "read_log", "CHUNK_BYTES", "FIRST_BYTES"]
 
@@ -36,20 +32,6 @@ class LogChunk:
     exists: bool = True
 
 
-def _open_inside(root: Path, path: Path) -> int:
-    """A read-only descriptor of ``path`` (under ``root``), no component a symbolic link."""
-    parts = path.relative_to(root).parts
-    fd = os.open(str(root), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        for part in parts[:-1]:
-            step = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
-            os.close(fd)
-            fd = step
-        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=fd)
-    finally:
-        os.close(fd)
-
-
 def _whole_characters(data: bytes) -> bytes:
     """``data`` without a UTF-8 character cut at its end (the next chunk starts with it)."""
     for back in range(1, min(4, len(data)) + 1):
@@ -67,18 +49,11 @@ def read_log(store: ObjectStore, url: str, start: Optional[int], limit: int = CH
     FIRST_BYTES); from 0 when the object is now shorter than ``start`` (written anew by a retry).
     A missing object is an empty chunk; OssPathError / OSError for one that cannot be read."""
     try:
-        fd = _open_inside(store.root, store.path(url))
-    except OSError as exc:
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            return LogChunk("", 0, 0, 0, exists=False)
-        if exc.errno == errno.ELOOP:
-            raise OssPathError("%s is a symbolic link" % url) from exc
-        raise
+        fd = store.open_file(url)
+    except (FileNotFoundError, NotADirectoryError):
+        return LogChunk("", 0, 0, 0, exists=False)
     with os.fdopen(fd, "rb") as handle:
-        status = os.fstat(handle.fileno())
-        if not stat.S_ISREG(status.st_mode):
-            raise OssPathError("%s is not a file" % url)
-        size = status.st_size
+        size = os.fstat(handle.fileno()).st_size
         if start is None:
             start = max(0, size - FIRST_BYTES)
         elif start > size:

@@ -1,0 +1,181 @@
+"""Attempt records: what a restarted server needs to know of the attempts its local processes ran.
+
+Each attempt of the local executor has a record, made before its command can run, that holds
+its process (pid and the kernel's start token, written before the command is released) and, once
+it has ended, its outcome (written before the store is told). A server killed at any moment thus
+leaves, for each attempt its store says is Running, no record (its command never ran), a process
+to end, or the outcome to record. Records only need to outlive the server process, not the
+machine: nothing is flushed to the disk.
+
+A record is a slot: a file of fixed size that is reused, attempt after attempt (creating and
+removing a file per attempt costs more than running a short command on some file systems), so
+that an outcome is written over bytes that exist, also on a disk that has filled up since.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from ..model.attempts import Key, RecordedAttempt, RunResult
+
+__all__ = ["AttemptJournal", "AttemptRecord", "Recorded", "read_records"]
+
+RECORD_SIZE = 4096
+#: Where the outcome starts; before it, the attempt and its process.
+OUTCOME_AT = 1024
+_FREE = json.dumps({"key": None}).encode("ascii")
+
+
+@dataclass
+class Recorded:
+    """What a record says about an attempt."""
+
+    key: Key
+    run_seq: int
+    pid: Optional[int]  # None: its command never ran
+    start_token: Optional[str]
+    outcome: Optional[RunResult]  # None: it had not ended (or it was never told)
+
+
+def _outcome_text(result: RunResult) -> bytes:
+    """The outcome as JSON that fits its room (a long message is cut)."""
+    message = result.error_message
+    while True:
+        text = json.dumps([result.exit_code, result.error_code, message]).encode("ascii")
+        if len(text) < RECORD_SIZE - OUTCOME_AT - 1:
+            return text
+        message = message[: len(message) // 2]
+
+
+class AttemptRecord:
+    """The record of one running attempt, in a slot of the journal."""
+
+    def __init__(self, journal: "AttemptJournal", slot: Path, key: Key, run_seq: int) -> None:
+        self._journal = journal
+        self._slot = slot
+        self._fd = os.open(str(slot), os.O_WRONLY | os.O_CLOEXEC)
+        self._head = {"key": list(key), "run_seq": run_seq, "pid": None, "start": None}
+        try:
+            self._write(OUTCOME_AT, b"")  # no outcome yet: before the slot names this attempt
+            self._write_head()
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def _write(self, offset: int, data: bytes) -> None:
+        room = (OUTCOME_AT if offset == 0 else RECORD_SIZE - OUTCOME_AT) - 1
+        if len(data) > room:
+            raise ValueError("a record part of %d bytes does not fit in %d" % (len(data), room))
+        os.pwrite(self._fd, data + b"\n", offset)
+
+    def _write_head(self) -> None:
+        self._write(0, json.dumps(self._head).encode("utf-8"))
+
+    def started(self, pid: int, start_token: Optional[str]) -> None:
+        """The attempt's process group, before its command is released."""
+        self._head.update(pid=pid, start=start_token)
+        self._write_head()
+
+    def ended(self, result: RunResult) -> None:
+        """How the attempt ended, before the store records it."""
+        self._write(OUTCOME_AT, _outcome_text(result))
+
+    def remove(self) -> None:
+        """The store has recorded the end: the slot is free for another attempt."""
+        try:
+            self._journal.release(self._slot)
+        finally:
+            os.close(self._fd)
+
+
+def _parse(data: bytes) -> Optional[Recorded]:
+    """The attempt a slot holds (None: a free slot, or one that cannot be read)."""
+    try:
+        head = json.loads(data[:OUTCOME_AT].split(b"\n", 1)[0])
+        if not head.get("key"):
+            return None
+        outcome_text = data[OUTCOME_AT:].split(b"\n", 1)[0].strip()
+        outcome = RunResult(*json.loads(outcome_text)) if outcome_text else None
+        return Recorded(tuple(head["key"]), head["run_seq"], head["pid"], head["start"], outcome)  # type: ignore
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def read_records(folder: Path) -> List[Recorded]:
+    """The attempts that the slots in ``folder`` hold (to look at a journal from outside)."""
+    found = []
+    for path in sorted(folder.iterdir()):
+        recorded = _parse(path.read_bytes())
+        if recorded is not None:
+            found.append(recorded)
+    return found
+
+
+class AttemptJournal:
+    """The records of running attempts: slot files in ``folder``, reused."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self._free: List[Path] = []
+        self._lock = threading.Lock()
+        self._left = [(path, _parse(path.read_bytes())) for path in sorted(folder.iterdir())]  # a previous process's
+        names = [path.name[1:] for path, _ in self._left]
+        self._count = max((int(name) + 1 for name in names if name.isdigit()), default=0)
+
+    def open(self, key: Key, run_seq: int) -> AttemptRecord:
+        """A record for attempt ``run_seq`` of instance ``key`` (OSError when it cannot be made)."""
+        with self._lock:
+            slot = self._free.pop() if self._free else None
+        if slot is None:
+            slot = self._new_slot()
+        try:
+            return AttemptRecord(self, slot, key, run_seq)
+        except BaseException:
+            self.release(slot)
+            raise
+
+    def _new_slot(self) -> Path:
+        with self._lock:
+            slot = self.folder / ("r%d" % self._count)
+            self._count += 1
+        try:
+            with os.fdopen(os.open(str(slot), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+                handle.write(_FREE + b"\n" + b" " * (RECORD_SIZE - len(_FREE) - 1))
+        except BaseException:
+            slot.unlink(missing_ok=True)
+            raise
+        return slot
+
+    def release(self, slot: Path) -> None:
+        """Mark a slot free and keep it for the next attempt (one that cannot be written is not
+        used again)."""
+        try:
+            fd = os.open(str(slot), os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.pwrite(fd, _FREE + b"\n", 0)
+            finally:
+                os.close(fd)
+        except OSError:
+            return
+        with self._lock:
+            self._free.append(slot)
+
+    def recovered(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, Recorded]:
+        """At start-up: the records that a previous server process left of ``attempts`` (those
+        its store says are Running). Their slots are kept until the next start (the store records
+        these ends after this answer); every other slot is free."""
+        wanted = {(attempt.key, attempt.run_seq) for attempt in attempts}
+        found: Dict[Key, Recorded] = {}
+        for slot, recorded in self._left:
+            if recorded is not None and (recorded.key, recorded.run_seq) in wanted:
+                found[recorded.key] = recorded
+            else:
+                self.release(slot)
+        self._left = []
+        return found
