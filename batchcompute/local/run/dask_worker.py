@@ -182,12 +182,12 @@ def _attempt(spec: AttemptSpec, node: _Node, running: _Running, store: OssClient
     try:
         unpack(store, run.package_path, workdir)
         map_inputs(store, run.input_mapping, workdir)
-        env = _environment(run, node, store)
-        argv = command_argv(run.command_line, run.docker_image, env, workdir)
+        own = dict(run.env, BATCH_COMPUTE_WORKER_ID=node.address, BATCH_COMPUTE_OSS_HOST=store.host)
+        argv = command_argv(run.command_line, run.docker_image, own, workdir)
         with running.lock:
             if running.killed:
                 return RunResult(None, STOPPED_CODE, "stopped before it started")
-            proc, go = start_held(argv, workdir, env, logs.stdout, logs.stderr)
+            proc, go = start_held(argv, workdir, _environment(own), logs.stdout, logs.stderr)
             running.pid = proc.pid
         timed_out, closing = _run_held(proc, go, run.timeout, node, logs)
         with running.lock:
@@ -241,12 +241,11 @@ def _next_wait(deadline: Optional[float]) -> float:
     return max(wait, 0.001)
 
 
-def _environment(run: InstanceRun, node: _Node, store: OssClient) -> Dict[str, str]:
-    """This worker's environment (without the server's keys), the attempt's, and this worker's
-    name and the OSS endpoint the attempt can reach."""
+def _environment(own: Dict[str, str]) -> Dict[str, str]:
+    """This worker's environment (without the server's keys), then the attempt's ``own``
+    variables (with this worker's name and the OSS endpoint it reaches)."""
     env = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
-    env.update(run.env)
-    env.update(BATCH_COMPUTE_WORKER_ID=node.address, BATCH_COMPUTE_OSS_HOST=store.host)
+    env.update(own)
     return env
 
 

@@ -107,7 +107,8 @@ def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
 
 
 def command_argv(command_line: str, docker_image: str, env: Mapping[str, str], workdir: Path) -> List[str]:
-    """The held shell that runs ``command_line``: here, or in a container of ``docker_image``."""
+    """The held shell that runs ``command_line``: here, or in a container of ``docker_image`` that
+    is given the variables ``env`` (the attempt's own)."""
     if not docker_image:
         return ["/bin/sh", "-c", HOLD + command_line]
     engine = container_engine()
