@@ -28,11 +28,11 @@ import uuid
 from collections import deque
 from functools import partial
 from pathlib import Path
-from typing import Any, Deque, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Deque, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from ..constants import ATTEMPTS_BUCKET
 from ..model.attempts import Key
-from .dask_worker import AttemptOutcome, AttemptSpec, attempt_states, kill_attempt, run_attempt
+from .dask_worker import ENDED_TOPIC, AttemptOutcome, AttemptSpec, attempt_states, kill_attempt, run_attempt
 from .executor import (
     STOPPED_CODE,
     Done,
@@ -99,6 +99,16 @@ def claim_url(key: Key, run_seq: int) -> str:
     return "oss://%s/%s/%s/%d.%d" % (ATTEMPTS_BUCKET, job_id, task, iid, run_seq)
 
 
+class Claim(NamedTuple):
+    """What an attempt's claim object says: the task and worker that made it (``blocked``: the
+    server made it)."""
+
+    task: str = ""
+    worker: str = ""
+    ip: str = ""
+    blocked: bool = False
+
+
 class DaskExecution(Execution):
     """An attempt handed to the cluster: its submissions, the worker that claimed it, its end."""
 
@@ -112,6 +122,7 @@ class DaskExecution(Execution):
         self.future: Any = None
         self.worker = ""  # the address of the worker that claimed it
         self.reported = False  # its node is recorded
+        self.outcome: Optional[Tuple[RunResult, str]] = None  # as its worker announced it, with its IP
         self.watched = False  # no future: its end is asked of its worker
         self.ended = False
         self.lock = threading.Lock()
@@ -141,9 +152,10 @@ class DaskExecutor(Executor):
         (store.root / ATTEMPTS_BUCKET).mkdir(exist_ok=True)
         self._token = uuid.uuid4().hex[:8]
         self._live: Set[DaskExecution] = set()
+        self._by_task: Dict[str, DaskExecution] = {}
         self._waiting: List[DaskExecution] = []  # for the scheduler to be reachable
         self._claims: Deque[Tuple[float, str]] = deque()  # of ended attempts, oldest first
-        self._adoptable: Dict[Key, Dict[str, str]] = {}
+        self._adoptable: Dict[Key, Claim] = {}
         self._lock = threading.Lock()
         self._threads = ThreadPool("dask")
         self._cluster: Any = None
@@ -209,6 +221,7 @@ class DaskExecutor(Executor):
     def _connection_changed(self, connected: bool) -> None:
         self._connected = connected
         if connected:
+            self._client.subscribe_topic(ENDED_TOPIC, self._on_ended_event)
             workers = len(self._client.scheduler_info()["workers"])
             log.info("connected to the Dask scheduler at %s (%d workers)", self.scheduler, workers)
         else:
@@ -252,6 +265,7 @@ class DaskExecutor(Executor):
                     self._waiting.append(execution)
                 return
             execution.submissions += 1
+            self._by_task.pop(execution.task_key, None)
             job_id, task, iid = execution.key
             execution.task_key = "batchcompute-%s-%s-%d-%d-%s-%d" % (
                 job_id,
@@ -263,6 +277,7 @@ class DaskExecutor(Executor):
             )
             key_id, secret = self.access_key
             spec = AttemptSpec(execution.task_key, execution.claim, execution.run, self.endpoint, key_id, secret)
+            self._by_task[execution.task_key] = execution
             try:
                 execution.future = self._client.submit(run_attempt, spec, key=execution.task_key, pure=False)
             except Exception as exc:  # the client closed meanwhile: keep it for the next one
@@ -272,6 +287,13 @@ class DaskExecutor(Executor):
                 return
             submission = execution.submissions
         execution.future.add_done_callback(partial(self._task_done, execution, submission))
+
+    def _on_ended_event(self, event: Tuple[float, Dict[str, Any]]) -> None:
+        """An attempt's outcome, announced by its worker (on the client's event loop: no waiting)."""
+        message = event[1]
+        execution = self._by_task.get(message.get("task", ""))
+        if execution is not None:
+            execution.outcome = (RunResult(*message["result"]), str(message.get("ip", "")))
 
     def _task_done(self, execution: DaskExecution, submission: int, future: Any) -> None:
         """A Dask task ended (on Dask's callback thread): settle the attempt on one of ours."""
@@ -284,15 +306,7 @@ class DaskExecutor(Executor):
         if execution.ended:
             return
         if status == "finished":
-            try:
-                ended: AttemptOutcome = future.result()
-            except Exception as exc:  # its result was lost with its worker meanwhile
-                self._end(execution, self._lost(execution, "its result was lost: %s" % exc))
-                return
-            if ended.refused:
-                self._refused(execution)
-            else:
-                self._end(execution, ended.result, ended.node_ip)
+            self._finished(execution, future)
         elif status == "error":
             error = future.exception()
             if type(error).__name__ == "KilledWorker":
@@ -302,34 +316,45 @@ class DaskExecutor(Executor):
         elif not execution.killed:  # cancelled: the scheduler connection was lost
             self._lost_contact(execution)
 
-    def _refused(self, execution: DaskExecution) -> None:
-        """The task found the attempt claimed: by itself on a worker Dask lost (Dask ran it again),
-        by the server (stopped), or by an earlier submission, which runs it."""
+    def _finished(self, execution: DaskExecution, future: Any) -> None:
+        """The task returned. Its worker announced the outcome (ENDED_TOPIC), unless the attempt
+        did not run there: the claim then says that the server stopped it or that another
+        submission of it runs it; else the task's result says why (Dask ran the task again after
+        losing the worker that ran it, and the claim refused it)."""
+        if execution.outcome is not None:
+            self._end(execution, *execution.outcome)
+            return
         claim = self._read_claim(execution.claim)
-        if claim.get("blocked"):
+        if claim.blocked:
             self._end(execution, RunResult(None, STOPPED_CODE, "the instance was stopped"))
-        elif claim.get("task") == execution.task_key:
-            execution.worker = claim.get("worker", "")
-            self._end(execution, self._lost(execution))
-        else:
+        elif claim.task != execution.task_key:
             self._watch_claimed(execution, claim)
+        else:
+            execution.worker = claim.worker
+            try:
+                ended: AttemptOutcome = future.result()
+            except Exception as exc:  # the result was lost with its worker meanwhile
+                self._end(execution, self._lost(execution, "its result was lost: %s" % exc))
+                return
+            self._end(execution, self._lost(execution) if ended.refused else ended.result, ended.node_ip)
 
     def _lost_contact(self, execution: DaskExecution) -> None:
         """The scheduler forgot the task: a claimed attempt is watched on its worker, another one
         submitted again once the scheduler is back (only one submission can claim it)."""
         claim = self._read_claim(execution.claim)
-        if claim.get("task"):
-            self._watch_claimed(execution, claim)
-        elif claim.get("blocked"):
+        if claim.blocked:
             self._end(execution, RunResult(None, STOPPED_CODE, "the instance was stopped"))
+        elif claim.task:
+            self._watch_claimed(execution, claim)
         else:
             self._submit(execution)
 
-    def _watch_claimed(self, execution: DaskExecution, claim: Dict[str, str]) -> None:
+    def _watch_claimed(self, execution: DaskExecution, claim: Claim) -> None:
         with execution.lock:
-            execution.task_key = claim.get("task", "")
-            execution.worker = claim.get("worker", "")
+            self._by_task.pop(execution.task_key, None)
+            execution.task_key, execution.worker = claim.task, claim.worker
             execution.watched = True
+            self._by_task[claim.task] = execution
 
     # -- ending ----------------------------------------------------------------------------------
 
@@ -345,10 +370,11 @@ class DaskExecutor(Executor):
         with self._lock:
             self._live.discard(execution)
             self._claims.append((time.monotonic(), execution.claim))
+        self._by_task.pop(execution.task_key, None)
         execution.on_done(result)
 
     def _lost(self, execution: DaskExecution, why: str = "") -> RunResult:
-        worker = execution.worker or self._read_claim(execution.claim).get("worker", "") or "(unknown)"
+        worker = execution.worker or self._read_claim(execution.claim).worker or "(unknown)"
         message = "the Dask worker %s running the instance was lost" % worker
         return RunResult(None, "WorkerLost", message + (": " + why if why else ""))
 
@@ -368,10 +394,10 @@ class DaskExecutor(Executor):
             self._end(execution, RunResult(None, STOPPED_CODE, "stopped before it started"))
             return
         claim = self._read_claim(execution.claim)
-        if claim.get("blocked"):
+        if claim.blocked:
             self._end(execution, RunResult(None, STOPPED_CODE, "the instance was stopped"))
             return
-        self._on_worker(claim.get("worker", ""), kill_attempt, claim.get("task", ""))
+        self._on_worker(claim.worker, kill_attempt, claim.task)
 
     def _on_worker(self, worker: str, function: Any, *args: Any) -> Any:
         """``function(*args)`` run on ``worker`` (outside the task system); None when it cannot be."""
@@ -387,15 +413,16 @@ class DaskExecutor(Executor):
 
     # -- claims ----------------------------------------------------------------------------------
 
-    def _read_claim(self, url: str) -> Dict[str, str]:
-        """What the claim object at ``url`` says ({} when there is none): the task and worker that
-        made it, or that the server did (``blocked``)."""
+    def _read_claim(self, url: str) -> Claim:
+        """The claim object at ``url`` (an empty Claim when there is none yet)."""
         try:
-            first = self.oss.read_bytes(url).split(b"\n", 1)[0]
-            found = json.loads(first)
+            head = json.loads(self.oss.read_bytes(url).split(b"\n", 1)[0])
         except (OSError, OssPathError, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+            return Claim()
+        if not isinstance(head, dict):
+            return Claim()
+        task, worker, ip = (str(head.get(name, "")) for name in ("task", "worker", "ip"))
+        return Claim(task, worker, ip, bool(head.get("blocked")))
 
     def _block(self, url: str, reason: str) -> bool:
         """Make the claim object in the server's name; False when a worker made it first."""
@@ -451,13 +478,13 @@ class DaskExecutor(Executor):
             if execution.reported:
                 continue
             claim = self._read_claim(execution.claim)
-            if not claim.get("worker"):
+            if not claim.worker:
                 continue
             with execution.lock:
-                execution.worker = claim["worker"]
+                execution.worker = claim.worker
                 if not execution.ended:
                     execution.reported = True
-                    execution.on_started(None, None, claim.get("ip", ""))
+                    execution.on_started(None, None, claim.ip)
 
     def _check_workers(self, placed: Sequence[DaskExecution]) -> None:
         """End the attempts whose worker left the cluster; ask the others' workers about the
@@ -490,9 +517,10 @@ class DaskExecutor(Executor):
     # -- restart ---------------------------------------------------------------------------------
 
     def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
-        """Adopt each attempt whose claim names a worker (it runs there, or ran and its worker
-        kept the outcome); claim those never claimed, so that they never start (they go back to
-        the queue). Claims of attempts that are not running any more are removed."""
+        """Each attempt by its claim: one claimed by a worker is adopted (it runs there, or ended
+        and its worker kept the outcome); one never claimed is claimed by the server, so that it
+        never starts, and goes back to the queue. Claims of attempts that are not running any
+        more are removed."""
         ended: Dict[Key, RunResult] = {}
         for attempt in attempts:
             url = claim_url(attempt.key, attempt.run_seq)
@@ -500,7 +528,7 @@ class DaskExecutor(Executor):
                 ended[attempt.key] = never_started()
                 continue
             claim = self._read_claim(url)
-            if claim.get("task"):
+            if claim.task:
                 self._adoptable[attempt.key] = claim
             else:
                 ended[attempt.key] = server_restarted()

@@ -8,7 +8,8 @@ attempt runs at most once, and a retry is the server's decision. Then the steps 
 in a working directory of this worker: the package, the mappings and the logs are reached through
 the server's OSS endpoint only, stdout and stderr appended to their objects while the command runs.
 
-The server calls ``kill_attempt`` and ``attempt_states`` through ``Client.run``: to stop an
+Each outcome goes to the server as a Dask event (``ENDED_TOPIC``) and as the task's result. The
+server calls ``kill_attempt`` and ``attempt_states`` through ``Client.run``: to stop an
 attempt, and after its own restart to find the attempts still running here and the outcomes of
 those that ended meanwhile. Each command's process group is also handed to a reaper process that
 outlives this worker and kills what is left of the groups when the worker dies (kill -9 included).
@@ -25,9 +26,10 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..constants import ACCESS_KEYS_ENV
 from ..model.attempts import RunResult
@@ -46,7 +48,11 @@ from .steps import (
 )
 from .workdirs import WorkDirs
 
-__all__ = ["AttemptSpec", "AttemptOutcome", "run_attempt", "kill_attempt", "attempt_states"]
+__all__ = ["AttemptSpec", "AttemptOutcome", "ENDED_TOPIC", "run_attempt", "kill_attempt", "attempt_states"]
+
+#: The Dask event topic on which each attempt's outcome goes to the server, ahead of its task's end
+#: (the server need not fetch the task's result from the worker).
+ENDED_TOPIC = "batchcompute-attempt-ended"
 
 #: Log output is appended to its object at least this often (seconds) while the command runs ...
 FLUSH_INTERVAL = 0.25
@@ -140,6 +146,7 @@ def run_attempt(spec: AttemptSpec) -> AttemptOutcome:
         _ended[spec.task_key] = ended
         while len(_ended) > KEEP_ENDED:
             _ended.popitem(last=False)
+    worker.log_event(ENDED_TOPIC, {"task": spec.task_key, "ip": node.ip, "result": list(astuple(result))})
     return ended
 
 
@@ -156,9 +163,9 @@ class _Node:
 def _claim_and_run(spec: AttemptSpec, node: _Node, running: _Running) -> Optional[RunResult]:
     """The attempt's result; None when its claim was made already (it must not run)."""
     store = _client(spec)
-    claim = json.dumps({"task": spec.task_key, "worker": node.address, "ip": node.ip}) + "\n"
+    claim = (json.dumps({"task": spec.task_key, "worker": node.address, "ip": node.ip}) + "\n").encode("utf-8")
     try:
-        store.append(spec.claim_url, 0, claim.encode("utf-8"))
+        store.append(spec.claim_url, 0, claim)
     except OssRequestError as exc:
         if exc.status == 409:
             return None
@@ -174,6 +181,23 @@ def _claim_and_run(spec: AttemptSpec, node: _Node, running: _Running) -> Optiona
         logs.note(result.error_message)
     logs.close()
     return result
+
+
+def _patiently(call: Callable[[], Any], node: _Node, patience: float = FINAL_PATIENCE) -> bool:
+    """Make a request of the OSS endpoint, again every half second while it does not answer (a
+    server restarting), for ``patience`` seconds or until the worker closes; whether it was made.
+    A refusal (OssRequestError) is raised at once."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            call()
+            return True
+        except OssRequestError:
+            raise
+        except OSError:
+            if time.monotonic() >= deadline or node.closing():
+                return False
+            time.sleep(0.5)
 
 
 def _attempt(spec: AttemptSpec, node: _Node, running: _Running, store: OssClient, logs: "_Logs") -> RunResult:
@@ -256,25 +280,23 @@ class _LogFile:
         self.store, self.url, self.path, self.node = store, url, path, node
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, 0o600)
         self.sent = 0
-        self.stale = False  # someone else writes the object now: this attempt is not current
+        self.stale = False
 
     def send(self, patience: float = 0.0) -> None:
-        """Append what the command wrote since; while the endpoint fails, try again for
-        ``patience`` seconds (not when the worker closes)."""
-        deadline = time.monotonic() + patience
+        """Append what the command wrote since; while the endpoint does not answer, try again for
+        ``patience`` seconds."""
         while not self.stale:
             chunk = os.pread(self.fd, APPEND_BYTES, self.sent)
             if not chunk:
                 return
             try:
-                self.sent = self.store.append(self.url, self.sent, chunk)
-            except OSError as exc:
-                if isinstance(exc, OssRequestError) and exc.status == 409:
-                    self.stale = True
-                elif time.monotonic() >= deadline or self.node.closing():
+                if not _patiently(partial(self._append, chunk), self.node, patience):
                     return
-                else:
-                    time.sleep(0.5)
+            except OssRequestError:  # someone else writes the object: this attempt is not current
+                self.stale = True
+
+    def _append(self, chunk: bytes) -> None:
+        self.sent = self.store.append(self.url, self.sent, chunk)
 
 
 class _Logs:
