@@ -160,4 +160,4 @@ def test_a_status_object_from_an_answer_decodes_what_is_read_and_equals_the_eage
     eager = GetResponse(raw(JOB), Job).item
     eager._materialize()
     assert job.keys() == list(JOB) and str(job) == str(eager) and job.detail().keys() == eager.detail().keys()
-    assert type(job.TaskMetrics).__name__ == "TaskMetrics" and job._pending is None
+    assert type(job.TaskMetrics).__name__ == "TaskMetrics" and job.TaskMetrics is job.TaskMetrics  # decoded once

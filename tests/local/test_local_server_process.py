@@ -86,7 +86,7 @@ def test_standalone_server_logs_each_job_state_change(tmp_path):
     log = proc.stderr.read()
     changes = [line.split(": ", 1)[1] for line in log.splitlines() if " INFO batchcompute.local: job " in line]
     assert [c for c in changes if good in c] == [
-        "job %s Waiting: created (good, 1 tasks)" % good,
+        "job %s Waiting: created (good, 1 task)" % good,
         "job %s Running" % good,
         "job %s Finished" % good,
         "job %s deleted" % good,

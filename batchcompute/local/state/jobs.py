@@ -78,7 +78,7 @@ def insert_job(conn: Connection, job_id: str, job: JobSpec, now: float) -> None:
             now,
         ),
     )
-    _job_changed(job_id, State.WAITING, "created (%s, %d tasks)" % (job.name, len(job.tasks)))
+    _job_changed(job_id, State.WAITING, "created (%s, %s)" % (job.name, _count(len(job.tasks), "task")))
     conn.executemany(
         "INSERT INTO tasks (job_id, name, spec, cluster_id, instance_count, max_retry, "
         "timeout, state, runnable, waiting_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -593,3 +593,8 @@ def _notify(conn: Connection, job_id: str, event: str) -> None:
                 event,
                 job_id,
             )
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 task``, ``2 tasks``."""
+    return "%d %s%s" % (number, noun, "" if number == 1 else "s")
