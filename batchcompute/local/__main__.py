@@ -10,7 +10,20 @@ import sys
 import threading
 from typing import Dict, List, Optional
 
-from .constants import ACCESS_KEYS_ENV, DEFAULT_HOST, DEFAULT_PORT, MAX_BODY_BYTES
+from .constants import (
+    ACCESS_KEYS_ENV,
+    DEFAULT_HOST,
+    DEFAULT_HTTP_THREADS,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_INSTANCES_PER_JOB,
+    DEFAULT_MAX_INSTANCES_PER_TASK,
+    DEFAULT_MAX_TASKS,
+    DEFAULT_PORT,
+    DEFAULT_REQUEST_TIMEOUT,
+    MAX_BODY_BYTES,
+)
+from .model.limits import Limits
 from .run.dask import DaskUnavailable
 from .server import DataDirLocked, LocalServer, default_data_dir
 from .state.store import StoreUnavailable
@@ -25,6 +38,26 @@ def _key_pair(text: str) -> tuple:
     if not sep or not key_id or not secret:
         raise argparse.ArgumentTypeError("an access key is ID:SECRET, not %r" % text)
     return key_id, secret
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("%r must be 1 or more" % text)
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text) from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("%r must be a positive number of seconds" % text)
+    return value
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -84,9 +117,59 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help="with --executor dask: the scheduler of an existing cluster (tcp://host:port or a scheduler "
         "file); without it a local cluster of --workers processes is started",
     )
-    parser.add_argument("--max-body", type=int, default=MAX_BODY_BYTES, help="largest request body in bytes")
+    parser.add_argument(
+        "--max-body", type=_positive, default=MAX_BODY_BYTES, help="largest request body in bytes (default %(default)s)"
+    )
+    http = parser.add_argument_group("HTTP and TLS")
+    http.add_argument("--tls-cert", metavar="FILE", default=None, help="serve HTTPS with this certificate chain (PEM)")
+    http.add_argument("--tls-key", metavar="FILE", default=None, help="the certificate's private key (PEM)")
+    http.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help="open connections at most; past it the stalest idle or unfinished one is closed (default %(default)s)",
+    )
+    http.add_argument(
+        "--request-timeout",
+        type=_positive_float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help="time for a whole request head and body to arrive, else 408 (default %(default)s)",
+    )
+    http.add_argument(
+        "--idle-timeout",
+        type=_positive_float,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="a kept-alive connection without a request is closed after this (default %(default)s)",
+    )
+    http.add_argument(
+        "--http-threads",
+        type=_positive,
+        default=DEFAULT_HTTP_THREADS,
+        help="requests answered at once (default %(default)s); half of them may be create_job_sync waits",
+    )
+    sizes = parser.add_argument_group("how big a job may be")
+    sizes.add_argument(
+        "--max-tasks", type=_positive, default=DEFAULT_MAX_TASKS, help="tasks in a DAG (default %(default)s)"
+    )
+    sizes.add_argument(
+        "--max-instances-per-task",
+        type=_positive,
+        default=DEFAULT_MAX_INSTANCES_PER_TASK,
+        help="InstanceCount of a task (default %(default)s)",
+    )
+    sizes.add_argument(
+        "--max-instances-per-job",
+        type=_positive,
+        default=DEFAULT_MAX_INSTANCES_PER_JOB,
+        help="instances of a job, all tasks together (default %(default)s)",
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ... (default %(default)s)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
 
 
 def access_keys(pairs: List[tuple]) -> Optional[Dict[str, str]]:
@@ -114,6 +197,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             access_keys=access_keys(args.access_key),
             workers=args.workers,
             max_body=args.max_body,
+            max_connections=args.max_connections,
+            request_timeout=args.request_timeout,
+            idle_timeout=args.idle_timeout,
+            http_threads=args.http_threads,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            limits=Limits(args.max_tasks, args.max_instances_per_task, args.max_instances_per_job),
             oss_port=args.oss_port,
             oss_hosts=args.oss_host,
             executor=args.executor,
@@ -124,8 +214,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         reason = exc.message if isinstance(exc, StoreUnavailable) else str(exc)
         print("batchcompute-local: cannot start: %s" % reason, file=sys.stderr)
         return 1
-    if args.host not in ("127.0.0.1", "::1", "localhost"):
-        log.warning("listening on %s: other machines can reach this server", args.host)
     print(server.banner(), flush=True)
     print("web console: %s" % server.console_link(), flush=True)
     try:

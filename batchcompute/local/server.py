@@ -18,12 +18,18 @@ from .constants import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_HOST,
+    DEFAULT_HTTP_THREADS,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_PORT,
+    DEFAULT_REQUEST_TIMEOUT,
     MAX_BODY_BYTES,
+    OSS_BODY_RATE,
     OSS_HOST,
     REGION,
 )
-from .oss import MAX_OBJECT_BYTES, OssApp, OssHostRouter, OssHosts
+from .model.limits import Limits
+from .oss import MAX_OBJECT_BYTES, OssApp, OssHostRouter, OssHosts, xml_error
 from .run.buckets import BucketStore
 from .run.executor import Executor
 from .run.local import LocalProcessExecutor
@@ -33,10 +39,11 @@ from .run.scheduler import Scheduler
 from .state.images import seed_system_images
 from .state.store import Store
 from .web.app import WsgiApp
-from .web.auth import Authenticator
+from .web.auth import Authenticator, StoredNonces
 from .web.console import make_console
 from .web.console.settings import describe_server
-from .web.server import WsgiServer, make_server
+from .web.server import WsgiServer, is_loopback, make_server
+from .web.tls import server_context
 
 __all__ = ["LocalServer", "default_data_dir", "DataDirLocked"]
 
@@ -63,9 +70,12 @@ class LocalServer:
     ``executor`` runs the instances: ``"local"`` (processes on this machine, the default),
     ``"dask"`` (processes on the workers of the Dask cluster at ``dask_scheduler``, an address or
     a scheduler file; without one, of a local cluster of ``workers`` processes) or an Executor.
-    The object store is served over OSS's REST API on ``oss_port`` (None: ``port`` + 1, or a
-    free port when ``port`` is 0; 0: not at all) and, for a Host naming an OSS endpoint (a
-    regional OSS host or one of ``oss_hosts``), on ``port`` too.
+    ``tls_cert`` / ``tls_key`` (PEM files) serve HTTPS. ``max_connections``, ``request_timeout``,
+    ``idle_timeout`` and ``http_threads`` shape the HTTP layer (``web.server``); ``limits`` caps
+    the tasks and instances of a job (``model.limits``). The object store is served over OSS's
+    REST API (HTTPS too with ``tls_cert``) on ``oss_port`` (None: ``port`` + 1, or a free port
+    when ``port`` is 0; 0: not at all) and, for a Host naming an OSS endpoint (a regional OSS
+    host or one of ``oss_hosts``), on ``port`` too.
     """
 
     def __init__(
@@ -80,8 +90,26 @@ class LocalServer:
         poll_interval: float = 0.5,
         oss_port: Optional[int] = None,
         oss_hosts: Sequence[str] = (),
+        *,
         dask_scheduler: Optional[str] = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        http_threads: int = DEFAULT_HTTP_THREADS,
+        tls_cert: Union[None, str, Path] = None,
+        tls_key: Union[None, str, Path] = None,
+        limits: Optional[Limits] = None,
     ) -> None:
+        tls = server_context(tls_cert, tls_key) if tls_cert else None
+        self.tls = tls is not None
+        self.tls_cert = Path(tls_cert) if tls_cert else None
+        self._http_options = dict(
+            max_connections=max_connections,
+            request_timeout=request_timeout,
+            idle_timeout=idle_timeout,
+            threads=http_threads,
+            tls=tls,
+        )
         self._temp = None if data_dir is not None else tempfile.mkdtemp(prefix="batchcompute-local-")
         self.data_dir = Path(data_dir or self._temp or ".").expanduser().resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -108,11 +136,20 @@ class LocalServer:
             poll_interval=poll_interval,
             env={"BATCH_COMPUTE_REGION": REGION, "BATCH_COMPUTE_OSS_HOST": self.oss_host or OSS_HOST},
         )
-        self.context = Context(self.store, self.scheduler, self.oss)
+        self.context = Context(
+            self.store, self.scheduler, self.oss, limits=limits or Limits(), sync_waits=max(1, http_threads // 2)
+        )
         self.console = make_console(self.context, self.access_keys, lambda: describe_server(self))
-        self.app = WsgiApp(self.context, Authenticator(self.access_keys), max_body, self.console)
+        authenticator = Authenticator(self.access_keys, nonces=StoredNonces(self.store))
+        self.app = WsgiApp(self.context, authenticator, max_body, self.console)
         try:
-            self.httpd: WsgiServer = make_server(host, port, OssHostRouter(self.app, self.oss_app, hosts), max_body)
+            self.httpd: WsgiServer = make_server(
+                host,
+                port,
+                OssHostRouter(self.app, self.oss_app, hosts),
+                max_body,
+                **self._http_options,
+            )
         except BaseException:
             self.executor.close()
             self._close_oss()
@@ -131,7 +168,7 @@ class LocalServer:
 
     def _close_oss(self) -> None:
         if self.oss_httpd is not None:
-            self.oss_httpd.server_close()
+            self.oss_httpd.close()
         self._lock_file.close()
 
     def _make_executor(
@@ -150,7 +187,7 @@ class LocalServer:
         if self.oss_httpd is None:
             raise ValueError("the dask executor needs the OSS endpoint: its workers reach the object store there")
         endpoint = worker_endpoint(
-            str(self.oss_httpd.server_address[0]), self.oss_httpd.server_address[1], dask_scheduler
+            str(self.oss_httpd.server_address[0]), self.oss_httpd.server_address[1], dask_scheduler, self.tls
         )
         key = next(iter(self.access_keys.items()))
         return DaskExecutor(
@@ -162,14 +199,15 @@ class LocalServer:
             return None
         if oss_port is None:
             oss_port = port + 1 if port else 0
-        httpd = make_server(host, oss_port, self.oss_app, MAX_OBJECT_BYTES)
+        options = dict(self._http_options, body_rate=OSS_BODY_RATE)
+        httpd = make_server(host, oss_port, self.oss_app, MAX_OBJECT_BYTES, error_body=xml_error, **options)
         self.oss_app.endpoint = self.oss_host = "%s:%d" % (_reachable(host), httpd.server_address[1])
         return httpd
 
     @property
     def oss_endpoint(self) -> Optional[str]:
         """``http://host:port`` of the OSS endpoint (None when it is off)."""
-        return "http://" + self.oss_host if self.oss_host else None
+        return ("https://" if self.tls else "http://") + self.oss_host if self.oss_host else None
 
     @property
     def host(self) -> str:
@@ -181,13 +219,19 @@ class LocalServer:
 
     @property
     def endpoint(self) -> str:
-        return "http://%s:%d" % (self.host, self.port)
+        return "%s://%s:%d" % ("https" if self.tls else "http", self.host, self.port)
 
     def banner(self) -> str:
         """One line: where the server listens and how a script reaches it."""
         key_id = next(iter(self.access_keys))
         secret = "'%s'" % self.access_keys[key_id] if key_id == DEFAULT_ACCESS_KEY_ID else "<secret>"
         oss = "; OSS endpoint %s" % self.oss_endpoint if self.oss_endpoint else ""
+        if self.tls:
+            return (
+                "batchcompute-local listening on %s (data dir %s); use Client('%s', '%s', %s, security_conn=True, "
+                "port=%d) (verify=<your CA bundle> for a self-signed certificate)%s"
+                % (self.endpoint, self.data_dir, self.host, key_id, secret, self.port, oss)
+            )
         return (
             "batchcompute-local listening on %s (data dir %s); use Client.register_region('%s', '%s', %d) "
             "and Client('%s', '%s', %s)%s"
@@ -200,6 +244,12 @@ class LocalServer:
 
     def start(self) -> "LocalServer":
         """Serve in a background thread."""
+        if not self.tls and not is_loopback(self.host):
+            log.warning(
+                "listening on %s without TLS: other machines can reach this server, and its requests "
+                "(signed, not encrypted) can be read and replayed on the way; use --tls-cert and --tls-key",
+                self.host,
+            )
         self.scheduler.start()
         for name, httpd in self._http_servers().items():
             thread = threading.Thread(
@@ -232,9 +282,7 @@ class LocalServer:
         if name in self._threads:
             httpd.shutdown()
             self._threads[name].join()
-        httpd.server_close()
-        httpd.close_connections()
-        httpd.busy.wait_idle(5.0)
+        httpd.close(5.0)
 
     def __enter__(self) -> "LocalServer":
         return self.start()

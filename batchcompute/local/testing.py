@@ -67,10 +67,12 @@ class SignedRequester:
         endpoint: str,
         access_key_id: str = DEFAULT_ACCESS_KEY_ID,
         access_key_secret: str = DEFAULT_ACCESS_KEY_SECRET,
+        verify: Union[bool, str] = True,
     ) -> None:
         self.endpoint = endpoint
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
+        self.verify = verify  # for HTTPS: True, False or a CA bundle (a self-signed certificate)
         self._session: Any = None
 
     def request(
@@ -104,7 +106,9 @@ class SignedRequester:
         sent = signed_headers(
             method, target, data, key_id or self.access_key_id, secret or self.access_key_secret, headers
         )
-        return self._session.request(method, self.endpoint + target, data=data, headers=sent, timeout=60)
+        return self._session.request(
+            method, self.endpoint + target, data=data, headers=sent, timeout=60, verify=self.verify
+        )
 
     def close(self) -> None:
         if self._session is not None:
@@ -117,7 +121,7 @@ class RunningServer(SignedRequester):
 
     def __init__(self, server: LocalServer) -> None:
         key_id, secret = next(iter(server.access_keys.items()))
-        super().__init__(server.endpoint, key_id, secret)
+        super().__init__(server.endpoint, key_id, secret, str(server.tls_cert) if server.tls_cert else True)
         self.server = server
         self.host = server.host
         self.port = server.port
@@ -138,6 +142,9 @@ class RunningServer(SignedRequester):
 
         add_endpoint(REGION, self.host)
         kwargs.setdefault("port", self.port)  # several servers may share the host
+        if self.server.tls:
+            kwargs.setdefault("security_conn", True)
+            kwargs.setdefault("verify", self.verify)
         return Client(self.host, self.access_key_id, self.access_key_secret, **kwargs)
 
     def __repr__(self) -> str:
@@ -167,7 +174,8 @@ def local_server(
     """A LocalServer on a free port, serving in a thread while the block runs.
 
     ``data_dir`` None: in-memory database and a temporary object store. ``options`` go to
-    LocalServer (``max_body``, ``poll_interval``, ``executor``).
+    LocalServer (``max_body``, ``poll_interval``, ``executor``, ``max_connections``,
+    ``request_timeout``, ``tls_cert``, ``tls_key``, ``limits`` ...).
     """
     keys = dict(access_keys or {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET})
     server = LocalServer(data_dir, host=host, port=port, access_keys=keys, workers=workers, **options)

@@ -12,6 +12,7 @@ from local_helpers import LOGS, job, task, wait_until
 
 from batchcompute.local.ids import job_id as new_job_id
 from batchcompute.local.model.jobs import CommandSpec, JobSpec, TaskSpec
+from batchcompute.local.model.limits import Limits
 from batchcompute.local.run.executor import Execution, Executor, RunResult
 from batchcompute.local.state import jobs
 from batchcompute.local.state.store import Store
@@ -49,7 +50,8 @@ class _Reader(threading.Thread):
 
 def test_a_job_of_three_million_instances_is_created_stopped_and_deleted_quickly(tmp_path):
     tasks = {"t%03d" % n: task("sleep 30", INSTANCES) for n in range(TASKS)}
-    with local_server(tmp_path / "data", workers=1, poll_interval=0.05) as server:
+    limits = Limits(max_tasks=TASKS, max_instances_per_job=TASKS * INSTANCES)  # past the defaults
+    with local_server(tmp_path / "data", workers=1, poll_interval=0.05, limits=limits) as server:
         small = server.request("POST", "/jobs", body=job({"t": task("true")})).json()["Id"]
         reader = _Reader(server.endpoint, "/jobs/" + small)
         reader.start()

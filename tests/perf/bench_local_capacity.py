@@ -75,7 +75,8 @@ def main() -> None:
     parser.add_argument("--dir", default=None, help="where data directories go (default: the temporary one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-        with StandaloneServer(Path(tmp) / "huge", workers=1) as server:
+        limits = ("--max-tasks", str(args.tasks), "--max-instances-per-job", str(args.tasks * args.instances))
+        with StandaloneServer(Path(tmp) / "huge", 1, *limits) as server:
             huge_job(server, args.tasks, args.instances)
         print("wide DAGs, attempts ended at once (the scheduler and the store alone)")
         for width in (int(text) for text in args.widths.split(",")):

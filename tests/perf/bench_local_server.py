@@ -61,7 +61,7 @@ class StandaloneServer(SignedRequester):
     """``python -m batchcompute.local`` in its own process, as it is deployed: the benchmark's
     client then does not share the server's interpreter."""
 
-    def __init__(self, data_dir: Path, workers: int) -> None:
+    def __init__(self, data_dir: Path, workers: int, *options: str) -> None:
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -75,6 +75,7 @@ class StandaloneServer(SignedRequester):
                 str(workers),
                 "--log-level",
                 "WARNING",
+                *options,
             ],
             stdout=subprocess.PIPE,
             text=True,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Optional
+from typing import Optional
 
-from ..errors import ApiError, existing, invalid, not_found
+from ..errors import ApiError, existing, not_found
 from ..model import render
-from ..model.apps import check_app
+from ..model import request as checks
+from ..model.apps import AppSpec, check_app
 from ..state import apps, tokens
 from ..state.store import Connection, Row
 from .base import ApiRequest, ApiResponse, Context, page_request
@@ -24,44 +25,31 @@ __all__ = [
 
 
 def _scope(req: ApiRequest) -> str:
-    scope = (req.query.get("Scope") or "Private").strip()
-    if scope not in ("Private", "Public"):
-        raise invalid("Scope", "Scope must be Private or Public")
-    return scope
+    return checks.scope(req.query)
 
 
 def _app(conn: Connection, name: str) -> Row:
     return existing(apps.find_app(conn, name), "App", name)
 
 
-def _revision(conn: Connection, name: str, qualifier: str = "") -> Row:
-    """Revision ``qualifier`` of an App (blank: the latest)."""
+def _revision(conn: Connection, name: str, qualifier: Optional[int] = None) -> Row:
+    """Revision ``qualifier`` of an App (None: the latest)."""
     _app(conn, name)
-    row = apps.find_revision(conn, name, _qualifier(qualifier))
+    row = apps.find_revision(conn, name, qualifier)
     if row is None:
-        raise not_found("App revision", "%s:%s" % (name, qualifier))
+        raise not_found("App revision", "%s:%s" % (name, "latest" if qualifier is None else qualifier))
     return row
 
 
-def _qualifier(text: str) -> Optional[int]:
-    text = (text or "").strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise invalid("Qualifier", "Qualifier must be a revision number, not %r" % text)
-    return int(text)
-
-
 def create_app(ctx: Context, req: ApiRequest) -> ApiResponse:
-    body = req.json()
-    token = req.query.get("IdempotentToken", "")
+    body, token = req.json(), req.token()
+    spec = check_app(body, ctx.limits)
     with ctx.store.transaction() as conn:
-        name = tokens.create_once(conn, "app", token, body, lambda: _insert_app(conn, body))
+        name = tokens.create_once(conn, "app", token, body, lambda: _insert_app(conn, spec))
     return ApiResponse(201, {"Name": name})
 
 
-def _insert_app(conn: Connection, body: Any) -> str:
-    spec = check_app(body)
+def _insert_app(conn: Connection, spec: AppSpec) -> str:
     if apps.find_app(conn, spec.name) is not None:
         raise ApiError(403, "InvalidResource.AlreadyExisting", "App %s already exists" % spec.name)
     apps.insert_app(conn, spec, time.time())
@@ -88,8 +76,9 @@ def get_app(ctx: Context, req: ApiRequest) -> ApiResponse:
 
 
 def get_app_detail(ctx: Context, req: ApiRequest) -> ApiResponse:
+    number = checks.qualifier(req.query.get("Qualifier", ""))
     with ctx.store.read() as conn:
-        revision = _revision(conn, req.params["app"], req.query.get("Qualifier", ""))
+        revision = _revision(conn, req.params["app"], number)
         return ApiResponse(200, apps.description(revision))
 
 
@@ -105,7 +94,7 @@ def modify_app(ctx: Context, req: ApiRequest) -> ApiResponse:
     name = req.params["app"]
     body = req.json_object()
     body["Name"] = name
-    spec = check_app(body)
+    spec = check_app(body, ctx.limits)
     with ctx.store.transaction() as conn:
         _revision(conn, name)
         apps.add_revision(conn, spec, time.time())
@@ -115,12 +104,12 @@ def modify_app(ctx: Context, req: ApiRequest) -> ApiResponse:
 def delete_app(ctx: Context, req: ApiRequest) -> ApiResponse:
     """Without Qualifier: the App; with one: that revision (the App goes with its last revision)."""
     name = req.params["app"]
-    number = _qualifier(req.query.get("Qualifier", ""))
+    number = checks.qualifier(req.query.get("Qualifier", ""))
     with ctx.store.transaction() as conn:
         _app(conn, name)
         if number is None:
             apps.delete_app(conn, name)
         else:
-            _revision(conn, name, str(number))
+            _revision(conn, name, number)
             apps.delete_revision(conn, name, number)
     return ApiResponse(204)

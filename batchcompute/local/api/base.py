@@ -3,13 +3,14 @@ that several handlers read (paging, the State filter)."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional
 
 from ..constants import MAX_ITEM_COUNT
-from ..errors import ApiError, invalid
-from ..model.states import STATES
+from ..errors import ApiError
+from ..model import request as checks
+from ..model.limits import Limits
 from ..run.objects import ObjectStore
 from ..run.scheduler import Scheduler
 from ..state.paging import Page
@@ -27,7 +28,7 @@ __all__ = [
 
 @dataclass
 class ApiRequest:
-    """A routed, authenticated request."""
+    """A routed, authenticated request (path parameters already checked and decoded)."""
 
     method: str
     route: str
@@ -37,17 +38,18 @@ class ApiRequest:
     request_id: str = ""
 
     def json(self) -> Any:
-        """The body as JSON (400 InvalidJsonFormat when it is not)."""
-        try:
-            return json.loads(self.body.decode("utf-8")) if self.body.strip() else None
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ApiError(400, "InvalidJsonFormat", "the request body is not valid JSON: %s" % exc) from exc
+        """The body as JSON (400 InvalidJsonFormat when it is not; see ``model.request``)."""
+        return checks.parse_json(self.body)
 
     def json_object(self) -> Dict[str, Any]:
         value = self.json()
         if not isinstance(value, dict):
             raise ApiError(400, "InvalidJsonFormat", "the request body must be a JSON object")
         return value
+
+    def token(self) -> str:
+        """The IdempotentToken of a create call (query)."""
+        return checks.idempotent_token(self.query.get("IdempotentToken"))
 
 
 @dataclass
@@ -66,46 +68,24 @@ class Context:
     max_items: int = MAX_ITEM_COUNT
     sync_timeout: float = 86400.0
     poll_interval: float = 0.05
+    limits: Limits = field(default_factory=Limits)
+    #: create_job_sync calls that may wait at once (each holds an HTTP thread while it waits).
+    sync_waits: int = 16
+    sync_slots: threading.BoundedSemaphore = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.sync_slots = threading.BoundedSemaphore(max(1, self.sync_waits))
 
 
 Handler = Callable[[Context, ApiRequest], ApiResponse]
 
 
-def _page_size(ctx: Context, query: Dict[str, str]) -> int:
-    """MaxItemCount (blank or 0: the maximum; capped at the maximum)."""
-    text = (query.get("MaxItemCount") or "").strip()
-    if not text:
-        return ctx.max_items
-    try:
-        size = int(text)
-    except ValueError:
-        raise invalid("MaxItemCount", "MaxItemCount must be an integer, not %r" % text) from None
-    if size < 0:
-        raise invalid("MaxItemCount", "MaxItemCount must not be negative")
-    return min(size or ctx.max_items, ctx.max_items)
-
-
-def _int_marker(text: str) -> Optional[int]:
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise invalid("Marker", "Marker %r was not issued by this server" % text) from None
-
-
 def page_request(ctx: Context, query: Dict[str, str], text_marker: bool = False) -> Page:
     """The page a list request asks for: MaxItemCount and Marker (an integer, unless
     ``text_marker``; blank: the first page)."""
-    marker = (query.get("Marker") or "").strip()
-    return Page(_page_size(ctx, query), marker if text_marker else _int_marker(marker))
+    return Page(checks.page_size(query, ctx.max_items), checks.marker(query, numeric=not text_marker))
 
 
 def state_filter(query: Dict[str, str]) -> Optional[str]:
     """The State a list is filtered by (None: any)."""
-    state = (query.get("State") or "").strip()
-    if not state:
-        return None
-    if state not in STATES:
-        raise invalid("State", "State must be one of %s" % ", ".join(STATES))
-    return state
+    return checks.state(query)

@@ -7,7 +7,7 @@ from typing import Any, Dict, Iterable
 
 from ..errors import conflict, existing, not_found
 from ..model import render
-from ..model.clusters import check_change, check_cluster, hostname_prefix, vm_count
+from ..model.clusters import ClusterSpec, check_change, check_cluster, hostname_prefix, vm_count
 from ..state import clusters, tokens
 from ..state.store import Connection, Row
 from .base import ApiRequest, ApiResponse, Context, page_request
@@ -51,16 +51,16 @@ def _resize(conn: Connection, cid: str, desc: Dict[str, Any], groups: Iterable[s
 
 
 def create_cluster(ctx: Context, req: ApiRequest) -> ApiResponse:
-    body = req.json()
-    token = req.query.get("IdempotentToken", "")
+    body, token = req.json(), req.token()
+    spec = check_cluster(body, ctx.oss)
     with ctx.store.transaction() as conn:
-        cid = tokens.create_once(conn, "cluster", token, body, lambda: _insert_cluster(conn, body))
+        cid = tokens.create_once(conn, "cluster", token, body, lambda: _insert_cluster(conn, spec))
     ctx.scheduler.wake()
     return ApiResponse(201, {"Id": cid})
 
 
-def _insert_cluster(conn: Connection, body: Any) -> str:
-    spec, now = check_cluster(body), time.time()
+def _insert_cluster(conn: Connection, spec: ClusterSpec) -> str:
+    now = time.time()
     cid = clusters.insert_cluster(conn, spec, now)
     _resize(conn, cid, spec.description, spec.description["Groups"], now)
     return cid
@@ -84,7 +84,7 @@ def get_cluster(ctx: Context, req: ApiRequest) -> ApiResponse:
 
 def modify_cluster(ctx: Context, req: ApiRequest) -> ApiResponse:
     """Groups (DesiredVMCount, InstanceType, SpotStrategy, SpotPriceLimit), UserData, EnvVars, ..."""
-    change = check_change(req.json_object())
+    change = check_change(req.json_object(), ctx.oss)
     with ctx.store.transaction() as conn:
         cid = req.params["cluster"]
         desc = clusters.description(_cluster(conn, cid))

@@ -20,11 +20,10 @@ def _image(conn: Connection, ident: str) -> Row:
 
 def create_image(ctx: Context, req: ApiRequest) -> ApiResponse:
     body = req.json()
-    token = req.query.get("IdempotentToken", "") or (body.get("IdempotentToken", "") if isinstance(body, dict) else "")
+    spec = check_image(body)
+    token = req.token() or spec.description.get("IdempotentToken") or ""
     with ctx.store.transaction() as conn:
-        ident = tokens.create_once(
-            conn, "image", token, body, lambda: images.insert_image(conn, check_image(body), time.time())
-        )
+        ident = tokens.create_once(conn, "image", token, body, lambda: images.insert_image(conn, spec, time.time()))
     return ApiResponse(201, {"Id": ident})
 
 

@@ -8,8 +8,10 @@ from typing import Any
 from ..errors import ApiError, conflict, existing, not_found
 from ..ids import job_id as new_job_id
 from ..model import render
+from ..model import request as checks
 from ..model.fields import integer
 from ..model.jobs import parse_job
+from ..model.limits import MAX_PRIORITY
 from ..model.states import DELETABLE, FINAL, REPRIORITIZABLE, STARTABLE, STOPPABLE, State
 from ..state import apps, clusters, jobs, tokens
 from ..state.store import Connection, Row
@@ -42,8 +44,7 @@ def _task(conn: Connection, job_id: str, name: str) -> Row:
 
 
 def _create(ctx: Context, req: ApiRequest) -> str:
-    body = req.json()
-    token = req.query.get("IdempotentToken", "")
+    body, token = req.json(), req.token()
     with ctx.store.transaction() as conn:
         job_id = tokens.create_once(conn, "job", token, body, lambda: _insert_job(ctx, conn, body))
     ctx.scheduler.wake()
@@ -56,6 +57,7 @@ def _insert_job(ctx: Context, conn: Connection, body: Any) -> str:
         ctx.oss,
         lambda cid: clusters.find_cluster(conn, cid) is not None,
         lambda name: apps.latest_description(conn, name),
+        ctx.limits,
     )
     job_id = new_job_id()
     jobs.insert_job(conn, job_id, job, time.time())
@@ -67,16 +69,27 @@ def create_job(ctx: Context, req: ApiRequest) -> ApiResponse:
 
 
 def create_job_sync(ctx: Context, req: ApiRequest) -> ApiResponse:
-    """Create a job and answer when it has ended, with the result of its first instance."""
-    job_id = _create(ctx, req)
-    deadline = time.monotonic() + ctx.sync_timeout
-    while True:
-        with ctx.store.read() as conn:
-            job = jobs.find_job(conn, job_id)
-            if job is None or job["state"] in FINAL or time.monotonic() > deadline:
-                first = jobs.first_instance(conn, job_id) if job is not None else None
-                return ApiResponse(201, render.sync_instance(job_id, job, first, req.request_id))
-        time.sleep(ctx.poll_interval)
+    """Create a job and answer when it has ended, with the result of its first instance. Each
+    such call holds an HTTP thread while it waits: at most ``ctx.sync_waits`` wait at once, the
+    next is refused (503) before it creates anything."""
+    if not ctx.sync_slots.acquire(blocking=False):
+        raise ApiError(
+            503,
+            "ServiceUnavailable",
+            "%d create_job_sync calls are waiting already; try again later or use create_job" % ctx.sync_waits,
+        )
+    try:
+        job_id = _create(ctx, req)
+        deadline = time.monotonic() + ctx.sync_timeout
+        while True:
+            with ctx.store.read() as conn:
+                job = jobs.find_job(conn, job_id)
+                if job is None or job["state"] in FINAL or time.monotonic() > deadline:
+                    first = jobs.first_instance(conn, job_id) if job is not None else None
+                    return ApiResponse(201, render.sync_instance(job_id, job, first, req.request_id))
+            time.sleep(ctx.poll_interval)
+    finally:
+        ctx.sync_slots.release()
 
 
 def _rendered_job(conn: Connection, row: Row) -> Any:
@@ -99,7 +112,7 @@ def get_job_description(ctx: Context, req: ApiRequest) -> ApiResponse:
 def list_jobs(ctx: Context, req: ApiRequest) -> ApiResponse:
     """Newest first; filters State and ClusterId; Marker = the sequence number of the next job."""
     page, state = page_request(ctx, req.query), state_filter(req.query)
-    cluster = (req.query.get("ClusterId") or "").strip()
+    cluster = checks.cluster_filter(req.query)
     with ctx.store.read() as conn:
         rows, next_marker = jobs.list_jobs(conn, page, state, cluster)
         return ApiResponse(200, {"Items": [_rendered_job(conn, row) for row in rows], "NextMarker": next_marker})
@@ -110,7 +123,7 @@ def update_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     body = req.json_object()
     if "Priority" not in body:
         raise ApiError(400, "MissingPriority", "the body must set Priority")
-    priority = integer(body, "Priority", 0, 0, 1000)
+    priority = integer(body, "Priority", 0, 0, MAX_PRIORITY)
     with ctx.store.transaction() as conn:
         job = _job(conn, req.params["job"])
         if job["state"] not in REPRIORITIZABLE:
@@ -160,7 +173,7 @@ def _rendered_task(conn: Connection, row: Row) -> Any:
 def list_tasks(ctx: Context, req: ApiRequest) -> ApiResponse:
     """By task name; Marker = the name of the next task."""
     page, state = page_request(ctx, req.query, text_marker=True), state_filter(req.query)
-    cluster = (req.query.get("ClusterId") or "").strip()
+    cluster = checks.cluster_filter(req.query)
     with ctx.store.read() as conn:
         _job(conn, req.params["job"])
         rows, next_marker = jobs.list_tasks(conn, req.params["job"], page, state, cluster)
@@ -183,10 +196,10 @@ def list_instances(ctx: Context, req: ApiRequest) -> ApiResponse:
 
 
 def get_instance(ctx: Context, req: ApiRequest) -> ApiResponse:
-    job_id, task, text = req.params["job"], req.params["task"], req.params["instance"]
+    job_id, task, number = req.params["job"], req.params["task"], checks.instance_number(req.params["instance"])
     with ctx.store.read() as conn:
         _task(conn, job_id, task)
-        row = jobs.find_instance(conn, (job_id, task, int(text) if text.isdigit() else -1))
+        row = jobs.find_instance(conn, (job_id, task, number))
         if row is None:
-            raise not_found("Instance", "%s of task %s of job %s" % (text, task, job_id))
+            raise not_found("Instance", "%d of task %s of job %s" % (number, task, job_id))
         return ApiResponse(200, render.instance(row))

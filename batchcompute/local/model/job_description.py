@@ -11,36 +11,22 @@ added otherwise; a task's ClusterId is left as given too, so that a task never s
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Mapping
+from typing import Any, Dict
 
-__all__ = ["completed_dag_job", "completed_app_job"]
+from .shapes import Each, Shape
+from .shapes import obj as _object
+from .shapes import optional as _optional
 
-
-@dataclass(frozen=True)
-class Shape:
-    """The keys of one description class and their defaults: a value (copied in when the key is
-    missing), a Shape (a nested object, completed in turn) or an Each."""
-
-    fields: Mapping[str, Any]
-    optional: bool = False  # created by the SDK only when used: completed when given, not added
-
-
-@dataclass(frozen=True)
-class Each:
-    """A map (or list) whose every value has ``shape``; ``blank`` makes it when missing."""
-
-    shape: Shape
-    blank: Callable[[], Any] = dict
-
-
-def _object(**fields: Any) -> Shape:
-    return Shape(fields)
-
-
-def _optional(**fields: Any) -> Shape:
-    return Shape(fields, optional=True)
-
+__all__ = [
+    "completed_dag_job",
+    "completed_app_job",
+    "DAG_JOB",
+    "TASK",
+    "NOTIFICATION",
+    "CONFIGS",
+    "MOUNTS",
+    "app_job_shape",
+]
 
 TOPIC = _object(Name="", Endpoint="", Events=[], UserData="", UserTemplate="")
 NOTIFICATION = _object(Topic=TOPIC)
@@ -126,7 +112,7 @@ def _job(job_type: str, **section: Shape) -> Shape:
 DAG_JOB = _job("DAG", DAG=_object(Tasks=Each(TASK), Dependencies={}))
 
 
-def _app_job(instance_count: int, max_retry: int, timeout: float) -> Shape:
+def app_job_shape(instance_count: int = 1, max_retry: int = 0, timeout: float = 86400) -> Shape:
     """An App job's shape; its Config defaults to what the job runs with (the App's own config,
     where the job did not override it)."""
     config = _object(
@@ -182,4 +168,4 @@ def completed_app_job(
     description: Dict[str, Any], instance_count: int, max_retry: int, timeout: float
 ) -> Dict[str, Any]:
     """An App job's description with every schema key it lacks; the numbers are what it runs with."""
-    return _completed(description, _app_job(instance_count, max_retry, timeout))
+    return _completed(description, app_job_shape(instance_count, max_retry, timeout))

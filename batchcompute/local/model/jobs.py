@@ -14,25 +14,44 @@ from ..errors import ApiError, invalid, missing
 from .fields import (
     UrlChecker,
     as_dict,
+    command_line,
     env_vars,
     flag,
     integer,
     json_object,
+    local_path,
     mapping,
+    name_text,
     number,
     object_url,
     text,
     valid_name,
 )
+from .job_description import DAG_JOB, app_job_shape
 from .jsontext import dumps, loads
+from .limits import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_FIELD_CHARS,
+    MAX_ID_CHARS,
+    MAX_MAPPINGS,
+    MAX_NAME_CHARS,
+    MAX_PRIORITY,
+    MAX_RETRIES,
+    MAX_TIMEOUT_SECONDS,
+    Limits,
+)
+from .shapes import check_types
 
-__all__ = ["CommandSpec", "TaskSpec", "JobSpec", "parse_job", "DEFAULT_LOG_PATH"]
+__all__ = ["CommandSpec", "TaskSpec", "JobSpec", "parse_job", "DEFAULT_LOG_PATH", "Limits"]
 
 DEFAULT_LOG_PATH = "oss://%s/logs/" % DEFAULT_BUCKET
-MAX_INSTANCES = 10000
 #: An AutoCluster that sets none of these is empty: beside a ClusterId it does not count (the
 #: official SDK sends such a one when a tool sets ``task["AutoCluster"] = {}``).
 AUTO_CLUSTER_KEYS = ("ImageId", "ECSImageId", "InstanceType")
+#: The longest job id, for checking that a log object's name fits (``job-`` + 32 hex digits).
+_LONGEST_JOB_ID = "job-" + "F" * 32
+#: Events of a notification topic at most.
+MAX_EVENTS = 100
 
 
 #: CommandSpec fields in their order, with their keys in the stored JSON (those of the first
@@ -121,7 +140,7 @@ def job_type(body: Dict[str, Any]) -> str:
     if kind is None:
         kind = "App" if "App" in body and "DAG" not in body else "DAG"
     if kind not in ("DAG", "App"):
-        raise invalid("Type", "Type must be DAG or App, not %r" % (kind,))
+        raise invalid("Type", "Type must be DAG or App, not %s" % _short(kind))
     return kind
 
 
@@ -130,35 +149,63 @@ def parse_job(
     store: UrlChecker,
     cluster_exists: Callable[[str], bool],
     app_lookup: Callable[[str], Optional[Dict[str, Any]]],
+    limits: Optional[Limits] = None,
 ) -> JobSpec:
-    """A checked job (DAG or App) ready to be stored."""
+    """A checked job (DAG or App) ready to be stored: every field of the description schema has
+    its type, every value its range, and the job stays within ``limits``."""
+    limits = limits or Limits()
     body = json_object(body, "job")
     kind = job_type(body)
-    name = text(body, "Name")
-    if not name.strip():
+    check_types(body, DAG_JOB if kind == "DAG" else app_job_shape(), "")
+    if body.get("Name") is None:
         raise missing("Name")
-    priority = integer(body, "Priority", 0, 0, 1000)
+    name = name_text(body, "Name", MAX_NAME_CHARS)
+    text(body, "Description", "", max_chars=MAX_DESCRIPTION_CHARS)
+    _check_notification(body)
+    priority = integer(body, "Priority", 0, 0, MAX_PRIORITY)
     fail_on_instance_fail = flag(body, "JobFailOnInstanceFail", True)
     auto_release = flag(body, "AutoRelease", False)
     if kind == "App":
-        tasks = [_app_task(body, store, app_lookup)]
+        tasks = [_app_task(body, store, app_lookup, limits)]
     else:
-        tasks = _dag_tasks(body, store, cluster_exists)
+        tasks = _dag_tasks(body, store, cluster_exists, limits)
+    total = sum(task.instance_count for task in tasks)
+    if total > limits.max_instances_per_job:
+        raise invalid(
+            "InstanceCount",
+            "the job has %d instances in all; at most %d are accepted (--max-instances-per-job)"
+            % (total, limits.max_instances_per_job),
+        )
     return JobSpec(name, kind, priority, fail_on_instance_fail, auto_release, body, tasks)
 
 
-def _dag_tasks(body: Dict[str, Any], store: UrlChecker, cluster_exists: Callable[[str], bool]) -> List[TaskSpec]:
+def _check_notification(body: Dict[str, Any]) -> None:
+    """Topic.Events: a list of strings (the rest of the topic is checked by its shape)."""
+    topic = as_dict(as_dict(body.get("Notification")).get("Topic"))
+    events = topic.get("Events") or []
+    if len(events) > MAX_EVENTS or not all(isinstance(e, str) and len(e) <= MAX_FIELD_CHARS for e in events):
+        raise invalid("Events", "Notification.Topic.Events must be a list of at most %d names" % MAX_EVENTS)
+    for key in ("Name", "Endpoint", "UserData", "UserTemplate"):
+        text(topic, key, "", max_chars=MAX_FIELD_CHARS)
+
+
+def _dag_tasks(
+    body: Dict[str, Any], store: UrlChecker, cluster_exists: Callable[[str], bool], limits: Limits
+) -> List[TaskSpec]:
     dag = body.get("DAG")
     if not isinstance(dag, dict):
         raise missing("DAG", "a DAG job needs a DAG object")
     tasks = mapping(dag, "Tasks", "Tasks")
     if not tasks:
         raise missing("Tasks", "DAG.Tasks must name at least one task")
+    if len(tasks) > limits.max_tasks:
+        raise invalid(
+            "Tasks", "the DAG has %d tasks; at most %d are accepted (--max-tasks)" % (len(tasks), limits.max_tasks)
+        )
+    for name in tasks:
+        valid_name(name, "TaskName", "task name")
     upstream = _upstream(tasks, mapping(dag, "Dependencies", "Dependencies"))
-    return [
-        _dag_task(valid_name(name, "TaskName", "task name"), desc, upstream[name], store, cluster_exists)
-        for name, desc in tasks.items()
-    ]
+    return [_dag_task(name, desc, upstream[name], store, cluster_exists, limits) for name, desc in tasks.items()]
 
 
 def _upstream(tasks: Dict[str, Any], deps: Dict[str, Any]) -> Dict[str, List[str]]:
@@ -167,10 +214,13 @@ def _upstream(tasks: Dict[str, Any], deps: Dict[str, Any]) -> Dict[str, List[str
     for first, thens in deps.items():
         if isinstance(thens, str):
             thens = [thens]
-        if first not in tasks or not isinstance(thens, list) or not all(_is_task(t, tasks) for t in thens):
-            raise invalid(
-                "Dependencies", "Dependencies %r -> %r names a task that is not in DAG.Tasks" % (first, thens)
-            )
+        if (
+            first not in tasks
+            or not isinstance(thens, list)
+            or not all(isinstance(then, str) and then in tasks for then in thens)
+        ):
+            shown = "%r -> %s" % (first[:64], _short(thens))
+            raise invalid("Dependencies", "Dependencies %s names a task that is not in DAG.Tasks" % shown)
         for then in thens:
             before[then][first] = None
     ordered = {name: list(ups) for name, ups in before.items()}
@@ -178,8 +228,9 @@ def _upstream(tasks: Dict[str, Any], deps: Dict[str, Any]) -> Dict[str, List[str
     return ordered
 
 
-def _is_task(name: Any, tasks: Dict[str, Any]) -> bool:
-    return isinstance(name, str) and name in tasks
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def _check_acyclic(before: Dict[str, List[str]]) -> None:
@@ -200,7 +251,12 @@ def _check_acyclic(before: Dict[str, List[str]]) -> None:
 
 
 def _dag_task(
-    name: str, desc: Any, before: List[str], store: UrlChecker, cluster_exists: Callable[[str], bool]
+    name: str,
+    desc: Any,
+    before: List[str],
+    store: UrlChecker,
+    cluster_exists: Callable[[str], bool],
+    limits: Limits,
 ) -> TaskSpec:
     if not isinstance(desc, dict):
         raise invalid("TaskDescription", "task %s must be an object" % name)
@@ -210,17 +266,16 @@ def _dag_task(
     command = params.get("Command")
     if not isinstance(command, dict):
         raise missing("Command", "task %s has no Parameters.Command" % name)
-    line = text(command, "CommandLine", "")
-    if not line.strip():
-        raise missing("CommandLine", "task %s has no Command.CommandLine" % name)
+    line = command_line(command, "CommandLine", "task %s" % name)
     docker = as_dict(command.get("Docker"))
+    instance_count = integer(desc, "InstanceCount", 1, 1, limits.max_instances_per_task)
     command_spec = CommandSpec(
         command_line=line,
         package_path=_package(store, text(command, "PackagePath", "") or ""),
         env_vars=env_vars(mapping(command, "EnvVars"), "EnvVars"),
         docker_image=text(docker, "Image", "") or "",
-        stdout_prefix=_log_prefix(store, params, "StdoutRedirectPath"),
-        stderr_prefix=_log_prefix(store, params, "StderrRedirectPath"),
+        stdout_prefix=_log_prefix(store, params, "StdoutRedirectPath", name, instance_count),
+        stderr_prefix=_log_prefix(store, params, "StderrRedirectPath", name, instance_count),
         input_mapping=_input_mapping(store, mapping(desc, "InputMapping")),
         output_mapping=_output_mapping(store, mapping(desc, "OutputMapping")),
     )
@@ -229,9 +284,9 @@ def _dag_task(
         command=command_spec,
         upstream=before,
         cluster_id=_cluster_of(name, desc, cluster_exists),
-        instance_count=integer(desc, "InstanceCount", 1, 1, MAX_INSTANCES),
-        max_retry=integer(desc, "MaxRetryCount", 0, 0, 100),
-        timeout=number(desc, "Timeout", 3600),
+        instance_count=instance_count,
+        max_retry=integer(desc, "MaxRetryCount", 0, 0, MAX_RETRIES),
+        timeout=number(desc, "Timeout", 3600, MAX_TIMEOUT_SECONDS),
     )
 
 
@@ -257,42 +312,49 @@ def _cluster_of(name: str, desc: Dict[str, Any], cluster_exists: Callable[[str],
     if auto is not None and not isinstance(auto, dict):
         raise invalid("AutoCluster", "task %s: AutoCluster must be an object" % name)
     if cluster is not None:
-        if not isinstance(cluster, str):
-            raise invalid("ClusterId", "task %s: ClusterId must be a string" % name)
+        if not isinstance(cluster, str) or len(cluster) > MAX_ID_CHARS:
+            raise invalid("ClusterId", "task %s: ClusterId must be a string of at most %d" % (name, MAX_ID_CHARS))
         if not cluster_exists(cluster):
             raise ApiError(404, "InvalidResource.NotFound", "Cluster %s does not exist" % cluster)
     return cluster
 
 
 def _package(store: UrlChecker, path: str) -> str:
-    return object_url(store, path, "PackagePath") if path else ""
+    if not path:
+        return ""
+    if path.endswith("/"):
+        raise invalid("PackagePath", "PackagePath %r names a folder, not a tar.gz object" % path[:128])
+    return object_url(store, path, "PackagePath")
 
 
-def _log_prefix(store: UrlChecker, section: Dict[str, Any], key: str) -> str:
+def _log_prefix(store: UrlChecker, section: Dict[str, Any], key: str, task: str, instances: int) -> str:
     """Where log objects go: the oss:// prefix ``section[key]`` (left out or blank: DEFAULT_LOG_PATH);
-    a bad one is ``Invalid<key>``."""
+    a bad one is ``Invalid<key>``: one that names no folder inside a bucket, or under which the
+    longest log object name of the task would not fit."""
     prefix = text(section, key, "") or DEFAULT_LOG_PATH
-    object_url(store, prefix + "stdout.job.task.0", key)
+    object_url(store, "%sstderr.%s.%s.%d" % (prefix, _LONGEST_JOB_ID, task, instances - 1), key)
     return prefix
 
 
 def _input_mapping(store: UrlChecker, values: Dict[str, Any]) -> Dict[str, str]:
+    _count(values, "InputMapping")
     for url, local in values.items():
         object_url(store, url, "InputMapping")
-        _local_path(local, "InputMapping")
+        local_path(local, "InputMapping")
     return dict(values)
 
 
 def _output_mapping(store: UrlChecker, values: Dict[str, Any]) -> Dict[str, str]:
+    _count(values, "OutputMapping")
     for local, url in values.items():
-        _local_path(local, "OutputMapping")
+        local_path(local, "OutputMapping")
         object_url(store, url, "OutputMapping")
     return dict(values)
 
 
-def _local_path(value: Any, param: str) -> None:
-    if not isinstance(value, str) or not value.strip() or "\x00" in value:
-        raise invalid(param, "%r is not a valid local path" % (value,))
+def _count(values: Dict[str, Any], param: str) -> None:
+    if len(values) > MAX_MAPPINGS:
+        raise invalid(param, "%s has more than %d entries" % (param, MAX_MAPPINGS))
 
 
 # -- App jobs ------------------------------------------------------------------------------------
@@ -306,12 +368,15 @@ def _config_value(config: Dict[str, Any], key: str, default: Any) -> Any:
 
 
 def _app_task(
-    body: Dict[str, Any], store: UrlChecker, app_lookup: Callable[[str], Optional[Dict[str, Any]]]
+    body: Dict[str, Any],
+    store: UrlChecker,
+    app_lookup: Callable[[str], Optional[Dict[str, Any]]],
+    limits: Limits,
 ) -> TaskSpec:
     app = body.get("App")
     if not isinstance(app, dict):
         raise missing("App", "an App job needs an App object")
-    app_name = text(app, "AppName", "")
+    app_name = text(app, "AppName", "", max_chars=MAX_ID_CHARS)
     if not app_name:
         raise missing("AppName")
     found = app_lookup(app_name)
@@ -322,22 +387,29 @@ def _app_task(
     env = dict(env_vars(mapping(found, "EnvVars"), "EnvVars"))
     env.update(_parameters(found, "InputParameters", mapping(app, "Inputs", "Inputs"), "Inputs"))
     env.update(_parameters(found, "OutputParameters", mapping(app, "Outputs", "Outputs"), "Outputs"))
+    env = env_vars(env, "Inputs")
     docker = as_dict(found.get("Docker"))
+    instance_count = integer(config, "InstanceCount", 1, 1, limits.max_instances_per_task)
+    task = found["Name"]
     command_spec = CommandSpec(
         command_line=found["CommandLine"],
         env_vars=env,
         docker_image=docker.get("Image") or "",
-        stdout_prefix=_log_prefix(store, {"StdoutPath": logging.get("StdoutPath") or ""}, "StdoutPath"),
-        stderr_prefix=_log_prefix(store, {"StderrPath": logging.get("StderrPath") or ""}, "StderrPath"),
+        stdout_prefix=_log_prefix(
+            store, {"StdoutPath": logging.get("StdoutPath") or ""}, "StdoutPath", task, instance_count
+        ),
+        stderr_prefix=_log_prefix(
+            store, {"StderrPath": logging.get("StderrPath") or ""}, "StderrPath", task, instance_count
+        ),
     )
     return TaskSpec(
-        name=found["Name"],
+        name=task,
         command=command_spec,
         upstream=[],
         cluster_id=None,
-        instance_count=integer(config, "InstanceCount", 1, 1, MAX_INSTANCES),
-        max_retry=integer(config, "MaxRetryCount", 0, 0, 100),
-        timeout=number(config, "Timeout", 86400),
+        instance_count=instance_count,
+        max_retry=integer(config, "MaxRetryCount", 0, 0, MAX_RETRIES),
+        timeout=number(config, "Timeout", 86400, MAX_TIMEOUT_SECONDS),
     )
 
 
@@ -348,14 +420,18 @@ def _merged_config(app: Dict[str, Any], overrides: Dict[str, Any]) -> Dict[str, 
     for key in ("InstanceCount", "MaxRetryCount", "Timeout"):
         item = as_dict(defaults.get(key))
         value = _config_value(defaults, key, None)
-        if key in overrides and item.get("Overwritable", True):
+        if key in overrides and item.get("Overwritable", True) is not False:
             value = _config_value(overrides, key, value)
         merged[key] = value
     return merged
 
 
 def _parameters(app: Dict[str, Any], section: str, given: Dict[str, Any], param: str) -> Dict[str, str]:
+    """The job's Inputs (or Outputs) over the App's declared defaults, as environment variables."""
     declared = as_dict(app.get(section))
+    for name, value in given.items():
+        if isinstance(value, (dict, list)):
+            raise invalid(param, "%s.%s must be a value, not an object or array" % (param, name[:64]))
     values = {}
     for name, decl in declared.items():
         decl = as_dict(decl)
@@ -363,5 +439,5 @@ def _parameters(app: Dict[str, Any], section: str, given: Dict[str, Any], param:
         if value is None and section == "InputParameters":
             raise missing(param, "App input %s has no value and no default" % name)
         values[name] = "" if value is None else str(value)
-    values.update({name: str(value) for name, value in given.items() if name not in values})
+    values.update({name: "" if value is None else str(value) for name, value in given.items() if name not in values})
     return env_vars(values, param)

@@ -6,6 +6,7 @@ many tasks or instances are in it.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol
 
 from ..constants import OWNER_ID
@@ -150,6 +151,16 @@ def vm(row: Row) -> Dict[str, Any]:
     }
 
 
+def _price(value: Any) -> float:
+    """A group's SpotPriceLimit (checked when stored; a database of an older version may hold text
+    there, which must not break every cluster list)."""
+    try:
+        price = float(value or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+    return price if math.isfinite(price) else 0.0
+
+
 def _group(desc: Dict[str, Any], actual: int) -> Dict[str, Any]:
     return {
         "DesiredVMCount": desc.get("DesiredVMCount", 0),
@@ -157,7 +168,7 @@ def _group(desc: Dict[str, Any], actual: int) -> Dict[str, Any]:
         "InstanceType": desc.get("InstanceType") or "",
         "ResourceType": desc.get("ResourceType") or "OnDemand",
         "SpotStrategy": desc.get("SpotStrategy") or "",
-        "SpotPriceLimit": float(desc.get("SpotPriceLimit") or 0.0),
+        "SpotPriceLimit": _price(desc.get("SpotPriceLimit")),
         "HostnamePrefix": desc.get("HostnamePrefix") or "",
         "Disks": desc.get("Disks") or {},
     }

@@ -5,8 +5,8 @@ the BatchCompute API on one port, for requests whose Host names an OSS endpoint.
 sits beside ``web``: it uses ``run`` (the bucket store), never ``api``.
 """
 
-from .app import OssApp
+from .app import OssApp, xml_error
 from .hosts import OssHostRouter, OssHosts
 from .operations import MAX_OBJECT_BYTES
 
-__all__ = ["OssApp", "OssHosts", "OssHostRouter", "MAX_OBJECT_BYTES"]
+__all__ = ["OssApp", "OssHosts", "OssHostRouter", "MAX_OBJECT_BYTES", "xml_error"]

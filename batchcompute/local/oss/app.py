@@ -177,3 +177,20 @@ class OssApp:
             headers.append(("x-oss-err", base64.b64encode(document).decode("ascii")))
             return Answer(err.status, headers, [], 0)
         return Answer(err.status, headers, [document], len(document))
+
+
+#: The OSS codes of the HTTP layer's own errors (``web.server``), by status.
+_HTTP_LAYER_CODES = {
+    400: "InvalidArgument",
+    408: "RequestTimeout",
+    413: "EntityTooLarge",
+    414: "InvalidURI",
+    431: "RequestHeaderSectionTooLarge",
+    503: "ServiceUnavailable",
+}
+
+
+def xml_error(status: int, code: str, message: str, request_id: str) -> Tuple[str, bytes]:
+    """An error of the HTTP layer as OSS's XML error document (the server's ``error_body``)."""
+    nodes = [("Code", _HTTP_LAYER_CODES.get(status, code)), ("Message", message), ("RequestId", request_id)]
+    return "application/xml", render("Error", nodes)

@@ -74,15 +74,15 @@ def _distributed() -> Any:
     return distributed
 
 
-def worker_endpoint(host: str, port: int, scheduler: Optional[str]) -> str:
-    """``http://host:port`` of the OSS endpoint (bound to ``host``) as workers reach it: a server
-    bound to every address is reached at the address that routes to the scheduler."""
+def worker_endpoint(host: str, port: int, scheduler: Optional[str], tls: bool = False) -> str:
+    """``http(s)://host:port`` of the OSS endpoint (bound to ``host``) as workers reach it: a
+    server bound to every address is reached at the address that routes to the scheduler."""
     target = _scheduler_host(scheduler) if scheduler else "127.0.0.1"
     if host in ("", "0.0.0.0", "::"):
         host = _distributed().utils.get_ip(target)
     elif host in ("127.0.0.1", "::1", "localhost") and target not in ("127.0.0.1", "::1", "localhost"):
         log.warning("the OSS endpoint listens on %s only: Dask workers on other machines cannot reach it", host)
-    return "http://%s:%d" % ("[%s]" % host if ":" in host else host, port)
+    return "%s://%s:%d" % ("https" if tls else "http", "[%s]" % host if ":" in host else host, port)
 
 
 def _scheduler_host(scheduler: str) -> str:

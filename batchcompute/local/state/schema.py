@@ -125,6 +125,13 @@ CREATE TABLE IF NOT EXISTS tokens (
     resource_id TEXT NOT NULL,
     PRIMARY KEY (kind, token)
 );
+CREATE TABLE IF NOT EXISTS nonces (
+    key_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expires REAL NOT NULL,
+    PRIMARY KEY (key_id, nonce)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nonces_expires ON nonces (expires);
 """ % TASKS.format(name="tasks")
 
 #: Made after ``migrate``: they name columns an earlier version's tables lack.

@@ -1,1 +1,2 @@
-"""The HTTP side: the threaded HTTP server, the WSGI application and the signature check."""
+"""The HTTP side: the HTTP layer (waitress, bounded threads), the WSGI application, the signature check
+and the web console."""

@@ -3,7 +3,8 @@
 Every answer carries ``x-acs-request-id`` and ``Date``; errors are
 ``{"Code", "Message", "RequestId"}`` with the documented codes (wire.md): 400 InvalidUrlPattern
 for an unknown path, 405 MethodNotAllowed for a known path with another method, 413
-InvalidHttpBody for a body over the cap, 500 InternalError for a bug.
+InvalidHttpBody for a body over the cap, 400 ``Invalid<Param>`` for a bad id in the path
+(``model.request``), 500 InternalError for a bug.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 import logging
 from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
-from urllib.parse import parse_qsl, unquote
 
 from ...core import routes
 from ...core.signing import gmt_date
@@ -20,6 +20,7 @@ from ..api import HANDLERS, ApiRequest, ApiResponse, Context
 from ..constants import MAX_BODY_BYTES
 from ..errors import ApiError
 from ..ids import request_id as new_request_id
+from ..model import request as checks
 from ..wsgi import RAW_HEADERS_KEY, raw_target, request_headers
 from .auth import Authenticator
 from .console import is_console_path
@@ -39,11 +40,8 @@ def _status_line(status: int) -> str:
 
 
 def parse_query(text: str) -> Dict[str, str]:
-    """``Marker&MaxItemCount=10`` -> ``{"Marker": "", "MaxItemCount": "10"}``."""
-    try:
-        return dict(parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(403, "InvalidQueryString", "the query string cannot be parsed: %s" % exc) from exc
+    """``Marker&MaxItemCount=10`` -> ``{"Marker": "", "MaxItemCount": "10"}`` (``model.request``)."""
+    return checks.parse_query(text)
 
 
 class WsgiApp:
@@ -98,12 +96,12 @@ class WsgiApp:
         route, params, known = routes.match(method, path, query.keys())
         if route is None:
             if known:
-                raise ApiError(405, "MethodNotAllowed", "%s is not allowed on %s" % (method, path))
-            raise ApiError(400, "InvalidUrlPattern", "no API answers %s %s" % (method, path))
+                raise ApiError(405, "MethodNotAllowed", "%s is not allowed on %s" % (method[:16], path[:256]))
+            raise ApiError(400, "InvalidUrlPattern", "no API answers %s %s" % (method[:16], path[:256]))
         request = ApiRequest(
             method=method,
             route=route.name,
-            params={k: unquote(v) for k, v in params.items()},
+            params=checks.path_params(params),
             query=query,
             body=body,
             request_id=rid,
@@ -111,10 +109,10 @@ class WsgiApp:
         return HANDLERS[route.name](self.ctx, request)
 
     def _body(self, environ: Dict[str, Any]) -> bytes:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise ApiError(400, "InvalidHttpBody", "Content-Length is not a number") from None
+        text = str(environ.get("CONTENT_LENGTH") or "0").strip()
+        if not text.isascii() or not text.isdigit() or len(text) > 18:
+            raise ApiError(400, "InvalidHttpBody", "Content-Length must be a number of bytes")
+        length = int(text)
         if length > self.max_body:
             raise ApiError(
                 413,
