@@ -22,53 +22,18 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from batchcompute.local.constants import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from batchcompute.local.run.oss_client import OssClient
 from batchcompute.local.run.steps import command_argv, release, start_held
-from batchcompute.local.testing import RunningServer, dask_cluster, local_server
+from batchcompute.local.testing import dask_cluster, local_server
 
-FINAL = ("Finished", "Failed", "Stopped")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def job_of(instances: int, logs: str) -> Dict[str, Any]:
-    task = {
-        "Parameters": {
-            "Command": {"CommandLine": "true", "PackagePath": "", "EnvVars": {}},
-            "InputMappingConfig": {"Locale": "GBK", "Lock": False},
-            "StdoutRedirectPath": logs,
-            "StderrRedirectPath": logs,
-        },
-        "InstanceCount": instances,
-        "Timeout": 600,
-        "MaxRetryCount": 0,
-        "AutoCluster": {"InstanceType": "ecs.sn1.medium", "ImageId": "img-ubuntu"},
-    }
-    return {
-        "Name": "bench",
-        "Priority": 0,
-        "Type": "DAG",
-        "JobFailOnInstanceFail": True,
-        "AutoRelease": False,
-        "DAG": {"Tasks": {"t": task}, "Dependencies": {}},
-    }
-
-
-def run_job(server: RunningServer, instances: int, logs: str) -> float:
-    """Seconds from create_job to the job's end (it must finish)."""
-    started = time.perf_counter()
-    job_id = server.request("POST", "/jobs", body=job_of(instances, logs)).json()["Id"]
-    while True:
-        state = server.request("GET", "/jobs/" + job_id).json()["State"]
-        if state in FINAL:
-            break
-        time.sleep(0.02)
-    elapsed = time.perf_counter() - started
-    assert state == "Finished", state
-    return elapsed
+from bench_local_server import run_job  # noqa: E402  (the same job, timed the same way)
 
 
 def timed_job(make_server: Callable[[], Any], instances: int, repeat: int) -> float:
