@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any, List
 
 from .core.exceptions import ClientError, ConfigError, FieldError, JsonError, ValidationError
 from .core.regions import ENDPOINTS as _ENDPOINTS
+from .core.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
-
-__version__ = "2.1.7.post1"
 
 CN_QINGDAO = _ENDPOINTS["cn-qingdao"]
 CN_HANGZHOU = _ENDPOINTS["cn-hangzhou"]

@@ -32,7 +32,6 @@ from typing import (
 
 import requests
 
-from .. import __version__
 from ..core.api import Api  # noqa: F401  (a name of the official module)
 from ..core.compat import COLLECTION, STRING, CamelCasedClass, add_metaclass, import_json, partial  # noqa: F401
 from ..core.exceptions import ClientError, ConfigError, FieldError  # noqa: F401  (ClientError: official name)
@@ -41,6 +40,7 @@ from ..core.routes import PAGE_SIZE, RETRY_TOKEN, ROUTES_BY_NAME
 from ..core.signing import encode_query, get_api_version, set_api_version, signed_headers
 from ..core.times import remap  # noqa: F401  (a name of the official module)
 from ..core.transport import DEFAULT_TIMEOUT, Retry, TimeoutSpec, Transport
+from ..core.version import __version__
 from ..resources import (
     AppDescription,
     AppJobDescription,

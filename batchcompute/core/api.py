@@ -22,6 +22,7 @@ from .httpclient import DEFAULT_TIMEOUT, Params, RequestClient, ResponseWrapper,
 from .regions import get_region, http_port
 from .signing import API_VERSION, body_md5, encode_query, get_api_version, signature, string_to_sign
 from .signing import gmt_date as gmt_time
+from .version import __version__
 
 __all__ = [
     "Api",
@@ -42,15 +43,9 @@ __all__ = [
 @functools.lru_cache(maxsize=None)
 def _user_agent() -> str:
     """What the Client sends too: this package's and requests' versions."""
-    from importlib.metadata import PackageNotFoundError, version
-
     import requests
 
-    try:
-        own = version("batchcompute")
-    except PackageNotFoundError:  # run from a source tree that was not installed
-        own = "unknown"
-    return "batchcompute-python/%s requests/%s" % (own, requests.__version__)
+    return "batchcompute-python/%s requests/%s" % (__version__, requests.__version__)
 
 
 def _text(value: Any) -> str:

@@ -10,6 +10,7 @@ import sys
 import threading
 from typing import Dict, List, Optional
 
+from ..core.version import __version__
 from .constants import (
     ACCESS_KEYS_ENV,
     DEFAULT_HOST,
@@ -25,7 +26,7 @@ from .constants import (
 )
 from .model.limits import Limits
 from .run.dask import DaskUnavailable
-from .server import DataDirLocked, LocalServer, default_data_dir
+from .server import MAX_PORT, DataDirLocked, LocalServer, default_data_dir
 from .state.store import StoreUnavailable
 
 __all__ = ["main", "parse_args"]
@@ -50,6 +51,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a port number" % text) from None
+    if not 0 <= value <= MAX_PORT:
+        raise argparse.ArgumentTypeError("%d is not a port: ports are 0 to %d (0: a free one)" % (value, MAX_PORT))
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -68,7 +79,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s: this machine only)"
     )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s; 0: a free one)")
+    parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port (default %(default)s; 0: a free one)")
     parser.add_argument(
         "--data-dir",
         default=None,
@@ -85,13 +97,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--workers",
-        type=int,
+        type=_positive,
         default=None,
         help="instances run at once at most (default: the number of CPUs)",
     )
     parser.add_argument(
         "--oss-port",
-        type=int,
+        type=_port,
         default=None,
         help="port of the OSS endpoint serving the object store (default: --port + 1; 0: none)",
     )
@@ -210,7 +222,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             dask_scheduler=args.dask_scheduler,
         )
         server.start()  # recovers what a previous process left running: it may write
-    except (DataDirLocked, OSError, ValueError, DaskUnavailable, StoreUnavailable) as exc:
+    except (DataDirLocked, OSError, StoreUnavailable, ValueError, DaskUnavailable) as exc:
         reason = exc.message if isinstance(exc, StoreUnavailable) else str(exc)
         print("batchcompute-local: cannot start: %s" % reason, file=sys.stderr)
         return 1

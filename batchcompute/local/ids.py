@@ -8,8 +8,6 @@ import string
 import time
 from typing import Optional
 
-from .constants import TIME_FORMAT
-
 __all__ = ["job_id", "cluster_id", "image_id", "vm_id", "request_id", "now", "format_time"]
 
 _LOWER = string.ascii_lowercase + string.digits
@@ -51,4 +49,4 @@ def format_time(stamp: Optional[float]) -> str:
     if stamp is None:
         return ""
     moment = datetime.datetime.fromtimestamp(stamp, tz=datetime.timezone.utc)
-    return moment.strftime(TIME_FORMAT)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # constants.TIME_FORMAT, faster than strftime

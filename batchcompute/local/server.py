@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import IO, Dict, Mapping, Optional, Sequence, Union
+from typing import IO, Any, Dict, Mapping, Optional, Sequence, Union
 
 from .api import Context
 from .constants import (
@@ -45,13 +45,34 @@ from .web.console.settings import describe_server
 from .web.server import WsgiServer, is_loopback, make_server
 from .web.tls import server_context
 
-__all__ = ["LocalServer", "default_data_dir", "DataDirLocked"]
+__all__ = ["LocalServer", "default_data_dir", "DataDirLocked", "PortUnavailable", "MAX_PORT"]
 
 log = logging.getLogger("batchcompute.local")
 
 
+MAX_PORT = 65535
+
+
 class DataDirLocked(RuntimeError):
     """Another server process works on the same data directory."""
+
+
+class PortUnavailable(OSError):
+    """A port the server cannot listen on (in use, reserved, or an address not of this machine)."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _listen(role: str, host: str, port: int, *args: Any, **options: Any) -> WsgiServer:
+    """``make_server`` for the ``role`` port, with errors that name it."""
+    if not 0 <= port <= MAX_PORT:
+        raise ValueError("the %s port must be 0 to %d, not %d" % (role, MAX_PORT, port))
+    try:
+        return make_server(host, port, *args, **options)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise PortUnavailable(exc.errno, "cannot listen on %s port %d (%s): %s" % (host, port, role, reason)) from exc
 
 
 def default_data_dir() -> Path:
@@ -143,12 +164,8 @@ class LocalServer:
         authenticator = Authenticator(self.access_keys, nonces=StoredNonces(self.store))
         self.app = WsgiApp(self.context, authenticator, max_body, self.console)
         try:
-            self.httpd: WsgiServer = make_server(
-                host,
-                port,
-                OssHostRouter(self.app, self.oss_app, hosts),
-                max_body,
-                **self._http_options,
+            self.httpd: WsgiServer = _listen(
+                "API", host, port, OssHostRouter(self.app, self.oss_app, hosts), max_body, **self._http_options
             )
         except BaseException:
             self.executor.close()
@@ -198,9 +215,9 @@ class LocalServer:
         if oss_port == 0:
             return None
         if oss_port is None:
-            oss_port = port + 1 if port else 0
+            oss_port = port + 1 if 0 < port < MAX_PORT else 0
         options = dict(self._http_options, body_rate=OSS_BODY_RATE)
-        httpd = make_server(host, oss_port, self.oss_app, MAX_OBJECT_BYTES, error_body=xml_error, **options)
+        httpd = _listen("OSS", host, oss_port, self.oss_app, MAX_OBJECT_BYTES, error_body=xml_error, **options)
         self.oss_app.endpoint = self.oss_host = "%s:%d" % (_reachable(host), httpd.server_address[1])
         return httpd
 

@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,33 @@ def test_command_line_keys_banner_and_sigint(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _run(args, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(Path(batchcompute.__file__).resolve().parent.parent))
+    command = [sys.executable, "-m", "batchcompute.local", "--data-dir", str(tmp_path / "d"), *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=30)
+
+
+def test_command_line_version_and_ports_out_of_range(tmp_path):
+    done = _run(["--version"], tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == "batchcompute-local " + batchcompute.__version__
+    for args in (["--port", "99999"], ["--port", "-1"], ["--oss-port", "70000"], ["--port", "http"]):
+        done = _run(args, tmp_path)
+        assert done.returncode == 2 and "argument --%s" % args[0][2:] in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("role", ["API", "OSS"])
+def test_a_busy_port_is_named(tmp_path, role):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        args = ["--port", str(busy)] if role == "API" else ["--port", "0", "--oss-port", str(busy)]
+        done = _run(args, tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cannot listen on 127.0.0.1 port %d (%s): Address already in use" % (busy, role) in done.stderr
 
 
 def test_standalone_server_logs_each_job_state_change(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, List
 
 from ..errors import ApiError, conflict, existing, not_found
 from ..ids import job_id as new_job_id
@@ -92,13 +92,14 @@ def create_job_sync(ctx: Context, req: ApiRequest) -> ApiResponse:
         ctx.sync_slots.release()
 
 
-def _rendered_job(conn: Connection, row: Row) -> Any:
-    return render.job(row, jobs.task_counts(conn, row["id"]), jobs.instance_counts(conn, row["id"]))
+def _rendered_jobs(conn: Connection, rows: List[Row]) -> List[Any]:
+    counts = jobs.job_counts(conn, [row["id"] for row in rows]) if rows else {}
+    return [render.job(row, *counts[row["id"]]) for row in rows]
 
 
 def get_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.read() as conn:
-        return ApiResponse(200, _rendered_job(conn, _job(conn, req.params["job"])))
+        return ApiResponse(200, _rendered_jobs(conn, [_job(conn, req.params["job"])])[0])
 
 
 def get_job_description(ctx: Context, req: ApiRequest) -> ApiResponse:
@@ -115,7 +116,7 @@ def list_jobs(ctx: Context, req: ApiRequest) -> ApiResponse:
     cluster = checks.cluster_filter(req.query)
     with ctx.store.read() as conn:
         rows, next_marker = jobs.list_jobs(conn, page, state, cluster)
-        return ApiResponse(200, {"Items": [_rendered_job(conn, row) for row in rows], "NextMarker": next_marker})
+        return ApiResponse(200, {"Items": _rendered_jobs(conn, rows), "NextMarker": next_marker})
 
 
 def update_job(ctx: Context, req: ApiRequest) -> ApiResponse:

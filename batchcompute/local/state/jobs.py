@@ -37,6 +37,7 @@ __all__ = [
     "list_instances",
     "task_counts",
     "instance_counts",
+    "job_counts",
     "set_priority",
     "claim",
     "record_pid",
@@ -203,20 +204,47 @@ def list_instances(
 
 def task_counts(conn: Connection, job_id: str) -> Dict[str, int]:
     """State -> how many of the job's tasks are in it."""
-    return dict(conn.execute("SELECT state, COUNT(*) FROM tasks WHERE job_id = ? GROUP BY state", (job_id,)))
+    return job_counts(conn, [job_id])[job_id][0]
+
+
+def job_counts(conn: Connection, job_ids: Sequence[str]) -> Dict[str, Tuple[Dict[str, int], Dict[str, int]]]:
+    """For each job of ``job_ids``: (state -> how many of its tasks, state -> how many of its
+    instances), in one query for a whole page of jobs."""
+    marks = ", ".join("?" * len(job_ids))
+    rows = conn.execute(
+        "SELECT 1, job_id, state, COUNT(*), SUM(MAX(instance_count - dispatched, 0)) FROM tasks "
+        "WHERE job_id IN (%s) GROUP BY job_id, state "
+        "UNION ALL SELECT 0, job_id, state, COUNT(*), 0 FROM instances "
+        "WHERE job_id IN (%s) GROUP BY job_id, state" % (marks, marks),
+        (*job_ids, *job_ids),
+    )
+    counts: Dict[str, Tuple[Dict[str, int], Dict[str, int]]] = {job_id: ({}, {}) for job_id in job_ids}
+    for is_task, job_id, state, count, unstarted in rows:
+        tasks, instances = counts[job_id]
+        if is_task:
+            tasks[state] = count
+            if unstarted:  # instances never dispatched have no row: Waiting, or Stopped with their task
+                shown = State.WAITING if state in ACTIVE else State.STOPPED
+                instances[shown] = instances.get(shown, 0) + unstarted
+        else:
+            instances[state] = instances.get(state, 0) + count
+    return counts
 
 
 def instance_counts(conn: Connection, job_id: str, task: Optional[str] = None) -> Dict[str, int]:
     """State -> how many of the job's instances (of ``task`` only, when given) are in it."""
     if task is None:
-        stored_sql, args = "SELECT state, COUNT(*) FROM instances WHERE job_id = ? GROUP BY state", (job_id,)
-        unstarted_sql = "SELECT state, SUM(instance_count - dispatched) FROM tasks WHERE job_id = ?"
-    else:
-        stored_sql = "SELECT state, COUNT(*) FROM instances WHERE job_id = ? AND task = ? GROUP BY state"
-        unstarted_sql = "SELECT state, SUM(instance_count - dispatched) FROM tasks WHERE job_id = ? AND name = ?"
-        args = (job_id, task)
-    counts = dict(conn.execute(stored_sql, args))
-    for task_state, count in conn.execute(unstarted_sql + " AND dispatched < instance_count GROUP BY state", args):
+        return job_counts(conn, [job_id])[job_id][1]
+    counts = dict(
+        conn.execute(
+            "SELECT state, COUNT(*) FROM instances WHERE job_id = ? AND task = ? GROUP BY state", (job_id, task)
+        )
+    )
+    for task_state, count in conn.execute(
+        "SELECT state, instance_count - dispatched FROM tasks WHERE job_id = ? AND name = ? "
+        "AND dispatched < instance_count",
+        (job_id, task),
+    ):
         shown = State.WAITING if task_state in ACTIVE else State.STOPPED
         counts[shown] = counts.get(shown, 0) + count
     return counts
