@@ -263,7 +263,7 @@ def test_every_page_renders(local_server, api, browser, endpoint):
         "/console/apps": ["echoer", "echo $text"],
         "/console/apps/echoer": ["second"],
         "/console/apps/echoer?revision=1": ["echo $text"],
-        "/console/settings": ["Workers", str(local_server.server.data_dir)],
+        "/console/settings": ["Workers", str(local_server.server.data_dir), local_server.server.executor.describe()],
     }
     for path, expected in pages.items():
         answer = browser.get(endpoint + path, timeout=30)

@@ -203,6 +203,12 @@ class DaskExecutor(Executor):
         self._next_connect = time.monotonic()
         self._connection_changed(True)
 
+    def describe(self) -> str:
+        where = (
+            "a local cluster at %s" % self.scheduler if self._cluster is not None else "scheduler %s" % self.scheduler
+        )
+        return "dask (%s, %s)" % (where, "connected" if self.ready() else "not connected")
+
     def ready(self) -> bool:
         client = self._client
         return client is not None and client.status == "running"

@@ -89,6 +89,10 @@ class Executor:
         """Start an attempt; ``on_started`` and ``on_done`` are called from another thread."""
         raise NotImplementedError
 
+    def describe(self) -> str:
+        """What runs the attempts, in a few words (for the console's settings page)."""
+        return type(self).__name__
+
     def ready(self) -> bool:
         """Whether attempts can be started now."""
         return True

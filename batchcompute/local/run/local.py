@@ -96,13 +96,17 @@ class LocalProcessExecutor(Executor):
 
     def __init__(self, store: ObjectStore, work_root: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.oss = store
-        self.workdirs = WorkDirs(Path(work_root) / "dirs")
+        self.work_root = Path(work_root)
+        self.workdirs = WorkDirs(self.work_root / "dirs")
         self.journal = AttemptJournal(Path(work_root) / "attempts")
         # The server's environment when it started (without its keys), then ``extra_env``.
         self._base_env = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
         self._base_env.update(extra_env or {})
         self._threads = ThreadPool("instance")
         self._watchdog = Watchdog()
+
+    def describe(self) -> str:
+        return "local (processes on this machine, in %s)" % self.work_root
 
     def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
         execution = LocalExecution()
