@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Dict, Iterator, List, Set, Tuple
 
@@ -191,3 +193,39 @@ def test_only_state_contains_sql_text():
     ]
     assert found == []
     assert any(_sql_texts(SOURCES[PACKAGE + ".state.jobs"][1]))  # the check works
+
+
+#: What a Dask worker imports to run an attempt (it has none of the server's disk or database).
+WORKER_SIDE = PACKAGE + ".run.dask_worker"
+
+
+def _imported_by(module: str) -> Set[str]:
+    """The package's modules that ``module`` imports, directly or through others."""
+    seen: Set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in SOURCES:
+            continue
+        seen.add(name)
+        todo.extend(_imports(name, SOURCES[name][1]))
+    return seen
+
+
+def test_the_dask_worker_side_imports_nothing_of_the_server_beyond_run_and_model():
+    found = sorted(
+        name
+        for name in _imported_by(WORKER_SIDE)
+        if any(_within(name, layer) for layer in ("web", "api", "state", "oss") + WIRING)
+    )
+    assert found == []
+    assert PACKAGE + ".run.steps" in _imported_by(WORKER_SIDE)  # the check works
+
+
+def test_a_dask_worker_loads_no_server_module_when_it_imports_the_runner():
+    script = (
+        "import sys, %s; print(sorted(m for m in sys.modules if m.startswith('%s.') and "
+        "m.split('.')[2] in ('web', 'api', 'state', 'oss', 'server')))" % (WORKER_SIDE, PACKAGE)
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"

@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .constants import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_HOST, DEFAULT_PORT, REGION
-from .server import LocalServer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .server import LocalServer
 
 __all__ = [
     "LocalServer",
@@ -23,6 +25,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    """The server is imported on first use: a Dask worker imports the modules it runs (under
+    ``run``) without it."""
+    if name == "LocalServer":
+        from .server import LocalServer
+
+        return LocalServer
     if name == "local_server":
         from .testing import local_server
 

@@ -25,6 +25,7 @@ from .constants import (
     MAX_BODY_BYTES,
 )
 from .model.limits import Limits
+from .run.dask import DaskUnavailable
 from .server import MAX_PORT, DataDirLocked, LocalServer, default_data_dir
 from .state.store import StoreUnavailable
 
@@ -115,6 +116,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         "oss-<region>[-internal].aliyuncs.com always does)",
     )
     parser.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="what runs the instances: processes on this machine (local, the default) or on the workers "
+        "of a Dask distributed cluster (dask)",
+    )
+    parser.add_argument(
+        "--dask-scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --executor dask: the scheduler of an existing cluster (tcp://host:port or a scheduler "
+        "file); without it a local cluster of --workers processes is started",
+    )
+    parser.add_argument(
         "--max-body", type=_positive, default=MAX_BODY_BYTES, help="largest request body in bytes (default %(default)s)"
     )
     http = parser.add_argument_group("HTTP and TLS")
@@ -203,9 +218,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             limits=Limits(args.max_tasks, args.max_instances_per_task, args.max_instances_per_job),
             oss_port=args.oss_port,
             oss_hosts=args.oss_host,
+            executor=args.executor,
+            dask_scheduler=args.dask_scheduler,
         )
         server.start()  # recovers what a previous process left running: it may write
-    except (DataDirLocked, OSError, StoreUnavailable, ValueError) as exc:
+    except (DataDirLocked, OSError, StoreUnavailable, ValueError, DaskUnavailable) as exc:
         reason = exc.message if isinstance(exc, StoreUnavailable) else str(exc)
         print("batchcompute-local: cannot start: %s" % reason, file=sys.stderr)
         return 1

@@ -53,5 +53,7 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 #: Bucket used for logs when a description names no redirect path (App jobs without Logging).
 DEFAULT_BUCKET = "batchcompute-local"
+#: Bucket of the claim objects of the attempts that the dask executor runs (one attempt, one claim).
+ATTEMPTS_BUCKET = "batchcompute-local-attempts"
 OSS_HOST = "localhost"
 OWNER_ID = "1000000000000000"

@@ -88,6 +88,9 @@ class LocalServer:
 
     ``data_dir`` None: a temporary directory (removed by ``close``) and an in-memory database.
     ``access_keys`` (id -> secret) default to the development pair. ``port`` 0 picks a free port.
+    ``executor`` runs the instances: ``"local"`` (processes on this machine, the default),
+    ``"dask"`` (processes on the workers of the Dask cluster at ``dask_scheduler``, an address or
+    a scheduler file; without one, of a local cluster of ``workers`` processes) or an Executor.
     ``tls_cert`` / ``tls_key`` (PEM files) serve HTTPS. ``max_connections``, ``request_timeout``,
     ``idle_timeout`` and ``http_threads`` shape the HTTP layer (``web.server``); ``limits`` caps
     the tasks and instances of a job (``model.limits``). The object store is served over OSS's
@@ -104,11 +107,12 @@ class LocalServer:
         access_keys: Optional[Mapping[str, str]] = None,
         workers: Optional[int] = None,
         max_body: int = MAX_BODY_BYTES,
-        executor: Optional[Executor] = None,
+        executor: Union[None, str, Executor] = None,
         poll_interval: float = 0.5,
         oss_port: Optional[int] = None,
         oss_hosts: Sequence[str] = (),
         *,
+        dask_scheduler: Optional[str] = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
@@ -141,9 +145,11 @@ class LocalServer:
         self.store = Store(None if self._temp else self.data_dir / "batchcompute.db")
         with self.store.transaction() as conn:
             seed_system_images(conn, time.time())
-        self.executor = executor or LocalProcessExecutor(
-            self.oss, self.data_dir / "work", {"BATCH_COMPUTE_LOCAL_OSS_ROOT": str(self.oss.root)}
-        )
+        try:
+            self.executor = self._make_executor(executor, dask_scheduler, workers)
+        except BaseException:
+            self._close_oss()
+            raise
         self.scheduler = Scheduler(
             self.store,
             self.executor,
@@ -162,8 +168,8 @@ class LocalServer:
                 "API", host, port, OssHostRouter(self.app, self.oss_app, hosts), max_body, **self._http_options
             )
         except BaseException:
-            if self.oss_httpd is not None:
-                self.oss_httpd.close()
+            self.executor.close()
+            self._close_oss()
             raise
         self._threads: Dict[str, threading.Thread] = {}
         self._closed = False
@@ -176,6 +182,34 @@ class LocalServer:
             handle.close()
             raise DataDirLocked("another batchcompute-local server uses %s" % self.data_dir) from None
         return handle
+
+    def _close_oss(self) -> None:
+        if self.oss_httpd is not None:
+            self.oss_httpd.close()
+        self._lock_file.close()
+
+    def _make_executor(
+        self, kind: Union[None, str, Executor], dask_scheduler: Optional[str], workers: Optional[int]
+    ) -> Executor:
+        if isinstance(kind, Executor):
+            return kind
+        if kind in (None, "local"):
+            return LocalProcessExecutor(
+                self.oss, self.data_dir / "work", {"BATCH_COMPUTE_LOCAL_OSS_ROOT": str(self.oss.root)}
+            )
+        if kind != "dask":
+            raise ValueError("unknown executor %r: local or dask" % (kind,))
+        from .run.dask import DaskExecutor, worker_endpoint
+
+        if self.oss_httpd is None:
+            raise ValueError("the dask executor needs the OSS endpoint: its workers reach the object store there")
+        endpoint = worker_endpoint(
+            str(self.oss_httpd.server_address[0]), self.oss_httpd.server_address[1], dask_scheduler, self.tls
+        )
+        key = next(iter(self.access_keys.items()))
+        return DaskExecutor(
+            self.oss, self.buckets.records, endpoint, key, dask_scheduler, workers or os.cpu_count() or 1
+        )
 
     def _serve_oss(self, host: str, port: int, oss_port: Optional[int]) -> Optional[WsgiServer]:
         if oss_port == 0:
@@ -246,20 +280,26 @@ class LocalServer:
         return {"http": self.httpd, **({"oss": self.oss_httpd} if self.oss_httpd else {})}
 
     def close(self) -> None:
-        """Stop serving, stop and requeue running instances, close the database."""
+        """Stop serving, stop and requeue running instances, close the database. The OSS endpoint
+        serves until the instances have ended: those on Dask workers write their last logs there."""
         if self._closed:
             return
         self._closed = True
-        for name, httpd in self._http_servers().items():
-            if name in self._threads:
-                httpd.shutdown()
-                self._threads[name].join()
-            httpd.close(5.0)
+        self._stop_serving("http", self.httpd)
         self.scheduler.close()
+        self.executor.close()
+        if self.oss_httpd is not None:
+            self._stop_serving("oss", self.oss_httpd)
         self.store.close()
         self._lock_file.close()
         if self._temp:
             shutil.rmtree(self._temp, ignore_errors=True)
+
+    def _stop_serving(self, name: str, httpd: WsgiServer) -> None:
+        if name in self._threads:
+            httpd.shutdown()
+            self._threads[name].join()
+        httpd.close(5.0)
 
     def __enter__(self) -> "LocalServer":
         return self.start()

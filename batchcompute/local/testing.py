@@ -8,22 +8,32 @@
 
 ``server.request(method, path, query, body)`` sends a signed request without the SDK (any
 method, path or body, for protocol tests) and returns the ``requests.Response``.
+
+``dask_cluster()`` starts a Dask cluster of separate processes (``dask scheduler``, ``dask worker``)
+for ``local_server(executor="dask", dask_scheduler=cluster.address)``; the folders it is told to
+hide are out of its workers' sight, as the server's disk is for workers on other machines.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, Mapping, Optional, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 from ..core.regions import add_endpoint, remove_endpoint
 from ..core.signing import authorization, body_md5, encode_query, gmt_date
 from .constants import API_VERSION, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, REGION
 from .server import LocalServer
 
-__all__ = ["RunningServer", "SignedRequester", "local_server", "signed_headers"]
+__all__ = ["RunningServer", "SignedRequester", "local_server", "signed_headers", "DaskCluster", "dask_cluster"]
 
 
 def signed_headers(
@@ -179,3 +189,149 @@ def local_server(
         server.close()
         if registered:
             remove_endpoint(REGION)
+
+
+#: Mounts an empty file system over each folder before ``--``, then runs the command after it.
+_HIDE = 'while [ "$1" != -- ]; do mount -t tmpfs -o size=1m tmpfs "$1" || exit 97; shift; done; shift; exec "$@"'
+
+
+def _hiding_prefix() -> Optional[List[str]]:
+    """How to start a process in a mount namespace of its own (as root, else in a user namespace),
+    or None where this machine allows neither."""
+    for prefix in (["unshare", "--mount"], ["unshare", "--map-root-user", "--mount"]):
+        try:
+            done = subprocess.run(prefix + ["true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+        except OSError:
+            return None
+        if done.returncode == 0:
+            return prefix
+    return None
+
+
+class DaskCluster:
+    """A Dask scheduler and workers, each a process of its own, with their files under ``root``;
+    the workers cannot see the ``hidden`` folders (when ``hides``: this machine lets a process
+    have mount points of its own)."""
+
+    def __init__(self, root: Path, hidden: Sequence[Path] = (), threads: int = 2) -> None:
+        self.root = root
+        self.threads = threads
+        self.hidden = [str(Path(folder).resolve()) for folder in hidden]
+        self._prefix = _hiding_prefix() if self.hidden else None
+        self.hides = self._prefix is not None
+        self.workers: Dict[str, "subprocess.Popen[bytes]"] = {}  # by name
+        self.scheduler: "Optional[subprocess.Popen[bytes]]" = None
+        self.address = ""
+        self._count = 0
+
+    def start(self, workers: int, port: int = 0) -> None:
+        """Start the scheduler (on ``port``, 0: a free one) and ``workers`` workers."""
+        self.start_scheduler(port)
+        self.add_workers(workers)
+
+    def start_scheduler(self, port: int = 0) -> None:
+        """Start a scheduler (again, after ``kill_scheduler``: its workers have gone with it)."""
+        self._count += 1
+        name = "scheduler-%d" % self._count
+        scheduler_file = self.root / name / "scheduler.json"
+        args = ["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
+        self.scheduler = self._spawn(name, args + ["--scheduler-file", str(scheduler_file)])
+        self.address = self._wait_for_address(self.scheduler, scheduler_file)
+
+    def kill_scheduler(self) -> None:
+        """SIGKILL the scheduler (its workers close when they notice)."""
+        assert self.scheduler is not None
+        self.scheduler.kill()
+        self.scheduler.wait()
+
+    def _spawn(self, name: str, args: List[str], hide: bool = False) -> "subprocess.Popen[bytes]":
+        """``dask ARGS`` in a folder of its own (its working directory and TMPDIR)."""
+        home = self.root / name
+        (home / "tmp").mkdir(parents=True)
+        command = [sys.executable, "-m", "dask", *args]
+        if hide and self._prefix is not None:
+            command = self._prefix + ["sh", "-c", _HIDE, "sh", *self.hidden, "--", *command]
+        with open(home / "log", "wb") as log:
+            return subprocess.Popen(
+                command, cwd=str(home), env=dict(os.environ, TMPDIR=str(home / "tmp")), stdout=log, stderr=log
+            )
+
+    def _wait_for_address(
+        self, scheduler: "subprocess.Popen[bytes]", scheduler_file: Path, timeout: float = 60.0
+    ) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if scheduler.poll() is not None:
+                raise RuntimeError("dask scheduler exited: %s" % (scheduler_file.parent / "log").read_text())
+            try:
+                return str(json.loads(scheduler_file.read_text())["address"])
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.05)
+        raise RuntimeError("dask scheduler did not start in %ss" % timeout)
+
+    def add_workers(self, count: int, timeout: float = 60.0) -> List[str]:
+        """Start ``count`` more workers (no nanny: a killed worker stays dead); their names, once
+        the scheduler has them."""
+        names = []
+        for _ in range(count):
+            self._count += 1
+            name = "worker-%d" % self._count
+            args = ["worker", self.address, "--name", name, "--nthreads", str(self.threads), "--no-nanny"]
+            args += ["--no-dashboard", "--local-directory", str(self.root / name / "local")]
+            self.workers[name] = self._spawn(name, args, hide=True)
+            names.append(name)
+        self.wait_for(lambda known: set(names) <= set(known.values()), timeout, "workers %s" % names)
+        return names
+
+    def addresses(self) -> Dict[str, str]:
+        """The address of each worker the scheduler has, by name."""
+        from distributed import Client
+
+        with Client(self.address, timeout=30, set_as_default=False) as client:
+            return {str(info["name"]): str(address) for address, info in client.scheduler_info()["workers"].items()}
+
+    def wait_for(self, condition: Any, timeout: float, what: str) -> None:
+        """Wait until ``condition({address: name})`` holds for the scheduler's workers."""
+        deadline = time.monotonic() + timeout
+        while not condition({address: name for name, address in self.addresses().items()}):
+            if time.monotonic() > deadline:
+                raise RuntimeError("timed out waiting for %s" % what)
+            time.sleep(0.1)
+
+    def kill_worker(self, name: str) -> None:
+        """SIGKILL the worker process ``name`` (it leaves the cluster)."""
+        self.workers[name].kill()
+        self.workers[name].wait()
+
+    def alive(self) -> List[str]:
+        """The names of the worker processes still running."""
+        return [name for name, process in self.workers.items() if process.poll() is None]
+
+    def close(self) -> None:
+        processes = [*self.workers.values(), *([self.scheduler] if self.scheduler else [])]
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def dask_cluster(
+    workers: int = 2, hidden: Sequence[Path] = (), threads: int = 2, port: int = 0
+) -> Iterator[DaskCluster]:
+    """A Dask cluster of a scheduler (on ``port``, 0: a free one) and ``workers`` workers of
+    ``threads`` threads, separate processes over TCP on this machine, each in a folder of its own;
+    ``hidden`` folders are out of the workers' sight where the machine allows it (``cluster.hides``)."""
+    root = Path(tempfile.mkdtemp(prefix="batchcompute-dask-"))
+    cluster = DaskCluster(root, hidden, threads)
+    try:
+        cluster.start(workers, port)
+        yield cluster
+    finally:
+        cluster.close()
+        shutil.rmtree(root, ignore_errors=True)

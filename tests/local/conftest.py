@@ -1,5 +1,9 @@
 """Fixtures for the local server tests: ``api``, ``oss_endpoint`` and ``oss_bucket``, beside
-``local_server`` and ``bc_client``, which the package's pytest plugin provides."""
+``local_server`` and ``bc_client``, which the package's pytest plugin provides.
+
+The tests of a module marked ``every_executor`` that use ``local_server`` run under each executor
+(``local`` and ``dask``), or under the one ``--bc-executor`` names.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,13 @@ from typing import Any
 import pytest
 
 from batchcompute.local.constants import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+from batchcompute.local.pytest_plugin import EXECUTORS, chosen_executor
+
+
+def pytest_generate_tests(metafunc: Any) -> None:
+    if metafunc.definition.get_closest_marker("every_executor") and "local_server" in metafunc.fixturenames:
+        chosen = chosen_executor(metafunc.config)
+        metafunc.parametrize("bc_executor", [chosen] if chosen else list(EXECUTORS))
 
 
 @pytest.fixture

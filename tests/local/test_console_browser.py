@@ -24,6 +24,8 @@ from batchcompute.local.testing import local_server  # noqa: E402
 #: Seconds a page may take to show what the test waits for (the machine may be busy).
 PATIENCE = 45
 
+pytestmark = pytest.mark.every_executor
+
 
 @pytest.fixture(scope="module")
 def driver():
@@ -113,8 +115,8 @@ def create(local_server, description):
     return answer.json()["Id"]
 
 
-def test_log_in_with_a_key_pair_and_watch_a_job_progress(page, local_server, api, tmp_path):
-    job_id = create(local_server, job({"work": waiting_task(tmp_path, instances=2)}, name="progressing"))
+def test_log_in_with_a_key_pair_and_watch_a_job_progress(page, local_server, api, bc_shared_dir):
+    job_id = create(local_server, job({"work": waiting_task(bc_shared_dir, instances=2)}, name="progressing"))
     wait_state(api.get_job, job_id, ["Running"])
     page.log_in()
     assert page.driver.current_url.endswith("/console/jobs")
@@ -122,16 +124,19 @@ def test_log_in_with_a_key_pair_and_watch_a_job_progress(page, local_server, api
     assert page.text(row + ".name") == "progressing"
     assert page.text(row + ".progress .count") == "0 / 2"
     page.driver.execute_script("window.stillTheSamePage = true")
-    open_gate(tmp_path, 0)
+    open_gate(bc_shared_dir, 0)
     page.wait(lambda: page.text(row + ".progress .count") == "1 / 2", "the progress bar to move")
-    open_gate(tmp_path, 1)
+    open_gate(bc_shared_dir, 1)
     page.wait(lambda: page.text(row + ".badge") == "Finished", "the job to show Finished")
     assert page.text(row + ".progress .count") == "2 / 2"
     assert page.driver.execute_script("return window.stillTheSamePage") is True  # refreshed in place
 
 
-def test_open_the_dag_click_a_task_and_follow_its_stdout(page, local_server, api, tmp_path):
-    tasks = {"prepare": task("echo ready"), "work": waiting_task(tmp_path, before="first line", after="second line")}
+def test_open_the_dag_click_a_task_and_follow_its_stdout(page, local_server, api, bc_shared_dir):
+    tasks = {
+        "prepare": task("echo ready"),
+        "work": waiting_task(bc_shared_dir, before="first line", after="second line"),
+    }
     tasks["report"] = task("true")
     job_id = create(local_server, job(tasks, {"prepare": ["work"], "work": ["report"]}, name="three-steps"))
     wait_state(lambda name: api.get_task(job_id, name), "work", ["Running"])
@@ -146,14 +151,14 @@ def test_open_the_dag_click_a_task_and_follow_its_stdout(page, local_server, api
     page.click('tr[data-instance="0"] a.stdout')
     page.wait(lambda: "first line" in page.text("#log"), "the instance's stdout")
     assert "second line" not in page.text("#log")
-    open_gate(tmp_path)
+    open_gate(bc_shared_dir)
     page.wait(lambda: "second line" in page.text("#log"), "the viewer to follow the log")
     page.wait(lambda: page.text("#log-status") == "End of output.", "the end of the log")
     assert page.text("#log").splitlines() == ["first line", "second line"]
 
 
-def test_stop_and_delete_a_job(page, local_server, api, tmp_path):
-    job_id = create(local_server, job({"wait": waiting_task(tmp_path)}, name="to-stop"))
+def test_stop_and_delete_a_job(page, local_server, api, bc_shared_dir):
+    job_id = create(local_server, job({"wait": waiting_task(bc_shared_dir)}, name="to-stop"))
     wait_state(api.get_job, job_id, ["Running"])
     page.log_in()
     page.open("/console/jobs/" + job_id)
@@ -170,8 +175,8 @@ def test_stop_and_delete_a_job(page, local_server, api, tmp_path):
     assert local_server.request("GET", "/jobs/" + job_id).status_code == 404
 
 
-def test_refused_without_a_session_or_with_a_wrong_csrf_token(page, local_server, api, tmp_path):
-    job_id = create(local_server, job({"wait": waiting_task(tmp_path)}, name="guarded"))
+def test_refused_without_a_session_or_with_a_wrong_csrf_token(page, local_server, api, bc_shared_dir):
+    job_id = create(local_server, job({"wait": waiting_task(bc_shared_dir)}, name="guarded"))
     wait_state(api.get_job, job_id, ["Running"])
     page.open("/console/jobs/" + job_id)
     assert "/console/login" in page.driver.current_url and "guarded" not in page.driver.page_source
@@ -184,7 +189,7 @@ def test_refused_without_a_session_or_with_a_wrong_csrf_token(page, local_server
     page.wait(lambda: page.text("h1") == "403", "the refusal")
     assert "security token" in page.text("main")
     assert api.get_job(job_id).State == "Running"
-    open_gate(tmp_path)
+    open_gate(bc_shared_dir)
 
 
 def test_screenshots_of_the_jobs_page_and_a_20_task_dag(driver, tmp_path):

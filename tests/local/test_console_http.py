@@ -19,6 +19,8 @@ from test_local_server_process import _start as start_server_process  # noqa: E4
 
 from batchcompute.local.web import console as console_package  # noqa: E402
 
+pytestmark = pytest.mark.every_executor
+
 
 @pytest.fixture
 def endpoint(local_server):
@@ -80,16 +82,16 @@ def test_a_forged_session_cookie_is_no_session(local_server, endpoint):
     assert answer.status_code == 303
 
 
-def test_an_action_without_a_session_is_refused(local_server, api, endpoint, tmp_path):
-    job_id = running_job(local_server, api, tmp_path)
+def test_an_action_without_a_session_is_refused(local_server, api, endpoint, bc_shared_dir):
+    job_id = running_job(local_server, api, bc_shared_dir)
     answer = requests.post(endpoint + "/console/jobs/%s/stop_job" % job_id, data={"csrf": "x"}, timeout=30)
     assert answer.status_code == 403
     assert api.get_job(job_id).State == "Running"
-    open_gate(tmp_path)
+    open_gate(bc_shared_dir)
 
 
-def test_an_action_with_a_wrong_or_missing_csrf_token_is_refused(local_server, api, browser, endpoint, tmp_path):
-    job_id = running_job(local_server, api, tmp_path)
+def test_an_action_with_a_wrong_or_missing_csrf_token_is_refused(local_server, api, browser, endpoint, bc_shared_dir):
+    job_id = running_job(local_server, api, bc_shared_dir)
     token = csrf(browser, endpoint + "/console/jobs/" + job_id)
     url = endpoint + "/console/jobs/%s/stop_job" % job_id
     for form in ({"csrf": token[:-1] + ("A" if token[-1] != "A" else "B")}, {}, {"csrf": ""}):
@@ -104,15 +106,15 @@ def test_an_action_with_a_wrong_or_missing_csrf_token_is_refused(local_server, a
     assert wait_state(api.get_job, job_id).State == "Stopped"
 
 
-def test_a_form_from_another_site_is_refused(local_server, api, browser, endpoint, tmp_path):
-    job_id = running_job(local_server, api, tmp_path)
+def test_a_form_from_another_site_is_refused(local_server, api, browser, endpoint, bc_shared_dir):
+    job_id = running_job(local_server, api, bc_shared_dir)
     token = csrf(browser, endpoint + "/console/jobs/" + job_id)
     url = endpoint + "/console/jobs/%s/stop_job" % job_id
     for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"}):
         answer = browser.post(url, data={"csrf": token}, headers=headers, allow_redirects=False, timeout=30)
         assert answer.status_code == 403
     assert api.get_job(job_id).State == "Running"
-    open_gate(tmp_path)
+    open_gate(bc_shared_dir)
 
 
 def test_the_session_cookie_is_httponly_and_samesite_strict(local_server, endpoint):
@@ -180,8 +182,8 @@ def test_sessions_expire_and_logout_ends_them(local_server, browser, endpoint):
     assert again.get(endpoint + "/console/jobs", allow_redirects=False, timeout=30).status_code == 303
 
 
-def test_actions_follow_the_api_rules(local_server, api, browser, endpoint, tmp_path):
-    job_id = running_job(local_server, api, tmp_path)
+def test_actions_follow_the_api_rules(local_server, api, browser, endpoint, bc_shared_dir):
+    job_id = running_job(local_server, api, bc_shared_dir)
     page_url = endpoint + "/console/jobs/" + job_id
     page = browser.get(page_url, timeout=30).text
     assert "stop_job" in page and "delete_job" not in page and "update_job" not in page
@@ -261,7 +263,7 @@ def test_every_page_renders(local_server, api, browser, endpoint):
         "/console/apps": ["echoer", "echo $text"],
         "/console/apps/echoer": ["second"],
         "/console/apps/echoer?revision=1": ["echo $text"],
-        "/console/settings": ["Workers", str(local_server.server.data_dir)],
+        "/console/settings": ["Workers", str(local_server.server.data_dir), local_server.server.executor.describe()],
     }
     for path, expected in pages.items():
         answer = browser.get(endpoint + path, timeout=30)
@@ -280,12 +282,12 @@ def test_every_page_renders(local_server, api, browser, endpoint):
     }
 
 
-def test_a_log_that_cannot_be_read_is_refused(local_server, api, browser, endpoint, tmp_path):
+def test_a_log_that_cannot_be_read_is_refused(local_server, api, browser, endpoint, bc_shared_dir):
     job_id = create(local_server, job({"a": task("echo out")}))
     wait_state(api.get_job, job_id)
     log = local_server.oss_path(api.get_instance(job_id, "a", 0).StdoutRedirectPath)
     log.unlink()
-    secret = tmp_path / "secret"
+    secret = bc_shared_dir / "secret"
     secret.write_text("not for the console")
     log.symlink_to(secret)
     for suffix in ("", ".json?offset=0"):

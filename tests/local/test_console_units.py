@@ -187,8 +187,10 @@ def test_settings_show_what_the_server_has():
         scheduler=SimpleNamespace(workers=3, running=lambda: 1, env={"BATCH_COMPUTE_OSS_HOST": "127.0.0.1:2"}),
         access_keys={"b": "x", "a": "y"},
         oss_endpoint="http://127.0.0.1:2",
+        executor=SimpleNamespace(describe=lambda: "dask (scheduler tcp://10.0.0.1:8786, connected)"),
     )
     shown = dict(describe_server(server))
+    assert shown["Executor"] == "dask (scheduler tcp://10.0.0.1:8786, connected)"
     assert shown["Workers (instances at once)"] == "3" and shown["Instances running now"] == "1"
     assert shown["OSS endpoint"] == "http://127.0.0.1:2" and shown["Access key ids"] == "a, b"
     assert shown["OSS host given to instances"] == "127.0.0.1:2"

@@ -14,10 +14,13 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from local_helpers import cluster, job, task, wait_all, wait_until
 
 import batchcompute
 from batchcompute.local.testing import SignedRequester
+
+pytestmark = pytest.mark.every_executor
 
 
 def _client_for(host, port, requester):

@@ -19,8 +19,9 @@ from local_helpers import job, task, wait_until
 import batchcompute
 from batchcompute.local.run.executor import NOT_STARTED_CODE, RecordedAttempt, RunResult
 from batchcompute.local.run.journal import read_records
-from batchcompute.local.run.local import LocalProcessExecutor, process_start_token
+from batchcompute.local.run.local import LocalProcessExecutor
 from batchcompute.local.run.objects import ObjectStore
+from batchcompute.local.run.steps import process_start_token
 from batchcompute.local.state.store import StoreUnavailable
 from batchcompute.local.testing import SignedRequester, local_server
 

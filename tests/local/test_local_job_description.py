@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from local_helpers import LOGS, cluster, job, task
+
+pytestmark = pytest.mark.every_executor
 
 EMPTY_TOPIC = {"Name": "", "Endpoint": "", "Events": [], "UserData": "", "UserTemplate": ""}
 TASK_KEYS = {

@@ -12,6 +12,8 @@ from local_helpers import cluster, job, task, wait_state, wait_until
 
 from batchcompute.core.exceptions import ClientError
 
+pytestmark = pytest.mark.every_executor
+
 
 def _stdout(server, api, job_id, task_name, instance=0):
     path = api.get_instance(job_id, task_name, instance).StdoutRedirectPath
@@ -76,8 +78,8 @@ def test_failing_job_reports_exit_code_and_fails(local_server, api):
     assert api.get_task(job_id, "bad").State == "Failed"
 
 
-def test_retry_until_success(local_server, api, tmp_path):
-    counter = tmp_path / "attempts"
+def test_retry_until_success(local_server, api, bc_shared_dir):
+    counter = bc_shared_dir / "attempts"
     command = 'echo x >> "$COUNTER"; [ "$(wc -l < "$COUNTER")" -ge 3 ]'
     job_id = api.create_job(job({"flaky": task(command, retries=2, env={"COUNTER": str(counter)})})).Id
     assert api.poll([job_id], timeout=20, interval=0.05) == []
@@ -86,8 +88,8 @@ def test_retry_until_success(local_server, api, tmp_path):
     assert counter.read_text().count("x") == 3
 
 
-def test_retries_exhausted_fail(local_server, api, tmp_path):
-    counter = tmp_path / "attempts"
+def test_retries_exhausted_fail(local_server, api, bc_shared_dir):
+    counter = bc_shared_dir / "attempts"
     job_id = api.create_job(
         job({"t": task('echo x >> "$COUNTER"; exit 1', retries=1, env={"COUNTER": str(counter)})})
     ).Id
@@ -96,8 +98,8 @@ def test_retries_exhausted_fail(local_server, api, tmp_path):
     assert counter.read_text().count("x") == 2
 
 
-def test_timeout_kills_the_process_group(local_server, api, tmp_path):
-    pid_file = tmp_path / "child.pid"
+def test_timeout_kills_the_process_group(local_server, api, bc_shared_dir):
+    pid_file = bc_shared_dir / "child.pid"
     command = 'sleep 30 & echo $! > "%s"; wait' % pid_file
     started = time.monotonic()
     job_id = api.create_job(job({"slow": task(command, timeout=1)})).Id
@@ -117,8 +119,8 @@ def _alive(pid):
         return False
 
 
-def test_stop_start_and_delete(local_server, api, tmp_path):
-    flag = tmp_path / "go"
+def test_stop_start_and_delete(local_server, api, bc_shared_dir):
+    flag = bc_shared_dir / "go"
     command = 'if [ -e "%s" ]; then echo done; else sleep 30; fi' % flag
     cluster_id = api.create_cluster(cluster(vms=1)).Id
     job_id = api.create_job(job({"wait": task(command, 2, cluster_id)})).Id
@@ -152,7 +154,7 @@ def test_stop_start_and_delete(local_server, api, tmp_path):
     api.delete_cluster(cluster_id)
 
 
-def test_env_vars(local_server, api):
+def test_env_vars(local_server, api, bc_executor):
     cluster_id = api.create_cluster(cluster(vms=1)).Id
     api.change_cluster_env_vars(cluster_id, {"FROM_CLUSTER": "c1", "MY_VAR": "overridden"})
     command = "env | grep -E '^(MY_VAR|OTHER|FROM_CLUSTER|BATCH_COMPUTE_[A-Z_]*)=' | sort"
@@ -165,8 +167,11 @@ def test_env_vars(local_server, api):
     assert lines["BATCH_COMPUTE_DAG_INSTANCE_ID"] == "0"
     assert lines["BATCH_COMPUTE_CLUSTER_ID"] == cluster_id
     assert lines["BATCH_COMPUTE_REGION"] == "local" and lines["BATCH_COMPUTE_OSS_HOST"]
-    vms = [vm.Id for vm in api.list_cluster_instances(cluster_id, "group1", "", 10)]
-    assert lines["BATCH_COMPUTE_WORKER_ID"] in vms
+    if bc_executor == "dask":  # the Dask worker that runs it
+        assert lines["BATCH_COMPUTE_WORKER_ID"].startswith("tcp://127.0.0.1:")
+    else:
+        vms = [vm.Id for vm in api.list_cluster_instances(cluster_id, "group1", "", 10)]
+        assert lines["BATCH_COMPUTE_WORKER_ID"] in vms
 
 
 #: What the official SDK sends beside a ClusterId when a tool sets ``task["AutoCluster"] = {}``.
@@ -217,8 +222,8 @@ def test_fail_fast_stops_the_other_instances(local_server, api):
     assert api.get_instance(job_id, "t", 1).State == "Stopped"
 
 
-def test_cluster_slots_and_priorities(local_server, api, tmp_path):
-    log = tmp_path / "order"
+def test_cluster_slots_and_priorities(local_server, api, bc_shared_dir):
+    log = bc_shared_dir / "order"
     cluster_id = api.create_cluster(cluster(vms=1)).Id
     blocker = api.create_job(job({"b": task("sleep 0.3", 1, cluster_id)}, name="blocker")).Id
     wait_state(api.get_job, blocker, ["Running"])

@@ -7,6 +7,8 @@ from local_helpers import cluster, job, task, wait_all
 
 from batchcompute.core.exceptions import ClientError
 
+pytestmark = pytest.mark.every_executor
+
 
 def _all_pages(list_page, first_marker=""):
     marker, seen, pages = first_marker, [], 0

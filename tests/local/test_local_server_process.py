@@ -15,9 +15,11 @@ import pytest
 from local_helpers import job, task, wait_state, wait_until
 
 import batchcompute
-from batchcompute.local.run.local import container_engine
+from batchcompute.local.run.steps import container_engine
 from batchcompute.local.server import DataDirLocked, LocalServer
 from batchcompute.local.testing import SignedRequester, local_server
+
+pytestmark = pytest.mark.every_executor
 
 
 def test_clean_shutdown_requeues_running_instances_and_restart_resumes(tmp_path):

@@ -1,12 +1,14 @@
 """The Executor interface: what the scheduler asks of whatever runs instance attempts.
 
 ``start`` runs one attempt and reports it through two callbacks, called from another thread:
-``on_started(pid, pid_start)`` once its process is worth recording in the store (so that a
-restarted server can find it; an executor that keeps its own records need not call it),
-``on_done(result)`` when it has ended. ``stop`` ends a started attempt; its ``on_done`` still
-follows. ``forget`` says that the end of an attempt is recorded in the store. ``recover``, once at
-start-up, deals with the attempts a previous server process left Running: the executor ends what
-is left of each, or adopts it (``adopt``).
+``on_started(pid, pid_start, node_ip)`` once its process is worth recording in the store (so that a
+restarted server can find it; an executor that keeps its own records need not call it; ``node_ip``
+names the machine it runs on when that is not this one), ``on_done(result)`` when it has ended.
+``stop`` ends a started attempt; its ``on_done`` still follows. ``forget`` says that the end of an
+attempt is recorded in the store. ``recover``, once at start-up, deals with the attempts a previous
+server process left Running: the executor ends what is left of each, or adopts it (``adopt``).
+While ``ready`` says no, nothing is started (waiting instances stay Waiting); ``close`` ends the
+executor.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ class Execution:
         self.killed = True
 
 
-Started = Callable[[int, Optional[str]], None]
+Started = Callable[[Optional[int], Optional[str], Optional[str]], None]
 Done = Callable[[RunResult], None]
 
 
@@ -86,6 +88,14 @@ class Executor:
     def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
         """Start an attempt; ``on_started`` and ``on_done`` are called from another thread."""
         raise NotImplementedError
+
+    def describe(self) -> str:
+        """What runs the attempts, in a few words (for the console's settings page)."""
+        return type(self).__name__
+
+    def ready(self) -> bool:
+        """Whether attempts can be started now."""
+        return True
 
     def stop(self, execution: Execution) -> None:
         """End a started attempt (or keep it from starting); its ``on_done`` still follows."""
@@ -107,3 +117,6 @@ class Executor:
     def adopt(self, attempt: RecordedAttempt, on_done: Done) -> Execution:
         """Take over an attempt that ``recover`` left running: ``on_done`` when it ends."""
         raise NotImplementedError("%s adopts no attempt" % type(self).__name__)
+
+    def close(self) -> None:
+        """Release what the executor holds (after the scheduler has ended its attempts)."""

@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
-import subprocess
-import tarfile
 import threading
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 from ..constants import ACCESS_KEYS_ENV
 from ..model.attempts import Key
@@ -40,24 +37,24 @@ from .executor import (
 )
 from .journal import AttemptJournal, AttemptRecord, Recorded
 from .objects import ObjectStore, OssPathError
+from .steps import (
+    StepFailed,
+    command_argv,
+    kill_process_group,
+    map_inputs,
+    map_outputs,
+    outcome,
+    process_start_token,
+    release,
+    start_held,
+    unpack,
+)
 from .threads import ThreadPool, Watchdog
 from .workdirs import WorkDirs
 
 log = logging.getLogger("batchcompute.local")
 
-__all__ = [
-    "LocalProcessExecutor",
-    "LocalExecution",
-    "process_start_token",
-    "kill_process_group",
-    "end_process_group",
-    "container_engine",
-]
-
-#: Run by the shell before the command (on the same line: the command's line numbers stay): wait
-#: for the server's go on stdin, exit without running anything when the server is gone, then give
-#: the command the stdin it always had (/dev/null).
-HOLD = "read -r batch_compute_go || exit 125; unset batch_compute_go; exec </dev/null; "
+__all__ = ["LocalProcessExecutor", "LocalExecution", "end_process_group"]
 
 
 class LocalExecution(Execution):
@@ -85,13 +82,6 @@ class LocalExecution(Execution):
                 kill_process_group(self.pid)
 
 
-def kill_process_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def end_process_group(pid: int, start_token: Optional[str]) -> None:
     """Kill what is left of the process group that process ``pid`` (started at ``start_token``)
     led: the group of that very process while it runs; its group members when it has gone (Linux
@@ -101,38 +91,22 @@ def end_process_group(pid: int, start_token: Optional[str]) -> None:
         kill_process_group(pid)
 
 
-def process_start_token(pid: int) -> Optional[str]:
-    """The kernel's start time of process ``pid`` (Linux), to recognise it after a restart."""
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-class _Failure(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def _signal_exit(returncode: int) -> int:
-    return 128 - returncode if returncode < 0 else returncode
-
-
 class LocalProcessExecutor(Executor):
     """Runs attempts as local processes under ``work_root``."""
 
     def __init__(self, store: ObjectStore, work_root: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.oss = store
-        self.workdirs = WorkDirs(Path(work_root) / "dirs")
+        self.work_root = Path(work_root)
+        self.workdirs = WorkDirs(self.work_root / "dirs")
         self.journal = AttemptJournal(Path(work_root) / "attempts")
         # The server's environment when it started (without its keys), then ``extra_env``.
         self._base_env = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
         self._base_env.update(extra_env or {})
         self._threads = ThreadPool("instance")
         self._watchdog = Watchdog()
+
+    def describe(self) -> str:
+        return "local (processes on this machine, in %s)" % self.work_root
 
     def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
         execution = LocalExecution()
@@ -170,7 +144,7 @@ class LocalProcessExecutor(Executor):
             return RunResult(None, "LaunchFailed", "no working directory: %s" % exc)
         try:
             result = self._attempt(run, execution, workdir)
-        except _Failure as failure:
+        except StepFailed as failure:
             result = RunResult(None, failure.code, failure.message)
         except Exception as exc:  # a broken attempt must still be reported
             result = RunResult(None, "LaunchFailed", "%s: %s" % (type(exc).__name__, exc))
@@ -188,8 +162,8 @@ class LocalProcessExecutor(Executor):
             pass
 
     def _attempt(self, run: InstanceRun, execution: LocalExecution, workdir: Path) -> RunResult:
-        self._unpack(run.package_path, workdir)
-        self._map_inputs(run.input_mapping, workdir)
+        unpack(self.oss, run.package_path, workdir)
+        map_inputs(self.oss, run.input_mapping, workdir)
         out = self.oss.create(run.stdout_url)
         try:
             err = out if run.stderr_url == run.stdout_url else self.oss.create(run.stderr_url)
@@ -200,50 +174,24 @@ class LocalProcessExecutor(Executor):
                     os.close(err)
         finally:
             os.close(out)
-        if execution.killed:
-            return RunResult(None, STOPPED_CODE, "the instance was stopped")
-        if timed_out:
-            return RunResult(
-                _signal_exit(returncode),
-                "InstanceTimeout",
-                "killed (process group) after the Timeout of %g seconds" % run.timeout,
-            )
-        if returncode != 0:
-            return RunResult(
-                _signal_exit(returncode),
-                "NonZeroExitCode",
-                "the command exited with code %d" % _signal_exit(returncode),
-            )
-        self._map_outputs(run.output_mapping, workdir)
+        ended = outcome(returncode, execution.killed, timed_out, run.timeout)
+        if ended is not None:
+            return ended
+        map_outputs(self.oss, run.output_mapping, workdir)
         return RunResult(0)
 
     def _spawn(
         self, run: InstanceRun, execution: LocalExecution, workdir: Path, out: int, err: int
     ) -> Tuple[int, bool]:
         """Start the command held, record its process, release it, wait for its end."""
-        argv = self._argv(run, workdir)
+        argv = command_argv(run.command_line, run.docker_image, run.env, workdir)
         with execution._lock:
             if execution.killed:
                 return -signal.SIGKILL, False
-            held, release = os.pipe()
-            try:
-                proc = subprocess.Popen(
-                    argv,
-                    cwd=str(workdir),
-                    env=self._env(run),
-                    stdin=held,
-                    stdout=out,
-                    stderr=err,
-                    start_new_session=True,
-                )
-            except BaseException:
-                os.close(release)
-                raise
-            finally:
-                os.close(held)
+            proc, go = start_held(argv, workdir, self._env(run), out, err)
             execution.pid = proc.pid
         assert execution.record is not None  # made by _run
-        unrecorded = _release(proc.pid, execution.record, release)
+        unrecorded = _release(proc.pid, execution.record, go)
         deadline = None
         if run.timeout > 0 and unrecorded is None:
             deadline = self._watchdog.after(run.timeout, execution.expire)
@@ -254,66 +202,13 @@ class LocalProcessExecutor(Executor):
             kill_process_group(proc.pid)  # leftovers the command sent to the background
             execution.pid = None
         if unrecorded is not None:
-            raise _Failure("LaunchFailed", "the attempt cannot be recorded: %s" % unrecorded)
+            raise StepFailed("LaunchFailed", "the attempt cannot be recorded: %s" % unrecorded)
         return proc.returncode, execution.timed_out
 
     def _env(self, run: InstanceRun) -> Dict[str, str]:
         env = dict(self._base_env)
         env.update(run.env)
         return env
-
-    def _argv(self, run: InstanceRun, workdir: Path) -> List[str]:
-        if not run.docker_image:
-            return ["/bin/sh", "-c", HOLD + run.command_line]
-        engine = container_engine()
-        if engine is None:
-            raise _Failure(
-                "DockerUnavailable",
-                "Command.Docker.Image is set (%s) but no container engine "
-                "(docker, podman) answers on this machine" % run.docker_image,
-            )
-        envs = [arg for key, value in sorted(run.env.items()) for arg in ("-e", "%s=%s" % (key, value))]
-        return [
-            "/bin/sh",
-            "-c",
-            HOLD + 'exec "$@"',
-            "sh",
-            engine,
-            "run",
-            "--rm",
-            "-v",
-            "%s:/batchcompute/work" % workdir,
-            "-w",
-            "/batchcompute/work",
-            *envs,
-            run.docker_image,
-            "/bin/sh",
-            "-c",
-            run.command_line,
-        ]
-
-    def _unpack(self, package_path: str, workdir: Path) -> None:
-        if not package_path:
-            return
-        try:
-            with self.oss.open_for_read(package_path) as package, tarfile.open(fileobj=package) as archive:
-                _safe_extract(archive, workdir)
-        except (OSError, tarfile.TarError, OssPathError) as exc:
-            raise _Failure("PackageError", "PackagePath %s cannot be unpacked: %s" % (package_path, exc)) from exc
-
-    def _map_inputs(self, mapping: Dict[str, str], workdir: Path) -> None:
-        for url, local in sorted(mapping.items()):
-            try:
-                self.oss.download(url, workdir / local, into_dir=local.endswith("/"))
-            except (OSError, OssPathError) as exc:
-                raise _Failure("InputMappingFailed", "InputMapping %s -> %s failed: %s" % (url, local, exc)) from exc
-
-    def _map_outputs(self, mapping: Dict[str, str], workdir: Path) -> None:
-        for local, url in sorted(mapping.items()):
-            try:
-                self.oss.upload(workdir / local, url)
-            except (OSError, OssPathError) as exc:
-                raise _Failure("OutputMappingFailed", "OutputMapping %s -> %s failed: %s" % (local, url, exc)) from exc
 
 
 def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunResult:
@@ -331,52 +226,13 @@ def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunRes
     return server_restarted() if recorded.pid is not None else never_started()
 
 
-def _release(pid: int, record: AttemptRecord, release: int) -> Optional[Exception]:
+def _release(pid: int, record: AttemptRecord, go: int) -> Optional[Exception]:
     """Record the held process, then let it run the command; the error when it cannot be recorded
     (then the pipe is closed unwritten, and the shell exits without running the command)."""
     try:
-        try:
-            record.started(pid, process_start_token(pid))
-        except (OSError, ValueError) as exc:
-            return exc
-        os.write(release, b"\n")
-    except BrokenPipeError:  # killed already
-        pass
-    finally:
-        os.close(release)
+        record.started(pid, process_start_token(pid))
+    except (OSError, ValueError) as exc:
+        os.close(go)
+        return exc
+    release(go)
     return None
-
-
-def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
-    """Extract without letting a member escape ``target`` (absolute names, ``..``, links, devices)."""
-    if hasattr(tarfile, "data_filter"):
-        archive.extractall(target, filter="data")
-        return
-    root = os.path.realpath(target)
-    for member in archive.getmembers():
-        path = os.path.realpath(os.path.join(root, member.name))
-        if not (path == root or path.startswith(root + os.sep)) or member.isdev() or member.issym() or member.islnk():
-            raise tarfile.TarError("unsafe member %r" % member.name)
-    archive.extractall(target)
-
-
-_engine: List[Optional[str]] = []
-
-
-def container_engine() -> Optional[str]:
-    """``docker`` or ``podman`` when one is installed and its daemon answers (looked up once)."""
-    if not _engine:
-        found = None
-        for name in ("docker", "podman"):
-            path = shutil.which(name)
-            if (
-                path
-                and subprocess.run(
-                    [path, "info"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10
-                ).returncode
-                == 0
-            ):
-                found = path
-                break
-        _engine.append(found)
-    return _engine[0]

@@ -223,7 +223,7 @@ class Scheduler:
         launches: Launches = []
         with self._lock:
             free = self.workers - len(self._slots)
-            if free > 0 and not self._closing:
+            if free > 0 and not self._closing and self.executor.ready():
                 busy = {slot.worker_id for slot in self._slots.values()}
                 known: Dict[str, Optional[_Cluster]] = {}
                 full = self._full_clusters(conn, known, busy)
@@ -324,12 +324,17 @@ class Scheduler:
 
     # -- results ---------------------------------------------------------------------------------
 
-    def _on_started(self, key: Key, run_seq: int, pid: int, pid_start: Optional[str]) -> None:
+    def _on_started(
+        self, key: Key, run_seq: int, pid: Optional[int], pid_start: Optional[str], node_ip: Optional[str]
+    ) -> None:
         try:
             with self.store.transaction() as conn:
-                jobs.record_pid(conn, key, run_seq, pid, pid_start)
+                if pid is not None:
+                    jobs.record_pid(conn, key, run_seq, pid, pid_start)
+                if node_ip is not None:
+                    jobs.record_node(conn, key, run_seq, node_ip)
         except Exception:
-            log.exception("recording pid %s of %s failed", pid, key)
+            log.exception("recording where %s runs (pid %s, node %s) failed", key, pid, node_ip)
 
     def _on_done(self, key: Key, run_seq: int, result: RunResult) -> None:
         with self._lock:

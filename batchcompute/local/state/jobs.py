@@ -41,6 +41,7 @@ __all__ = [
     "set_priority",
     "claim",
     "record_pid",
+    "record_node",
     "instance_ended",
     "requeue",
     "stop_job",
@@ -411,6 +412,14 @@ def record_pid(conn: Connection, key: Key, run_seq: int, pid: int, pid_start: Op
         "UPDATE instances SET pid = ?, pid_start = ? WHERE job_id = ? AND task = ? AND iid = ? "
         "AND run_seq = ? AND state = ?",
         (pid, pid_start, *key, run_seq, State.RUNNING),
+    )
+
+
+def record_node(conn: Connection, key: Key, run_seq: int, node_ip: str) -> None:
+    """The IP of the machine a running attempt was placed on (NodeIp) by its executor."""
+    conn.execute(
+        "UPDATE instances SET node_ip = ? WHERE job_id = ? AND task = ? AND iid = ? AND run_seq = ? AND state = ?",
+        (node_ip, *key, run_seq, State.RUNNING),
     )
 
 

@@ -34,13 +34,9 @@ def _first(obj: Any, candidates: Sequence[Sequence[str]]) -> Optional[Any]:
     return None
 
 
-def _executor(server: Any) -> str:
-    executor = _attr(server, "executor")
-    name = _first(server, (("executor_name",), ("options", "executor")))
-    kind = type(executor).__name__ if executor is not None else ""
-    label = "%s (%s)" % (name, kind) if name and kind else str(name or kind or "unknown")
-    address = _first(executor, (("scheduler_address",), ("address",)))
-    return "%s, scheduler %s" % (label, address) if address else label
+def _executor(server: Any) -> Optional[str]:
+    describe = _attr(server, "executor", "describe")
+    return str(describe()) if callable(describe) else None
 
 
 def describe_server(server: Any) -> List[Setting]:

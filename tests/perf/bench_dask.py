@@ -1,0 +1,134 @@
+"""Benchmark of the dask executor against the local one (run by hand, not a test).
+
+    python tests/perf/bench_dask.py [--instances 1000] [--workers 2] [--repeat 1]
+
+One job of ``--instances`` instances of ``true``, run by a local server with the local executor
+(``--workers`` at once) and with the dask executor on a Dask cluster of ``--workers`` single-threaded
+workers (separate processes over TCP), the server handing out ``--workers`` and then twice as many
+attempts at once. The wall time of each job, the time per instance and the dask executor's overhead
+per instance over the local one; then where an attempt's time goes: a Dask round trip of a task that
+runs ``/bin/sh -c true`` with as many in flight, one claim (an AppendObject through the OSS
+endpoint), the start of a held shell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, List
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from batchcompute.local.constants import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+from batchcompute.local.run.oss_client import OssClient
+from batchcompute.local.run.steps import command_argv, release, start_held
+from batchcompute.local.testing import dask_cluster, local_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_local_server import run_job  # noqa: E402  (the same job, timed the same way)
+
+
+def timed_job(make_server: Callable[[], Any], instances: int, repeat: int) -> float:
+    """The best of ``repeat`` jobs on one server (after a warm-up job)."""
+    with make_server() as server:
+        run_job(server, 10, "oss://bench/warm/")
+        return min(run_job(server, instances, "oss://bench/logs%d/" % n) for n in range(repeat))
+
+
+def true_task() -> int:
+    return subprocess.run(["/bin/sh", "-c", "true"]).returncode
+
+
+def dask_round_trips(address: str, count: int, in_flight: int) -> float:
+    """Seconds per task of ``count`` tasks running ``/bin/sh -c true``, ``in_flight`` at once,
+    each result fetched as the executor fetches it."""
+    from distributed import Client
+
+    with Client(address, set_as_default=False) as client:
+        client.submit(true_task, pure=False).result()
+        slots = threading.Semaphore(in_flight)
+        done = threading.Semaphore(0)
+        started = time.perf_counter()
+        for n in range(count):
+            slots.acquire()
+            future = client.submit(true_task, pure=False, key="bench-%d-%d" % (os.getpid(), n))
+
+            def finished(future: Any) -> None:
+                future.result()
+                slots.release()
+                done.release()
+
+            future.add_done_callback(finished)
+        for _ in range(count):
+            done.acquire()
+        return (time.perf_counter() - started) / count
+
+
+def claim_cost(count: int) -> float:
+    """Seconds per AppendObject at position 0 (a claim) through the OSS endpoint."""
+    with local_server() as server:
+        server.server.buckets.create_bucket("bench")
+        client = OssClient(server.oss_endpoint or "", DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
+        client.append("oss://bench/claims/warm", 0, b"{}\n")
+        started = time.perf_counter()
+        for n in range(count):
+            client.append("oss://bench/claims/%d" % n, 0, b'{"task": "t", "worker": "w"}\n')
+        return (time.perf_counter() - started) / count
+
+
+def held_shell_cost(count: int) -> float:
+    """Seconds per held ``/bin/sh -c true``: started, released, waited for."""
+    with tempfile.TemporaryDirectory() as folder:
+        argv = command_argv("true", "", {}, Path(folder))
+        started = time.perf_counter()
+        for _ in range(count):
+            proc, go = start_held(argv, Path(folder), dict(os.environ), subprocess.DEVNULL, subprocess.DEVNULL)
+            release(go)
+            proc.wait()
+        return (time.perf_counter() - started) / count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instances", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=1, help="jobs per server; the best time is shown")
+    args = parser.parse_args()
+    n, width = args.instances, args.workers
+    per = 1000.0 / n
+    results: List[tuple] = []
+    with dask_cluster(workers=width, threads=1) as cluster:
+        local = timed_job(partial(local_server, workers=width), n, args.repeat)
+        results.append(("local executor, %d at once" % width, local))
+        for cap in (width, 2 * width):
+            elapsed = timed_job(
+                partial(local_server, workers=cap, executor="dask", dask_scheduler=cluster.address), n, args.repeat
+            )
+            results.append(("dask executor, %d at once" % cap, elapsed))
+        trips = {cap: dask_round_trips(cluster.address, n, cap) for cap in (width, 2 * width)}
+    print(
+        "%d instances of `true`, %d Dask workers of 1 thread (separate processes), %d CPUs, best of %d"
+        % (n, width, os.cpu_count() or 0, args.repeat)
+    )
+    for name, elapsed in results:
+        print(
+            "  %-28s: %6.2f s  %6.2f ms/instance  x%.2f of local, +%.2f ms/instance"
+            % (name, elapsed, elapsed * per, elapsed / local, (elapsed - local) * per)
+        )
+    print("where an attempt's time goes (each measured alone):")
+    for cap, seconds in trips.items():
+        print("  Dask task running sh -c true, %d at once : %6.2f ms/task" % (cap, seconds * 1000))
+    print("  claim (AppendObject, one client)        : %6.2f ms" % (claim_cost(200) * 1000))
+    print("  held /bin/sh -c true, one at a time     : %6.2f ms" % (held_shell_cost(200) * 1000))
+
+
+if __name__ == "__main__":
+    main()
