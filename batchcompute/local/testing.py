@@ -285,9 +285,10 @@ class DaskCluster:
 
     def addresses(self) -> Dict[str, str]:
         """The address of each worker the scheduler has, by name."""
-        from distributed import Client
+        import distributed
 
-        with Client(self.address, timeout=30, set_as_default=False) as client:
+        client_type: Any = distributed.Client  # partly typed: its constructor is not
+        with client_type(self.address, timeout=30, set_as_default=False) as client:
             return {str(info["name"]): str(address) for address, info in client.scheduler_info()["workers"].items()}
 
     def wait_for(self, condition: Any, timeout: float, what: str) -> None:

@@ -88,7 +88,7 @@ def test_a_busy_port_is_named(tmp_path, role):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         busy = taken.getsockname()[1]
-        args = ["--port", str(busy)] if role == "API" else ["--port", "0", "--oss-port", str(busy)]
+        args = ["--port", str(busy), "--oss-port", "0"] if role == "API" else ["--port", "0", "--oss-port", str(busy)]
         done = _run(args, tmp_path)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "cannot listen on 127.0.0.1 port %d (%s): Address already in use" % (busy, role) in done.stderr
