@@ -1,18 +1,21 @@
 """DaskExecutor: each attempt a real process on a worker of a Dask distributed cluster.
 
 The cluster is one the server joins (a scheduler's address or scheduler file) or a LocalCluster
-it starts. Each attempt is one Dask task (``dask_worker.run_attempt``) with a key of its own
-(attempt, server, submission): the worker claims the attempt in the store before it runs the
-command, so that a task Dask runs again after losing a worker, or a second submission, never runs
-the attempt twice. Workers reach the store through the server's OSS endpoint with a key pair the
-server hands them; the server prepares the log objects (empty, appendable) before each attempt.
+it starts. The scheduler says which workers there are; the server opens a stream to each (a comm
+straight to the worker's ``dask_worker`` handler, outside Dask's task system, whose per-task
+bookkeeping costs milliseconds) and sends each attempt to the worker with the fewest attempts per
+thread. The worker says when each attempt starts (NodeIp is recorded) and how it ended; it runs
+as many at once as it has threads and queues the rest. Before an attempt is sent its claim object
+names the worker and the attempt's key, so that a restarted server finds it.
 
-Where an attempt runs comes from its claim: NodeIp is recorded, a worker that leaves the cluster
-fails the attempts it ran (MaxRetryCount decides), a stop kills the process on its worker (or,
-before the claim, makes the claim itself so that the attempt never starts). At a restart, the
-attempts a dead server left Running are adopted when their claim names a worker that still runs
-them or kept their outcome, else ended. While the scheduler cannot be reached, nothing is
-started (instances stay Waiting) and the executor reconnects.
+An attempt is sent to one worker only, so it runs at most once, and a retry is the server's
+decision. When a stream breaks, its attempts are followed on their worker (``Client.run``): a
+worker that left the cluster fails the attempts it had started (MaxRetryCount decides) and those
+it had only queued go to another worker; a worker still there is asked how they ended. A stop
+kills the process on its worker, or keeps the attempt from starting. At a restart, the attempts
+a dead server left Running are adopted when their claim names a worker that still runs them or
+kept their outcome, else ended. While the scheduler cannot be reached, nothing is started
+(instances stay Waiting) and the executor reconnects.
 """
 
 from __future__ import annotations
@@ -26,13 +29,12 @@ import threading
 import time
 import uuid
 from collections import deque
-from functools import partial
 from pathlib import Path
 from typing import Any, Deque, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from ..constants import ATTEMPTS_BUCKET
 from ..model.attempts import Key
-from .dask_worker import ENDED_TOPIC, AttemptOutcome, AttemptSpec, attempt_states, kill_attempt, run_attempt
+from .dask_worker import STREAM_OP, Outbox, attempt_states, install, kill_attempt, run_message
 from .executor import (
     STOPPED_CODE,
     Done,
@@ -52,13 +54,13 @@ from .threads import ThreadPool
 __all__ = ["DaskExecutor", "DaskUnavailable", "claim_url", "worker_endpoint"]
 
 log = logging.getLogger("batchcompute.local")
-#: Seconds between two looks at the cluster: the scheduler connection, workers, claims.
+#: Seconds between two looks at the cluster: the scheduler connection, workers, lost streams.
 WATCH_INTERVAL = 0.5
-#: Seconds a connection to the scheduler is tried (and, once lost, retried by the client) ...
+#: Seconds a connection to the scheduler or a worker is tried (and, once lost, retried by the client) ...
 CONNECT_TIMEOUT = 10.0
 #: ... and between two new clients while it cannot be reached.
 RECONNECT_INTERVAL = 1.0
-#: Seconds the claim of an ended attempt is kept (a task Dask still holds finds it made).
+#: Seconds the claim of an ended attempt is kept.
 KEEP_CLAIMS = 60.0
 
 
@@ -100,8 +102,8 @@ def claim_url(key: Key, run_seq: int) -> str:
 
 
 class Claim(NamedTuple):
-    """What an attempt's claim object says: the task and worker that made it (``blocked``: the
-    server made it)."""
+    """What an attempt's claim object says: its key and the worker it was sent to (``blocked``:
+    the server, restarted, keeps it from running)."""
 
     task: str = ""
     worker: str = ""
@@ -109,21 +111,30 @@ class Claim(NamedTuple):
     blocked: bool = False
 
 
+class _Stream:
+    """The server's stream to one worker: what goes there, how many attempts it holds."""
+
+    def __init__(self, worker: str, ip: str, threads: int, comm: Any, outbox: Outbox) -> None:
+        self.worker, self.ip, self.threads = worker, ip, max(1, threads)
+        self.comm, self.outbox = comm, outbox
+        self.load = 0  # attempts sent and not ended
+
+
 class DaskExecution(Execution):
-    """An attempt handed to the cluster: its submissions, the worker that claimed it, its end."""
+    """An attempt handed to the cluster: the worker it went to, whether it started there, its end."""
 
     def __init__(self, key: Key, run_seq: int, run: Optional[InstanceRun], on_started: Started, on_done: Done) -> None:
         super().__init__()
         self.key, self.run_seq, self.run = key, run_seq, run
         self.on_started, self.on_done = on_started, on_done
         self.claim = claim_url(key, run_seq)
-        self.task_key = ""  # the Dask task that runs (or may run) the attempt
-        self.submissions = 0
-        self.future: Any = None
-        self.worker = ""  # the address of the worker that claimed it
+        self.task_key = ""  # the attempt's key on its worker (new for each sending)
+        self.sendings = 0
+        self.stream: Optional[_Stream] = None
+        self.worker = ""  # the address of the worker it was sent to
+        self.started = False  # its worker said so
         self.reported = False  # its node is recorded
-        self.outcome: Optional[Tuple[RunResult, str]] = None  # as its worker announced it, with its IP
-        self.watched = False  # no future: its end is asked of its worker
+        self.watched = False  # no stream: its end is asked of its worker
         self.ended = False
         self.lock = threading.Lock()
 
@@ -153,7 +164,8 @@ class DaskExecutor(Executor):
         self._token = uuid.uuid4().hex[:8]
         self._live: Set[DaskExecution] = set()
         self._by_task: Dict[str, DaskExecution] = {}
-        self._waiting: List[DaskExecution] = []  # for the scheduler to be reachable
+        self._waiting: List[DaskExecution] = []  # for the scheduler or a worker to be reachable
+        self._streams: Dict[str, _Stream] = {}  # by worker address
         self._claims: Deque[Tuple[float, str]] = deque()  # of ended attempts, oldest first
         self._adoptable: Dict[Key, Claim] = {}
         self._lock = threading.Lock()
@@ -227,11 +239,92 @@ class DaskExecutor(Executor):
     def _connection_changed(self, connected: bool) -> None:
         self._connected = connected
         if connected:
-            self._client.subscribe_topic(ENDED_TOPIC, self._on_ended_event)
-            workers = len(self._client.scheduler_info()["workers"])
-            log.info("connected to the Dask scheduler at %s (%d workers)", self.scheduler, workers)
+            workers = self._sync_workers()
+            log.info("connected to the Dask scheduler at %s (%d workers)", self.scheduler, len(workers or ()))
         else:
             log.warning("lost the Dask scheduler at %s: instances wait until it is back", self.scheduler)
+
+    # -- streams to the workers ------------------------------------------------------------------
+
+    def _sync_workers(self) -> Optional[Set[str]]:
+        """Open a stream to each worker the scheduler has, close those to workers it has not;
+        its workers (None when it does not answer)."""
+        try:
+            threads = {str(address): int(count) for address, count in self._client.nthreads().items()}
+        except Exception as exc:  # the scheduler went away meanwhile: the next look sees it
+            log.debug("asking the Dask scheduler for its workers failed: %s", exc)
+            return None
+        with self._lock:
+            gone = [stream for address, stream in self._streams.items() if address not in threads]
+            new = [address for address in threads if address not in self._streams]
+        for stream in gone:
+            self._client.loop.add_callback(stream.comm.abort)
+        for address in new:
+            self._open_stream(address, threads[address])
+        return set(threads)
+
+    def _open_stream(self, worker: str, threads: int) -> None:
+        """Install the attempts' handler on ``worker``, connect to it, read what it says."""
+        try:
+            self._client.run(install, workers=[worker])
+            comm = self._client.sync(self._connect_stream, worker)
+        except Exception as exc:  # the worker went away meanwhile: the next look sees it
+            log.debug("opening a stream to the Dask worker %s failed: %s", worker, exc)
+            return
+        ip = str(self._dask.comm.addressing.get_address_host(worker))
+        stream = _Stream(worker, ip, threads, comm, Outbox(comm, self._client.loop.asyncio_loop))
+        with self._lock:
+            self._streams[worker] = stream
+        self._client.loop.add_callback(self._read, stream)
+
+    async def _connect_stream(self, worker: str) -> Any:
+        comm = await self._dask.comm.connect(worker, timeout=CONNECT_TIMEOUT, **self._client.connection_args)
+        key_id, secret = self.access_key
+        opening = {"endpoint": self.endpoint, "access_key_id": key_id, "access_key_secret": secret}
+        await comm.write(dict(opening, op=STREAM_OP, reply=False))
+        return comm
+
+    async def _read(self, stream: _Stream) -> None:
+        """What the worker says, handed to the pool a batch at a time, until the stream closes."""
+        try:
+            while True:
+                messages = await stream.comm.read()
+                self._threads.submit(self._on_messages, stream, messages)
+        except Exception as exc:  # closed: by the worker's end, the network, or this server
+            log.debug("the stream to the Dask worker %s closed: %s", stream.worker, exc)
+        finally:
+            stream.outbox.closed = True
+            self._threads.submit(self._stream_lost, stream)
+
+    def _on_messages(self, stream: _Stream, messages: Sequence[Dict[str, Any]]) -> None:
+        for message in messages:
+            if "started" in message:
+                execution = self._by_task.get(str(message["started"]))
+                if execution is not None:
+                    self._started(execution, stream.ip)
+            elif "ended" in message:
+                execution = self._by_task.get(str(message["ended"]))
+                if execution is not None:
+                    self._end(execution, RunResult(*message["result"]), str(message.get("ip", "")))
+
+    def _started(self, execution: DaskExecution, node_ip: str) -> None:
+        with execution.lock:
+            if execution.ended or execution.started:
+                return
+            execution.started = True
+            if not execution.reported:
+                execution.reported = True
+                execution.on_started(None, None, node_ip)
+
+    def _stream_lost(self, stream: _Stream) -> None:
+        """The attempts sent on a broken stream are followed on their worker from now on."""
+        with self._lock:
+            if self._streams.get(stream.worker) is stream:
+                del self._streams[stream.worker]
+            sent = [execution for execution in self._live if execution.stream is stream]
+        for execution in sent:
+            with execution.lock:
+                execution.watched = True
 
     # -- starting --------------------------------------------------------------------------------
 
@@ -250,7 +343,7 @@ class DaskExecutor(Executor):
         except (OSError, OssPathError) as exc:
             self._end(execution, RunResult(None, "LaunchFailed", "the log objects cannot be made: %s" % exc))
             return
-        self._submit(execution)
+        self._send(execution)
 
     def _empty_log(self, url: str) -> None:
         """An empty log object that workers can append to."""
@@ -260,107 +353,79 @@ class DaskExecutor(Executor):
         finally:
             os.close(fd)
 
-    def _submit(self, execution: DaskExecution) -> None:
-        """Hand the attempt to the scheduler (a new task), or keep it until it can be reached."""
+    def _send(self, execution: DaskExecution) -> None:
+        """Send the attempt to the least busy worker (its claim first), or keep it until one can be
+        reached; one stopped meanwhile ends."""
         assert execution.run is not None
         with execution.lock:
-            if execution.ended or execution.killed:
+            if execution.ended:
                 return
-            if not self.ready():
+            stream = None if execution.killed else self._place()
+            if stream is not None:
+                try:
+                    self._sent_to(execution, stream)
+                except (OSError, OssPathError) as exc:
+                    failure = RunResult(None, "LaunchFailed", "the claim cannot be made: %s" % exc)
+                else:
+                    stream.outbox.send(run_message(execution.task_key, execution.run))
+                    return
+            elif not execution.killed:
                 with self._lock:
                     self._waiting.append(execution)
                 return
-            execution.submissions += 1
-            self._by_task.pop(execution.task_key, None)
-            job_id, task, iid = execution.key
-            execution.task_key = "batchcompute-%s-%s-%d-%d-%s-%d" % (
-                job_id,
-                task,
-                iid,
-                execution.run_seq,
-                self._token,
-                execution.submissions,
-            )
-            key_id, secret = self.access_key
-            spec = AttemptSpec(execution.task_key, execution.claim, execution.run, self.endpoint, key_id, secret)
-            self._by_task[execution.task_key] = execution
-            try:
-                execution.future = self._client.submit(run_attempt, spec, key=execution.task_key, pure=False)
-            except Exception as exc:  # the client closed meanwhile: keep it for the next one
-                log.warning("submitting %s to Dask failed (%s); it waits for the scheduler", execution.key, exc)
-                with self._lock:
-                    self._waiting.append(execution)
-                return
-            submission = execution.submissions
-        execution.future.add_done_callback(partial(self._task_done, execution, submission))
-
-    def _on_ended_event(self, event: Tuple[float, Dict[str, Any]]) -> None:
-        """An attempt's outcome, announced by its worker (on the client's event loop: no waiting)."""
-        message = event[1]
-        execution = self._by_task.get(message.get("task", ""))
-        if execution is not None:
-            execution.outcome = (RunResult(*message["result"]), str(message.get("ip", "")))
-
-    def _task_done(self, execution: DaskExecution, submission: int, future: Any) -> None:
-        """A Dask task ended (on Dask's callback thread): settle the attempt on one of ours."""
-        if execution.submissions == submission:
-            self._threads.submit(self._settle, execution, future)
-
-    def _settle(self, execution: DaskExecution, future: Any) -> None:
-        status = future.status
-        execution.future = None
-        if execution.ended:
-            return
-        if status == "finished":
-            self._finished(execution, future)
-        elif status == "error":
-            error = future.exception()
-            if type(error).__name__ == "KilledWorker":
-                self._end(execution, self._lost(execution))
             else:
-                self._end(execution, RunResult(None, "LaunchFailed", "the Dask task failed: %r" % (error,)))
-        elif not execution.killed:  # cancelled: the scheduler connection was lost
-            self._lost_contact(execution)
+                failure = RunResult(None, STOPPED_CODE, "stopped before it started")
+        self._end(execution, failure)
 
-    def _finished(self, execution: DaskExecution, future: Any) -> None:
-        """The task returned. Its worker announced the outcome (ENDED_TOPIC), unless the attempt
-        did not run there: the claim then says that the server stopped it or that another
-        submission of it runs it; else the task's result says why (Dask ran the task again after
-        losing the worker that ran it, and the claim refused it)."""
-        if execution.outcome is not None:
-            self._end(execution, *execution.outcome)
-            return
-        claim = self._read_claim(execution.claim)
-        if claim.blocked:
-            self._end(execution, RunResult(None, STOPPED_CODE, "the instance was stopped"))
-        elif claim.task != execution.task_key:
-            self._watch_claimed(execution, claim)
-        else:
-            execution.worker = claim.worker
-            try:
-                ended: AttemptOutcome = future.result()
-            except Exception as exc:  # the result was lost with its worker meanwhile
-                self._end(execution, self._lost(execution, "its result was lost: %s" % exc))
-                return
-            self._end(execution, self._lost(execution) if ended.refused else ended.result, ended.node_ip)
+    def _place(self) -> Optional[_Stream]:
+        """The open stream whose worker has the fewest attempts per thread (counting one more)."""
+        if not self.ready():
+            return None
+        with self._lock:
+            open_streams = [stream for stream in self._streams.values() if not stream.outbox.closed]
+            if not open_streams:
+                return None
+            stream = min(open_streams, key=lambda each: each.load / each.threads)
+            stream.load += 1
+        return stream
 
-    def _lost_contact(self, execution: DaskExecution) -> None:
-        """The scheduler forgot the task: a claimed attempt is watched on its worker, another one
-        submitted again once the scheduler is back (only one submission can claim it)."""
-        claim = self._read_claim(execution.claim)
-        if claim.blocked:
-            self._end(execution, RunResult(None, STOPPED_CODE, "the instance was stopped"))
-        elif claim.task:
-            self._watch_claimed(execution, claim)
-        else:
-            self._submit(execution)
+    def _sent_to(self, execution: DaskExecution, stream: _Stream) -> None:
+        """Record that the attempt goes to ``stream``'s worker, with a key of its own (under its lock)."""
+        execution.sendings += 1
+        job_id, task, iid = execution.key
+        task_key = "batchcompute-%s-%s-%d-%d-%s-%d" % (
+            job_id,
+            task,
+            iid,
+            execution.run_seq,
+            self._token,
+            execution.sendings,
+        )
+        try:
+            self._write_claim(execution.claim, Claim(task_key, stream.worker, stream.ip))
+        except BaseException:
+            with self._lock:
+                stream.load -= 1
+            raise
+        self._by_task.pop(execution.task_key, None)
+        execution.task_key, execution.stream, execution.worker = task_key, stream, stream.worker
+        execution.started = execution.watched = False
+        self._by_task[task_key] = execution
 
-    def _watch_claimed(self, execution: DaskExecution, claim: Claim) -> None:
+    def _send_again(self, execution: DaskExecution) -> None:
+        """An attempt whose worker is gone before it started it goes to another worker."""
         with execution.lock:
-            self._by_task.pop(execution.task_key, None)
-            execution.task_key, execution.worker = claim.task, claim.worker
-            execution.watched = True
-            self._by_task[claim.task] = execution
+            if execution.ended:
+                return
+            self._release(execution)
+        self._send(execution)
+
+    def _release(self, execution: DaskExecution) -> None:
+        """The attempt no longer counts on its worker (under its lock)."""
+        stream, execution.stream = execution.stream, None
+        if stream is not None:
+            with self._lock:
+                stream.load -= 1
 
     # -- ending ----------------------------------------------------------------------------------
 
@@ -370,40 +435,38 @@ class DaskExecutor(Executor):
             if execution.ended:
                 return
             execution.ended = True
+            self._release(execution)
             if node_ip and not execution.reported:
                 execution.reported = True
                 execution.on_started(None, None, node_ip)
         with self._lock:
             self._live.discard(execution)
-            self._claims.append((time.monotonic(), execution.claim))
+            if execution.task_key:
+                self._claims.append((time.monotonic(), execution.claim))
         self._by_task.pop(execution.task_key, None)
         execution.on_done(result)
 
     def _lost(self, execution: DaskExecution, why: str = "") -> RunResult:
-        worker = execution.worker or self._read_claim(execution.claim).worker or "(unknown)"
-        message = "the Dask worker %s running the instance was lost" % worker
+        message = "the Dask worker %s running the instance was lost" % (execution.worker or "(unknown)")
         return RunResult(None, "WorkerLost", message + (": " + why if why else ""))
 
     def stop(self, execution: Execution) -> None:
+        """Kill the attempt on its worker (the message follows the attempt's own on its stream),
+        or end it before it is sent."""
         execution.kill()
         assert isinstance(execution, DaskExecution)
-        self._threads.submit(self._stop, execution)
-
-    def _stop(self, execution: DaskExecution) -> None:
-        """Make the claim (the attempt never starts), else kill the process on its worker; its
-        end then comes from its task or its worker."""
-        if execution.ended:
-            return
-        if self._block(execution.claim, "stopped"):
-            if execution.future is not None:
-                execution.future.cancel()
+        with execution.lock:
+            if execution.ended:
+                return
+            stream, task_key = execution.stream, execution.task_key
+            if stream is not None and not execution.watched:
+                stream.outbox.send({"kill": task_key})
+                if not stream.outbox.closed:
+                    return
+        if stream is None and not execution.worker:
             self._end(execution, RunResult(None, STOPPED_CODE, "stopped before it started"))
-            return
-        claim = self._read_claim(execution.claim)
-        if claim.blocked:
-            self._end(execution, RunResult(None, STOPPED_CODE, "the instance was stopped"))
-            return
-        self._on_worker(claim.worker, kill_attempt, claim.task)
+        else:
+            self._threads.submit(self._on_worker, execution.worker, kill_attempt, task_key)
 
     def _on_worker(self, worker: str, function: Any, *args: Any) -> Any:
         """``function(*args)`` run on ``worker`` (outside the task system); None when it cannot be."""
@@ -430,8 +493,19 @@ class DaskExecutor(Executor):
         task, worker, ip = (str(head.get(name, "")) for name in ("task", "worker", "ip"))
         return Claim(task, worker, ip, bool(head.get("blocked")))
 
+    def _write_claim(self, url: str, claim: Claim) -> None:
+        """The claim object of an attempt sent to a worker (in place of an earlier one)."""
+        path = self.oss.path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"task": claim.task, "worker": claim.worker, "ip": claim.ip}) + "\n"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        try:
+            os.write(fd, text.encode("utf-8"))
+        finally:
+            os.close(fd)
+
     def _block(self, url: str, reason: str) -> bool:
-        """Make the claim object in the server's name; False when a worker made it first."""
+        """Make the claim object in the server's name; False when there is one already."""
         path = self.oss.path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -469,56 +543,46 @@ class DaskExecutor(Executor):
         self._drop_old_claims()
         if not self._check_connection():
             return
+        workers = self._sync_workers()
         with self._lock:
             waiting, self._waiting = self._waiting, []
-            live = list(self._live)
+            watched = [execution for execution in self._live if execution.watched]
         for execution in waiting:
-            self._submit(execution)
-        self._report_nodes(live)
-        if any(execution.worker for execution in live):
-            self._check_workers([execution for execution in live if execution.worker])
+            self._send(execution)
+        if workers is not None and watched:
+            self._check_watched(watched, workers)
 
-    def _report_nodes(self, live: Sequence[DaskExecution]) -> None:
-        """Record the node of each attempt whose claim now names its worker."""
-        for execution in live:
-            if execution.reported:
-                continue
-            claim = self._read_claim(execution.claim)
-            if not claim.worker:
-                continue
-            with execution.lock:
-                execution.worker = claim.worker
-                if not execution.ended:
-                    execution.reported = True
-                    execution.on_started(None, None, claim.ip)
-
-    def _check_workers(self, placed: Sequence[DaskExecution]) -> None:
-        """End the attempts whose worker left the cluster; ask the others' workers about the
-        watched ones."""
-        try:
-            workers = set(self._client.scheduler_info()["workers"])
-        except Exception as exc:  # the scheduler went away meanwhile: the next look sees it
-            log.debug("asking the Dask scheduler for its workers failed: %s", exc)
-            return
-        watched: Dict[str, List[DaskExecution]] = {}
-        for execution in placed:
-            if execution.worker not in workers:
-                if execution.future is not None:
-                    execution.future.cancel()
+    def _check_watched(self, watched: Sequence[DaskExecution], workers: Set[str]) -> None:
+        """Attempts without a stream: those of a worker that left the cluster fail (or go to another
+        worker when they had not started); the others' workers are asked how they are."""
+        groups: Dict[str, List[DaskExecution]] = {}
+        for execution in watched:
+            if execution.worker in workers:
+                groups.setdefault(execution.worker, []).append(execution)
+            elif execution.started or execution.run is None:
                 self._end(execution, self._lost(execution))
-            elif execution.watched:
-                watched.setdefault(execution.worker, []).append(execution)
-        for worker, group in watched.items():
-            answers = self._client.run(attempt_states, [e.task_key for e in group], workers=[worker], on_error="return")
-            states = answers.get(worker)
+            else:
+                self._send_again(execution)
+        for worker, group in groups.items():
+            for execution in group:
+                if execution.killed:
+                    self._on_worker(worker, kill_attempt, execution.task_key)
+            states = self._on_worker(worker, attempt_states, [execution.task_key for execution in group])
             if not isinstance(states, dict):
                 continue  # the worker did not answer this time
             for execution in group:
                 if execution.task_key not in states:
-                    self._end(execution, self._lost(execution, "it no longer knows the attempt"))
+                    self._unknown_on_worker(execution)
                 elif states[execution.task_key] is not None:
                     ended = states[execution.task_key]
                     self._end(execution, ended.result, ended.node_ip)
+
+    def _unknown_on_worker(self, execution: DaskExecution) -> None:
+        """The worker never had the attempt (the stream broke first) or no longer knows it."""
+        if execution.started or execution.run is None:
+            self._end(execution, self._lost(execution, "it no longer knows the attempt"))
+        else:
+            self._send_again(execution)
 
     # -- restart ---------------------------------------------------------------------------------
 
@@ -543,8 +607,10 @@ class DaskExecutor(Executor):
 
     def adopt(self, attempt: RecordedAttempt, on_done: Done) -> Execution:
         execution = DaskExecution(attempt.key, attempt.run_seq, None, _never_reported, on_done)
-        execution.reported = True
-        self._watch_claimed(execution, self._adoptable.pop(attempt.key))
+        claim = self._adoptable.pop(attempt.key)
+        execution.task_key, execution.worker = claim.task, claim.worker
+        execution.started = execution.reported = execution.watched = True
+        self._by_task[claim.task] = execution
         with self._lock:
             self._live.add(execution)
         return execution
@@ -565,6 +631,10 @@ class DaskExecutor(Executor):
     def close(self) -> None:
         self._closing.set()
         self._watcher.join()
+        with self._lock:
+            streams = list(self._streams.values())
+        for stream in streams:
+            self._client.loop.add_callback(stream.comm.abort)
         if self._client is not None:
             self._client.close(timeout=CONNECT_TIMEOUT)
         if self._cluster is not None:

@@ -1,32 +1,36 @@
-"""What a Dask worker runs for the dask executor: one instance attempt as a real process.
+"""What a Dask worker runs for the dask executor: instance attempts as real processes.
 
-``run_attempt`` is the Dask task. It first claims the attempt: the attempt's claim object is made
-in the server's store with OSS AppendObject at position 0, which succeeds for one request only. A
-task that finds it made already does not run the command: Dask ran the task again after losing
-the worker that ran it, or the server stopped the attempt (it makes the object itself). So an
-attempt runs at most once, and a retry is the server's decision. Then the steps of ``steps`` run
-in a working directory of this worker: the package, the mappings and the logs are reached through
-the server's OSS endpoint only, stdout and stderr appended to their objects while the command runs.
+The server installs a comm handler on each worker (``install``, through ``Client.run``) and opens a
+stream to it (op ``STREAM_OP``): a connection of its own, straight to the worker, beside Dask's
+task system. On it the server sends attempts (``{"task": key, "run": InstanceRun}``) and kills
+(``{"kill": key}``); the worker answers ``{"started": key}`` when an attempt begins and
+``{"ended": key, "result": ..., "ip": ...}`` when it ends, each attempt on its own. Messages
+that arrive together travel together. The worker runs as many attempts at once as it has threads
+and queues the others. It runs each key once: the server sends an attempt to one worker only,
+and a key it knows already is not run again.
 
-Each outcome goes to the server as a Dask event (``ENDED_TOPIC``) and as the task's result. The
-server calls ``kill_attempt`` and ``attempt_states`` through ``Client.run``: to stop an
-attempt, and after its own restart to find the attempts still running here and the outcomes of
-those that ended meanwhile. Each command's process group is also handed to a reaper process that
-outlives this worker and kills what is left of the groups when the worker dies (kill -9 included).
+An attempt runs the steps of ``steps`` in a working directory of this worker: the package, the
+mappings and the logs are reached through the server's OSS endpoint only, stdout and stderr
+appended to their objects while the command runs. Each outcome is also kept here: the server
+calls ``kill_attempt`` and ``attempt_states`` through ``Client.run`` when its stream is gone (after
+its own restart, or a broken connection) to stop an attempt and to learn which still run and how
+the others ended. Each command's process group is also handed to a reaper process that outlives
+this worker and kills what is left of the groups when the worker dies (kill -9 included).
 
 This module imports nothing of the server's state or web layers.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import os
 import subprocess
 import sys
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import astuple, dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, astuple, dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -48,11 +52,18 @@ from .steps import (
 )
 from .workdirs import WorkDirs
 
-__all__ = ["AttemptSpec", "AttemptOutcome", "ENDED_TOPIC", "run_attempt", "kill_attempt", "attempt_states"]
+__all__ = [
+    "STREAM_OP",
+    "AttemptOutcome",
+    "Outbox",
+    "install",
+    "run_message",
+    "kill_attempt",
+    "attempt_states",
+]
 
-#: The Dask event topic on which each attempt's outcome goes to the server, ahead of its task's end
-#: (the server need not fetch the task's result from the worker).
-ENDED_TOPIC = "batchcompute-attempt-ended"
+#: The comm handler on each worker that the server streams attempts to.
+STREAM_OP = "batchcompute_attempts"
 
 #: Log output is appended to its object at least this often (seconds) while the command runs ...
 FLUSH_INTERVAL = 0.25
@@ -65,29 +76,17 @@ KEEP_ENDED = 10000
 
 
 @dataclass(frozen=True)
-class AttemptSpec:
-    """What the server sends with each Dask task: the attempt and how to reach its store."""
-
-    task_key: str  # the Dask task's key: unique for the attempt, the server and the submission
-    claim_url: str  # oss:// URL of the attempt's claim object
-    run: InstanceRun
-    endpoint: str  # http://host:port of the server's OSS endpoint
-    access_key_id: str
-    access_key_secret: str
-
-
-@dataclass(frozen=True)
 class AttemptOutcome:
-    """How an attempt ended on a worker (``refused``: it did not run, its claim was made already)."""
+    """How an attempt ended on a worker."""
 
     result: RunResult
     worker: str  # the worker's address
     node_ip: str
-    refused: bool = False
 
 
 class _Running:
-    """An attempt running on this worker: its process group once started; kill() ends it."""
+    """An attempt sent to this worker: its process group once started; kill() ends it (or keeps
+    it from starting)."""
 
     def __init__(self) -> None:
         self.killed = False
@@ -117,65 +116,146 @@ def kill_attempt(task_key: str) -> bool:
 
 
 def attempt_states(task_keys: Sequence[str]) -> Dict[str, Optional[AttemptOutcome]]:
-    """For each of ``task_keys`` known here: None while it runs, else its outcome."""
+    """For each of ``task_keys`` known here: None while it runs (or waits for a thread), else its
+    outcome."""
     with _registry:
         found: Dict[str, Optional[AttemptOutcome]] = {key: _ended[key] for key in task_keys if key in _ended}
         found.update({key: None for key in task_keys if key in _running})
     return found
 
 
-def run_attempt(spec: AttemptSpec) -> AttemptOutcome:
-    """The Dask task of one attempt: claim it, run it, say how it ended."""
-    from distributed import get_worker
-    from distributed.comm.addressing import get_address_host
+def run_message(task_key: str, run: InstanceRun) -> Dict[str, Any]:
+    """The message that sends attempt ``task_key`` to a worker."""
+    return {"task": task_key, "run": asdict(run)}
 
-    worker = get_worker()
-    node = _Node(worker, worker.address, get_address_host(worker.address))
-    running = _Running()
+
+class Outbox:
+    """Messages for one comm, sent in order from any thread; those queued meanwhile go together.
+    Once the comm fails, the rest are dropped (``closed``)."""
+
+    def __init__(self, comm: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.comm, self.loop = comm, loop
+        self.closed = False
+        self._queued: List[Dict[str, Any]] = []
+        self._sending = False
+
+    def send(self, message: Dict[str, Any]) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self._push, message)
+        except RuntimeError:  # the event loop is closed: so is the comm
+            self.closed = True
+
+    def _push(self, message: Dict[str, Any]) -> None:
+        if self.closed:
+            return
+        self._queued.append(message)
+        if not self._sending:
+            self._sending = True
+            asyncio.ensure_future(self._flush())
+
+    async def _flush(self) -> None:
+        try:
+            while self._queued and not self.closed:
+                batch, self._queued = self._queued, []
+                await self.comm.write(batch)
+        except Exception:  # the comm broke (or cannot take a message): the reader sees it
+            self.closed = True
+        finally:
+            self._sending = False
+
+
+def install(dask_worker: Any) -> str:
+    """Run through ``Client.run``: make this worker answer ``STREAM_OP`` (once); its address."""
     with _registry:
-        _running[spec.task_key] = running
-    try:
-        result = _claim_and_run(spec, node, running)
-    finally:
-        with _registry:
-            del _running[spec.task_key]
-    if result is None:
-        return AttemptOutcome(RunResult(None), node.address, node.ip, refused=True)
-    ended = AttemptOutcome(result, node.address, node.ip)
-    with _registry:
-        _ended[spec.task_key] = ended
-        while len(_ended) > KEEP_ENDED:
-            _ended.popitem(last=False)
-    worker.log_event(ENDED_TOPIC, {"task": spec.task_key, "ip": node.ip, "result": list(astuple(result))})
-    return ended
+        if STREAM_OP not in dask_worker.handlers:
+            dask_worker.handlers[STREAM_OP] = _Runner(dask_worker).serve
+    return str(dask_worker.address)
 
 
 class _Node:
-    """The worker an attempt runs on."""
+    """The worker attempts run on."""
 
-    def __init__(self, worker: Any, address: str, ip: str) -> None:
-        self.worker, self.address, self.ip = worker, address, ip
+    def __init__(self, worker: Any) -> None:
+        from distributed.comm.addressing import get_address_host
+
+        self.worker, self.address, self.ip = worker, str(worker.address), str(get_address_host(worker.address))
 
     def closing(self) -> bool:
         return str(getattr(self.worker.status, "name", "running")) not in ("running", "paused")
 
 
-def _claim_and_run(spec: AttemptSpec, node: _Node, running: _Running) -> Optional[RunResult]:
-    """The attempt's result; None when its claim was made already (it must not run)."""
-    store = _client(spec)
-    claim = (json.dumps({"task": spec.task_key, "worker": node.address, "ip": node.ip}) + "\n").encode("utf-8")
+class _Runner:
+    """The attempts of one worker: as many at once as it has threads."""
+
+    def __init__(self, worker: Any) -> None:
+        self.node = _Node(worker)
+        threads = max(1, int(getattr(getattr(worker, "state", worker), "nthreads", 1)))
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="batchcompute-attempt")
+
+    async def serve(self, comm: Any, endpoint: str, access_key_id: str, access_key_secret: str) -> Any:
+        """One server's stream: take its attempts and kills until it closes (what was sent runs on)."""
+        from distributed.core import Status
+
+        store = _client(endpoint, access_key_id, access_key_secret)
+        replies = Outbox(comm, asyncio.get_running_loop())
+        try:
+            while True:
+                try:
+                    messages = await comm.read()
+                except OSError:  # the server went away or closed the stream
+                    break
+                for message in messages:
+                    if "kill" in message:
+                        kill_attempt(str(message["kill"]))
+                    else:
+                        self._take(str(message["task"]), message["run"], store, replies)
+        finally:
+            replies.closed = True
+        return Status.dont_reply
+
+    def _take(self, task_key: str, fields: Dict[str, Any], store: OssClient, replies: Outbox) -> None:
+        """Queue a new attempt; one known here is not run again (its outcome is sent again)."""
+        with _registry:
+            known = task_key in _running
+            ended = _ended.get(task_key)
+            if not known and ended is None:
+                _running[task_key] = _Running()
+        if ended is not None:
+            replies.send(_ended_message(task_key, ended))
+        elif not known:
+            run = InstanceRun(**dict(fields, key=tuple(fields["key"])))
+            self.pool.submit(self._run, task_key, run, store, replies)
+
+    def _run(self, task_key: str, run: InstanceRun, store: OssClient, replies: Outbox) -> None:
+        with _registry:
+            running = _running[task_key]
+        if running.killed:
+            result = RunResult(None, STOPPED_CODE, "stopped before it started")
+        else:
+            replies.send({"started": task_key})
+            result = _run_started(run, self.node, running, store)
+        ended = AttemptOutcome(result, self.node.address, self.node.ip)
+        with _registry:
+            del _running[task_key]
+            _ended[task_key] = ended
+            while len(_ended) > KEEP_ENDED:
+                _ended.popitem(last=False)
+        replies.send(_ended_message(task_key, ended))
+
+
+def _ended_message(task_key: str, ended: AttemptOutcome) -> Dict[str, Any]:
+    return {"ended": task_key, "ip": ended.node_ip, "result": list(astuple(ended.result))}
+
+
+def _run_started(run: InstanceRun, node: _Node, running: _Running, store: OssClient) -> RunResult:
+    """Run the attempt; its result, whatever goes wrong (a broken attempt must still be reported)."""
     try:
-        store.append(spec.claim_url, 0, claim)
-    except OssRequestError as exc:
-        if exc.status == 409:
-            return None
-        return RunResult(None, "LaunchFailed", "the attempt cannot be claimed in the object store: %s" % exc)
+        logs = _Logs(store, run, node)
     except OSError as exc:
-        return RunResult(None, "LaunchFailed", "the OSS endpoint %s does not answer: %s" % (spec.endpoint, exc))
-    logs = _Logs(store, spec.run, node)
+        return RunResult(None, "LaunchFailed", "the log files cannot be made: %s" % exc)
     try:
-        result = _attempt(spec, node, running, store, logs)
-    except Exception as exc:  # a broken attempt must still be reported
+        result = _attempt(run, node, running, store, logs)
+    except Exception as exc:
         result = RunResult(None, "LaunchFailed", "%s: %s" % (type(exc).__name__, exc))
     if result.exit_code is None and result.error_code != STOPPED_CODE:
         logs.note(result.error_message)
@@ -200,8 +280,7 @@ def _patiently(call: Callable[[], Any], node: _Node, patience: float = FINAL_PAT
             time.sleep(0.5)
 
 
-def _attempt(spec: AttemptSpec, node: _Node, running: _Running, store: OssClient, logs: "_Logs") -> RunResult:
-    run = spec.run
+def _attempt(run: InstanceRun, node: _Node, running: _Running, store: OssClient, logs: "_Logs") -> RunResult:
     workdir = _workdirs(node.worker).take()
     try:
         unpack(store, run.package_path, workdir)
@@ -395,12 +474,12 @@ _clients: Dict[Tuple[str, str, str], OssClient] = {}
 _dirs: Dict[str, WorkDirs] = {}
 
 
-def _client(spec: AttemptSpec) -> OssClient:
+def _client(endpoint: str, access_key_id: str, access_key_secret: str) -> OssClient:
     """One client (keep-alive sessions) per endpoint and key pair, for the worker's life."""
-    ident = (spec.endpoint, spec.access_key_id, spec.access_key_secret)
+    ident = (endpoint, access_key_id, access_key_secret)
     with _registry:
         if ident not in _clients:
-            _clients[ident] = OssClient(spec.endpoint, spec.access_key_id, spec.access_key_secret)
+            _clients[ident] = OssClient(endpoint, access_key_id, access_key_secret)
         return _clients[ident]
 
 
