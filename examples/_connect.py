@@ -2,7 +2,9 @@
 
 With ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET set, the examples talk to the
 real service in BATCHCOMPUTE_REGION (default cn-qingdao). Otherwise they start the local
-BatchCompute server in-process, with a temporary data directory, and talk to it.
+BatchCompute server in-process, with a temporary data directory, and talk to it; with
+BATCHCOMPUTE_LOCAL_EXECUTOR=dask it runs the instances on the Dask cluster whose scheduler
+BATCHCOMPUTE_DASK_SCHEDULER names (else on a local Dask cluster of its own).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ def connect() -> Iterator[Tuple[Client, Optional[object]]]:
         return
     from batchcompute.local.testing import local_server
 
-    with local_server() as server:
+    executor = os.environ.get("BATCHCOMPUTE_LOCAL_EXECUTOR", "local")
+    scheduler = os.environ.get("BATCHCOMPUTE_DASK_SCHEDULER") or None
+    with local_server(executor=executor, dask_scheduler=scheduler) as server:
         yield server.client(), server
 
 

@@ -1,4 +1,5 @@
-"""Every example runs, against the local server started in-process (no credentials set)."""
+"""Every example runs, against the local server started in-process (no credentials set), under
+each executor: the dask one on the test session's Dask cluster."""
 
 import os
 import subprocess
@@ -7,11 +8,28 @@ from pathlib import Path
 
 import pytest
 
+from batchcompute.local.pytest_plugin import EXECUTORS, chosen_executor
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def run(name, *args):
+def pytest_generate_tests(metafunc):
+    chosen = chosen_executor(metafunc.config)
+    metafunc.parametrize("bc_executor", [chosen] if chosen else list(EXECUTORS))
+
+
+@pytest.fixture
+def run(bc_executor, request):
+    """Run an example (its output, its exit code) with the server's executor set in its environment."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("ALIBABA_CLOUD_")}
+    if bc_executor == "dask":
+        env.update(
+            BATCHCOMPUTE_LOCAL_EXECUTOR="dask", BATCHCOMPUTE_DASK_SCHEDULER=request.getfixturevalue("bc_dask_scheduler")
+        )
+    return lambda name, *args: _run(name, env, *args)
+
+
+def _run(name, env, *args):
     return subprocess.run(
         [sys.executable, str(EXAMPLES / name)] + list(args),
         cwd=str(EXAMPLES),
@@ -22,7 +40,7 @@ def run(name, *args):
     )
 
 
-def test_quickstart_prints_finished_and_three_stdout_lines():
+def test_quickstart_prints_finished_and_three_stdout_lines(run):
     result = run("quickstart.py")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Finished" in result.stdout
@@ -41,13 +59,13 @@ def test_quickstart_prints_finished_and_three_stdout_lines():
         ("error_handling.py", "InvalidResource.NotFound"),
     ],
 )
-def test_example_runs(name, expected):
+def test_example_runs(run, name, expected):
     result = run(name)
     assert result.returncode == 0, result.stdout + result.stderr
     assert expected in result.stdout, result.stdout + result.stderr
 
 
-def test_oss_pipeline_moves_its_data_with_oss2():
+def test_oss_pipeline_moves_its_data_with_oss2(run):
     result = run("oss_pipeline.py")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "stdout read with oss2: counted 6 distinct words" in result.stdout, result.stdout

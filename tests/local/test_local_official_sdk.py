@@ -2,6 +2,7 @@
 
 It runs in its own interpreter: set BATCHCOMPUTE_OFFICIAL_PYTHON to a Python that has the official
 ``batchcompute`` package installed (see wire.md, "Observing the official SDK"); skipped otherwise.
+The server runs the job's instances under each executor.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import subprocess
 import textwrap
 
 import pytest
+
+pytestmark = pytest.mark.every_executor
 
 OFFICIAL_PYTHON = os.environ.get("BATCHCOMPUTE_OFFICIAL_PYTHON", "")
 
@@ -72,6 +75,7 @@ def test_official_sdk_runs_a_job(local_server, tmp_path):
         text=True,
         timeout=60,
         cwd=str(tmp_path),
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},  # the official package, not ours
     )
     assert done.returncode == 0, done.stderr
     job_id = done.stdout.strip()
