@@ -4,8 +4,8 @@ The cluster is one the server joins (a scheduler's address or scheduler file) or
 it starts. The scheduler says which workers there are; the server opens a stream to each (a comm
 straight to the worker's ``dask_worker`` handler, outside Dask's task system, whose per-task
 bookkeeping costs milliseconds) and sends each attempt to the worker with the fewest attempts per
-thread. The worker says when each attempt starts (NodeIp is recorded) and how it ended; it runs
-as many at once as it has threads and queues the rest. Before an attempt is sent its claim object
+thread, and records its NodeIp. The worker says when each attempt starts and how it ended; it
+runs as many at once as it has threads and queues the rest. Before an attempt is sent its claim object
 names the worker and the attempt's key, so that a restarted server finds it.
 
 An attempt is sent to one worker only, so it runs at most once, and a retry is the server's
@@ -133,7 +133,6 @@ class DaskExecution(Execution):
         self.stream: Optional[_Stream] = None
         self.worker = ""  # the address of the worker it was sent to
         self.started = False  # its worker said so
-        self.reported = False  # its node is recorded
         self.watched = False  # no stream: its end is asked of its worker
         self.ended = False
         self.lock = threading.Lock()
@@ -285,36 +284,36 @@ class DaskExecutor(Executor):
         return comm
 
     async def _read(self, stream: _Stream) -> None:
-        """What the worker says, handed to the pool a batch at a time, until the stream closes."""
+        """What the worker says, until the stream closes: starts noted here, ends handed to the
+        pool a batch at a time."""
         try:
             while True:
-                messages = await stream.comm.read()
-                self._threads.submit(self._on_messages, stream, messages)
+                ends = []
+                for message in await stream.comm.read():
+                    if "started" in message:
+                        self._started(str(message["started"]))
+                    else:
+                        ends.append(message)
+                if ends:
+                    self._threads.submit(self._on_ends, ends)
         except Exception as exc:  # closed: by the worker's end, the network, or this server
             log.debug("the stream to the Dask worker %s closed: %s", stream.worker, exc)
         finally:
             stream.outbox.closed = True
             self._threads.submit(self._stream_lost, stream)
 
-    def _on_messages(self, stream: _Stream, messages: Sequence[Dict[str, Any]]) -> None:
-        for message in messages:
-            if "started" in message:
-                execution = self._by_task.get(str(message["started"]))
-                if execution is not None:
-                    self._started(execution, stream.ip)
-            elif "ended" in message:
-                execution = self._by_task.get(str(message["ended"]))
-                if execution is not None:
-                    self._end(execution, RunResult(*message["result"]), str(message.get("ip", "")))
-
-    def _started(self, execution: DaskExecution, node_ip: str) -> None:
-        with execution.lock:
-            if execution.ended or execution.started:
-                return
+    def _started(self, task_key: str) -> None:
+        """The worker started the attempt (on the event loop: no waiting). A sending that was
+        replaced meanwhile is not found."""
+        execution = self._by_task.get(task_key)
+        if execution is not None:
             execution.started = True
-            if not execution.reported:
-                execution.reported = True
-                execution.on_started(None, None, node_ip)
+
+    def _on_ends(self, ends: Sequence[Dict[str, Any]]) -> None:
+        for message in ends:
+            execution = self._by_task.get(str(message["ended"]))
+            if execution is not None:
+                self._end(execution, RunResult(*message["result"]))
 
     def _stream_lost(self, stream: _Stream) -> None:
         """The attempts sent on a broken stream are followed on their worker from now on."""
@@ -368,6 +367,7 @@ class DaskExecutor(Executor):
                     failure = RunResult(None, "LaunchFailed", "the claim cannot be made: %s" % exc)
                 else:
                     stream.outbox.send(run_message(execution.task_key, execution.run))
+                    execution.on_started(None, None, stream.ip)  # while the worker starts it
                     return
             elif not execution.killed:
                 with self._lock:
@@ -429,16 +429,13 @@ class DaskExecutor(Executor):
 
     # -- ending ----------------------------------------------------------------------------------
 
-    def _end(self, execution: DaskExecution, result: RunResult, node_ip: str = "") -> None:
-        """Report the end of an attempt, once (its node first, when not reported yet)."""
+    def _end(self, execution: DaskExecution, result: RunResult) -> None:
+        """Report the end of an attempt, once."""
         with execution.lock:
             if execution.ended:
                 return
             execution.ended = True
             self._release(execution)
-            if node_ip and not execution.reported:
-                execution.reported = True
-                execution.on_started(None, None, node_ip)
         with self._lock:
             self._live.discard(execution)
             if execution.task_key:
@@ -575,7 +572,7 @@ class DaskExecutor(Executor):
                     self._unknown_on_worker(execution)
                 elif states[execution.task_key] is not None:
                     ended = states[execution.task_key]
-                    self._end(execution, ended.result, ended.node_ip)
+                    self._end(execution, ended.result)
 
     def _unknown_on_worker(self, execution: DaskExecution) -> None:
         """The worker never had the attempt (the stream broke first) or no longer knows it."""
@@ -609,7 +606,7 @@ class DaskExecutor(Executor):
         execution = DaskExecution(attempt.key, attempt.run_seq, None, _never_reported, on_done)
         claim = self._adoptable.pop(attempt.key)
         execution.task_key, execution.worker = claim.task, claim.worker
-        execution.started = execution.reported = execution.watched = True
+        execution.started = execution.watched = True
         self._by_task[claim.task] = execution
         with self._lock:
             self._live.add(execution)

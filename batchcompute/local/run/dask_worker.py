@@ -4,7 +4,7 @@ The server installs a comm handler on each worker (``install``, through ``Client
 stream to it (op ``STREAM_OP``): a connection of its own, straight to the worker, beside Dask's
 task system. On it the server sends attempts (``{"task": key, "run": InstanceRun}``) and kills
 (``{"kill": key}``); the worker answers ``{"started": key}`` when an attempt begins and
-``{"ended": key, "result": ..., "ip": ...}`` when it ends, each attempt on its own. Messages
+``{"ended": key, "result": ...}`` when it ends, each attempt on its own. Messages
 that arrive together travel together. The worker runs as many attempts at once as it has threads
 and queues the others. It runs each key once: the server sends an attempt to one worker only,
 and a key it knows already is not run again.
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -244,7 +245,7 @@ class _Runner:
 
 
 def _ended_message(task_key: str, ended: AttemptOutcome) -> Dict[str, Any]:
-    return {"ended": task_key, "ip": ended.node_ip, "result": list(astuple(ended.result))}
+    return {"ended": task_key, "result": list(astuple(ended.result))}
 
 
 def _run_started(run: InstanceRun, node: _Node, running: _Running, store: OssClient) -> RunResult:
@@ -318,13 +319,11 @@ def _run_held(
     started = time.monotonic()
     deadline = started + timeout if timeout > 0 else None
     timed_out = closing = False
+    ended = _ExitWatch(proc)
     try:
         while True:
-            try:
-                proc.wait(_next_wait(deadline))
+            if ended.wait(_next_wait(deadline)):
                 break
-            except subprocess.TimeoutExpired:
-                pass
             now = time.monotonic()
             timed_out = timed_out or (deadline is not None and now >= deadline)
             closing = closing or node.closing()
@@ -332,9 +331,41 @@ def _run_held(
                 kill_process_group(proc.pid)
             logs.send()
     finally:
+        ended.close()
         kill_process_group(proc.pid)  # leftovers the command sent to the background
         _reaper.remove(proc.pid)
     return timed_out, closing
+
+
+class _ExitWatch:
+    """Waits for a process's end and wakes as it ends: through a pidfd where the system has them
+    (``Popen.wait`` with a timeout polls, first after 1 ms, then 2, 4 ...)."""
+
+    def __init__(self, proc: "subprocess.Popen[bytes]") -> None:
+        self.proc = proc
+        self.poll: Optional["select.poll"] = None
+        self.fd: Optional[int] = None
+        try:
+            self.fd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):  # not Linux 5.3+: Popen.wait
+            return
+        self.poll = select.poll()
+        self.poll.register(self.fd, select.POLLIN)
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the process ended within ``seconds`` (it is reaped then)."""
+        if self.poll is not None and not self.poll.poll(seconds * 1000):
+            return False
+        try:
+            self.proc.wait(0 if self.poll is not None else seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _next_wait(deadline: Optional[float]) -> float:
