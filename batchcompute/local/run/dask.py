@@ -228,6 +228,7 @@ class DaskExecutor(Executor):
         """Whether the scheduler is reachable now; log each change, reconnect a closed client."""
         client = self._client
         if client is None or client.status in ("closing", "closed"):
+            self._drop_streams()  # they ran on the closed client's event loop
             if time.monotonic() >= self._next_connect:
                 self._connect()
         connected = self.ready()
@@ -257,7 +258,7 @@ class DaskExecutor(Executor):
             gone = [stream for address, stream in self._streams.items() if address not in threads]
             new = [address for address in threads if address not in self._streams]
         for stream in gone:
-            self._client.loop.add_callback(stream.comm.abort)
+            self._abort(stream)
         for address in new:
             self._open_stream(address, threads[address])
         return set(threads)
@@ -314,6 +315,20 @@ class DaskExecutor(Executor):
             execution = self._by_task.get(str(message["ended"]))
             if execution is not None:
                 self._end(execution, RunResult(*message["result"]))
+
+    def _drop_streams(self) -> None:
+        with self._lock:
+            streams = list(self._streams.values())
+        for stream in streams:
+            stream.outbox.closed = True
+            self._abort(stream)
+            self._stream_lost(stream)
+
+    def _abort(self, stream: _Stream) -> None:
+        try:
+            self._client.loop.add_callback(stream.comm.abort)
+        except Exception:  # the event loop is gone, and its comms with it
+            pass
 
     def _stream_lost(self, stream: _Stream) -> None:
         """The attempts sent on a broken stream are followed on their worker from now on."""
@@ -631,7 +646,7 @@ class DaskExecutor(Executor):
         with self._lock:
             streams = list(self._streams.values())
         for stream in streams:
-            self._client.loop.add_callback(stream.comm.abort)
+            self._abort(stream)
         if self._client is not None:
             self._client.close(timeout=CONNECT_TIMEOUT)
         if self._cluster is not None:

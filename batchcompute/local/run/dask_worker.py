@@ -232,6 +232,8 @@ class _Runner:
             running = _running[task_key]
         if running.killed:
             result = RunResult(None, STOPPED_CODE, "stopped before it started")
+        elif self.node.closing():
+            return  # never started: once this worker is gone, the server sends it to another
         else:
             replies.send({"started": task_key})
             result = _run_started(run, self.node, running, store)
