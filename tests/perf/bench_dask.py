@@ -6,9 +6,10 @@ One job of ``--instances`` instances of ``true``, run by a local server with the
 (``--workers`` at once) and with the dask executor on a Dask cluster of ``--workers`` single-threaded
 workers (separate processes over TCP), the server handing out ``--workers`` and then twice as many
 attempts at once. The wall time of each job, the time per instance and the dask executor's overhead
-per instance over the local one; then where an attempt's time goes: a Dask round trip of a task that
-runs ``/bin/sh -c true`` with as many in flight, one claim (an AppendObject through the OSS
-endpoint), the start of a held shell.
+per instance over the local one; then what an attempt costs: a message to a worker and its answer
+on one Dask comm (an attempt is sent on the server's stream to its worker, and its end comes back),
+the start of a held shell; and, for comparison, a Dask task that runs ``/bin/sh -c true`` with as
+many in flight (what an attempt would cost as a Dask task of its own).
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from typing import Any, Callable, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from batchcompute.local.constants import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-from batchcompute.local.run.oss_client import OssClient
 from batchcompute.local.run.steps import command_argv, release, start_held
 from batchcompute.local.testing import dask_cluster, local_server
 
@@ -72,16 +71,21 @@ def dask_round_trips(address: str, count: int, in_flight: int) -> float:
         return (time.perf_counter() - started) / count
 
 
-def claim_cost(count: int) -> float:
-    """Seconds per AppendObject at position 0 (a claim) through the OSS endpoint."""
-    with local_server() as server:
-        server.server.buckets.create_bucket("bench")
-        client = OssClient(server.oss_endpoint or "", DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
-        client.append("oss://bench/claims/warm", 0, b"{}\n")
-        started = time.perf_counter()
-        for n in range(count):
-            client.append("oss://bench/claims/%d" % n, 0, b'{"task": "t", "worker": "w"}\n')
-        return (time.perf_counter() - started) / count
+def comm_round_trip(address: str, count: int) -> float:
+    """Seconds per message to a worker and its answer (``ping``) on one Dask comm."""
+    from distributed import Client
+    from distributed.core import rpc
+
+    async def pings(worker: str) -> float:
+        async with rpc(worker) as remote:
+            await remote.ping()
+            started = time.perf_counter()
+            for _ in range(count):
+                await remote.ping()
+            return (time.perf_counter() - started) / count
+
+    with Client(address, set_as_default=False) as client:
+        return float(client.sync(pings, next(iter(client.nthreads()))))
 
 
 def held_shell_cost(count: int) -> float:
@@ -114,6 +118,7 @@ def main() -> None:
             )
             results.append(("dask executor, %d at once" % cap, elapsed))
         trips = {cap: dask_round_trips(cluster.address, n, cap) for cap in (width, 2 * width)}
+        ping = comm_round_trip(cluster.address, 200)
     print(
         "%d instances of `true`, %d Dask workers of 1 thread (separate processes), %d CPUs, best of %d"
         % (n, width, os.cpu_count() or 0, args.repeat)
@@ -123,11 +128,12 @@ def main() -> None:
             "  %-28s: %6.2f s  %6.2f ms/instance  x%.2f of local, +%.2f ms/instance"
             % (name, elapsed, elapsed * per, elapsed / local, (elapsed - local) * per)
         )
-    print("where an attempt's time goes (each measured alone):")
+    print("what an attempt costs (each measured alone):")
+    print("  message to a worker and back (Dask comm): %6.2f ms" % (ping * 1000))
+    print("  held /bin/sh -c true, one at a time     : %6.2f ms" % (held_shell_cost(200) * 1000))
+    print("as a Dask task of its own (not used):")
     for cap, seconds in trips.items():
         print("  Dask task running sh -c true, %d at once : %6.2f ms/task" % (cap, seconds * 1000))
-    print("  claim (AppendObject, one client)        : %6.2f ms" % (claim_cost(200) * 1000))
-    print("  held /bin/sh -c true, one at a time     : %6.2f ms" % (held_shell_cost(200) * 1000))
 
 
 if __name__ == "__main__":

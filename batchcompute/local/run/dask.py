@@ -4,14 +4,15 @@ The cluster is one the server joins (a scheduler's address or scheduler file) or
 it starts. The scheduler says which workers there are; the server opens a stream to each (a comm
 straight to the worker's ``dask_worker`` handler, outside Dask's task system, whose per-task
 bookkeeping costs milliseconds) and sends each attempt to the worker with the fewest attempts per
-thread, and records its NodeIp. The worker says when each attempt starts and how it ended; it
-runs as many at once as it has threads and queues the rest. Before an attempt is sent its claim object
+thread, and records its NodeIp. The worker says how each attempt ended; it runs as many at once
+as it has threads and queues the rest, saying which wait and when they start. Before an attempt is sent its claim object
 names the worker and the attempt's key, so that a restarted server finds it.
 
 An attempt is sent to one worker only, so it runs at most once, and a retry is the server's
 decision. When a stream breaks, its attempts are followed on their worker (``Client.run``): a
 worker that left the cluster fails the attempts it had started (MaxRetryCount decides) and those
-it had only queued go to another worker; a worker still there is asked how they ended. A stop
+it had only queued go to another worker; a worker still there is asked how they ended (one it
+never received goes to another worker). A stop
 kills the process on its worker, or keeps the attempt from starting. At a restart, the attempts
 a dead server left Running are adopted when their claim names a worker that still runs them or
 kept their outcome, else ended. While the scheduler cannot be reached, nothing is started
@@ -121,7 +122,7 @@ class _Stream:
 
 
 class DaskExecution(Execution):
-    """An attempt handed to the cluster: the worker it went to, whether it started there, its end."""
+    """An attempt handed to the cluster: the worker it went to, whether it waits there, its end."""
 
     def __init__(self, key: Key, run_seq: int, run: Optional[InstanceRun], on_started: Started, on_done: Done) -> None:
         super().__init__()
@@ -132,7 +133,7 @@ class DaskExecution(Execution):
         self.sendings = 0
         self.stream: Optional[_Stream] = None
         self.worker = ""  # the address of the worker it was sent to
-        self.started = False  # its worker said so
+        self.queued = False  # its worker said it waits for a thread
         self.watched = False  # no stream: its end is asked of its worker
         self.ended = False
         self.lock = threading.Lock()
@@ -291,10 +292,12 @@ class DaskExecutor(Executor):
             while True:
                 ends = []
                 for message in await stream.comm.read():
-                    if "started" in message:
-                        self._started(str(message["started"]))
-                    else:
+                    if "ended" in message:
                         ends.append(message)
+                    elif "queued" in message:
+                        self._queued(str(message["queued"]), True)
+                    else:
+                        self._queued(str(message["started"]), False)
                 if ends:
                     self._threads.submit(self._on_ends, ends)
         except Exception as exc:  # closed: by the worker's end, the network, or this server
@@ -303,12 +306,12 @@ class DaskExecutor(Executor):
             stream.outbox.closed = True
             self._threads.submit(self._stream_lost, stream)
 
-    def _started(self, task_key: str) -> None:
-        """The worker started the attempt (on the event loop: no waiting). A sending that was
-        replaced meanwhile is not found."""
+    def _queued(self, task_key: str, queued: bool) -> None:
+        """The worker queued the attempt, or started a queued one (on the event loop: no waiting).
+        A sending that was replaced meanwhile is not found."""
         execution = self._by_task.get(task_key)
         if execution is not None:
-            execution.started = True
+            execution.queued = queued
 
     def _on_ends(self, ends: Sequence[Dict[str, Any]]) -> None:
         for message in ends:
@@ -424,11 +427,11 @@ class DaskExecutor(Executor):
             raise
         self._by_task.pop(execution.task_key, None)
         execution.task_key, execution.stream, execution.worker = task_key, stream, stream.worker
-        execution.started = execution.watched = False
+        execution.queued = execution.watched = False
         self._by_task[task_key] = execution
 
     def _send_again(self, execution: DaskExecution) -> None:
-        """An attempt whose worker is gone before it started it goes to another worker."""
+        """An attempt that its worker never started goes to another worker."""
         with execution.lock:
             if execution.ended:
                 return
@@ -571,7 +574,7 @@ class DaskExecutor(Executor):
         for execution in watched:
             if execution.worker in workers:
                 groups.setdefault(execution.worker, []).append(execution)
-            elif execution.started or execution.run is None:
+            elif not execution.queued or execution.run is None:
                 self._end(execution, self._lost(execution))
             else:
                 self._send_again(execution)
@@ -590,8 +593,9 @@ class DaskExecutor(Executor):
                     self._end(execution, ended.result)
 
     def _unknown_on_worker(self, execution: DaskExecution) -> None:
-        """The worker never had the attempt (the stream broke first) or no longer knows it."""
-        if execution.started or execution.run is None:
+        """The worker never had the attempt (the stream broke first; an adopted one: it no longer
+        knows it)."""
+        if execution.run is None:
             self._end(execution, self._lost(execution, "it no longer knows the attempt"))
         else:
             self._send_again(execution)
@@ -621,7 +625,7 @@ class DaskExecutor(Executor):
         execution = DaskExecution(attempt.key, attempt.run_seq, None, _never_reported, on_done)
         claim = self._adoptable.pop(attempt.key)
         execution.task_key, execution.worker = claim.task, claim.worker
-        execution.started = execution.watched = True
+        execution.watched = True
         self._by_task[claim.task] = execution
         with self._lock:
             self._live.add(execution)

@@ -3,11 +3,12 @@
 The server installs a comm handler on each worker (``install``, through ``Client.run``) and opens a
 stream to it (op ``STREAM_OP``): a connection of its own, straight to the worker, beside Dask's
 task system. On it the server sends attempts (``{"task": key, "run": InstanceRun}``) and kills
-(``{"kill": key}``); the worker answers ``{"started": key}`` when an attempt begins and
-``{"ended": key, "result": ...}`` when it ends, each attempt on its own. Messages
-that arrive together travel together. The worker runs as many attempts at once as it has threads
-and queues the others. It runs each key once: the server sends an attempt to one worker only,
-and a key it knows already is not run again.
+(``{"kill": key}``); the worker answers ``{"ended": key, "result": ...}`` when an attempt ends,
+each attempt on its own. It runs as many attempts at once as it has threads and queues the
+others: an attempt that must wait for a thread is announced ``{"queued": key}``, then
+``{"started": key}`` (the server counts the others as started as they arrive). Messages that are
+ready together travel together. A worker runs each key once: the server sends an attempt to one
+worker only, and a key it knows already is not run again.
 
 An attempt runs the steps of ``steps`` in a working directory of this worker: the package, the
 mappings and the logs are reached through the server's OSS endpoint only, stdout and stderr
@@ -190,8 +191,10 @@ class _Runner:
 
     def __init__(self, worker: Any) -> None:
         self.node = _Node(worker)
-        threads = max(1, int(getattr(getattr(worker, "state", worker), "nthreads", 1)))
-        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="batchcompute-attempt")
+        self.threads = max(1, int(getattr(getattr(worker, "state", worker), "nthreads", 1)))
+        self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="batchcompute-attempt")
+        self.taken = 0  # attempts in the pool: running or waiting for a thread
+        self.lock = threading.Lock()
 
     async def serve(self, comm: Any, endpoint: str, access_key_id: str, access_key_secret: str) -> Any:
         """One server's stream: take its attempts and kills until it closes (what was sent runs on)."""
@@ -225,9 +228,21 @@ class _Runner:
             replies.send(_ended_message(task_key, ended))
         elif not known:
             run = InstanceRun(**dict(fields, key=tuple(fields["key"])))
-            self.pool.submit(self._run, task_key, run, store, replies)
+            with self.lock:
+                self.taken += 1
+                queued = self.taken > self.threads
+            if queued:
+                replies.send({"queued": task_key})
+            self.pool.submit(self._run, task_key, run, store, replies, queued)
 
-    def _run(self, task_key: str, run: InstanceRun, store: OssClient, replies: Outbox) -> None:
+    def _run(self, task_key: str, run: InstanceRun, store: OssClient, replies: Outbox, queued: bool) -> None:
+        try:
+            self._run_taken(task_key, run, store, replies, queued)
+        finally:
+            with self.lock:
+                self.taken -= 1
+
+    def _run_taken(self, task_key: str, run: InstanceRun, store: OssClient, replies: Outbox, queued: bool) -> None:
         with _registry:
             running = _running[task_key]
         if running.killed:
@@ -235,7 +250,8 @@ class _Runner:
         elif self.node.closing():
             return  # never started: once this worker is gone, the server sends it to another
         else:
-            replies.send({"started": task_key})
+            if queued:
+                replies.send({"started": task_key})
             result = _run_started(run, self.node, running, store)
         ended = AttemptOutcome(result, self.node.address, self.node.ip)
         with _registry:
