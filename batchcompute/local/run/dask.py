@@ -385,6 +385,7 @@ class DaskExecutor(Executor):
                     failure = RunResult(None, "LaunchFailed", "the claim cannot be made: %s" % exc)
                 else:
                     stream.outbox.send(run_message(execution.task_key, execution.run))
+                    execution.watched = stream.outbox.closed  # closed meanwhile: its loss may be past
                     execution.on_started(None, None, stream.ip)  # while the worker starts it
                     return
             elif not execution.killed:
