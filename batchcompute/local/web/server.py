@@ -31,8 +31,10 @@ thread), ``shutdown()``, ``server_close()``, ``close_connections()``, ``busy.wai
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
 import queue
 import re
 import resource
@@ -45,7 +47,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple, cast
 
 from waitress import rfc7230, wasyncore
 from waitress.adjustments import Adjustments
-from waitress.buffers import OverflowableBuffer
+from waitress.buffers import OverflowableBuffer, ReadOnlyFileBasedBuffer
 from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import (
     HTTPRequestParser,
@@ -367,6 +369,10 @@ class _Task(WSGITask):
     def get_environment(self) -> Dict[str, Any]:
         environ: Dict[str, Any] = super().get_environment()
         environ.setdefault(RAW_HEADERS_KEY, list(getattr(self.request, "raw_headers", ())))
+        if self.channel.server.tls_context is not None:
+            # waitress would read a file again for each partial TLS write: the application's
+            # own iteration does better there
+            environ.pop("wsgi.file_wrapper", None)
         if getattr(self.request, "streaming", False) and self.body is None:
             self.body = self._body_stream()
             environ["wsgi.input"] = self.body
@@ -468,6 +474,33 @@ class _Channel(HTTPChannel):
                 data = data[sent:]
         return cast(int, self.write_soon(data))
 
+    def _flush_some(self, do_close: bool = True) -> bool:
+        """Send what waits; a file the application gave as ``wsgi.file_wrapper`` goes with
+        ``os.sendfile``, from the file to the socket without passing through Python."""
+        sent = 0
+        while self.outbufs[0].__class__ is ReadOnlyFileBasedBuffer and isinstance(self.outbufs[0].file, io.FileIO):
+            outbuf = self.outbufs[0]
+            while outbuf.remain:
+                try:
+                    count = os.sendfile(self._fileno, outbuf.file.fileno(), outbuf.file.tell(), outbuf.remain)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    count = 0
+                if not count:  # the socket failed, or the file is shorter than it was
+                    if do_close:
+                        self.handle_close()
+                    return bool(sent)
+                outbuf.skip(count, True)
+                self.total_outbufs_len -= count
+                sent += count
+            if sent:
+                self.last_activity = time.time()
+            if outbuf.remain or len(self.outbufs) == 1:
+                return bool(sent)
+            self.outbufs.pop(0).close()
+        return bool(super()._flush_some(do_close)) or bool(sent)
+
     def writable(self) -> bool:
         if self.requests and not (self.will_close or self.close_when_flushed):
             # A thread is answering: it sends what it writes itself, and needs the loop only when
@@ -522,6 +555,9 @@ class _Channel(HTTPChannel):
 
 
 class _TlsChannel(TlsChannelMixin, _Channel):
+    def _flush_some(self, do_close: bool = True) -> bool:
+        return bool(HTTPChannel._flush_some(self, do_close))  # no sendfile under TLS
+
     @property
     def _want_io(self) -> bool:
         return self.handshaking and self._want_write

@@ -1,7 +1,8 @@
 """Large bodies streamed into the application as they arrive (``make_server(stream_bodies=True)``,
 the OSS endpoint's setting): the bytes are exact whatever the pieces, the request deadline holds
 mid-body, a client that goes away mid-body costs nothing, an answer given before the body is read
-leaves the connection usable, and past the slots a body is read whole as before."""
+leaves the connection usable, and past the slots a body is read whole as before. And the other
+way: a file given as ``wsgi.file_wrapper`` reaches a slow reader whole."""
 
 from __future__ import annotations
 
@@ -250,5 +251,32 @@ def test_a_streamed_body_over_tls(app, tmp_path):
             connection.request("POST", "/md5", body=body)
             assert connection.getresponse().read().decode() == hashlib.md5(body).hexdigest()
         assert isinstance(app.inputs[-1], BodyStream)
+    finally:
+        server.close()
+
+
+def _file_app(path: Any, length: int) -> Any:
+    def app(environ: Dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Length", str(length))])
+        return environ["wsgi.file_wrapper"](open(path, "rb", buffering=0), 1 << 20)
+
+    return app
+
+
+def test_a_file_answer_is_sent_whole_to_a_slow_reader(tmp_path):
+    body = _payload()
+    (tmp_path / "object").write_bytes(body)
+    server = _server(_file_app(tmp_path / "object", len(body)))
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
+            for _ in range(2):  # and the connection carries the next request
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                received = b""
+                while not received.endswith(body):
+                    data = sock.recv(16384)
+                    assert data
+                    received += data
+                    time.sleep(0.0001 if len(received) < len(body) // 2 else 0)
+                assert received.split(b"\r\n\r\n", 1)[1] == body
     finally:
         server.close()
