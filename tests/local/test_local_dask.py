@@ -178,22 +178,39 @@ def test_a_worker_killed_mid_instance_fails_that_attempt_and_the_job_goes_on(clu
         assert (_runs(bc_shared_dir, 0), _runs(bc_shared_dir, 1)) == (2, 1)  # Dask's own rerun never ran
 
 
+def _workers_printed(server, api, job_id, count):
+    """The worker each instance of ``count`` printed, for those that printed it."""
+    found = {}
+    for iid in range(count):
+        try:
+            printed = re.findall(r"^before (tcp://\S+)$", _stdout(server, api, job_id, "t", iid), re.M)
+        except FileNotFoundError:  # not sent yet
+            continue
+        if printed:
+            found[iid] = printed[0]
+    return found
+
+
 def test_the_attempts_a_killed_worker_had_queued_run_elsewhere_and_count_no_retry(cluster, tmp_path, bc_shared_dir):
     names = {address: name for name, address in _workers(cluster).items()}
     with local_server(tmp_path / "d", executor="dask", dask_scheduler=cluster.address, workers=4) as server:
         api = server.client()
         job_id = api.create_job(job({"t": task(_gated(bc_shared_dir), 4, retries=1)})).Id
-        killed = _running_on(server, api, job_id, 0)
-        _running_on(server, api, job_id, 1)
-        wait_until(lambda: api.get_job(job_id).InstanceMetrics.RunningCount == 4, PATIENCE, "two queued on the workers")
-        cluster.kill_worker(names[killed])
-        wait_until(lambda: api.get_instance(job_id, "t", 0).RetryCount == 1, PATIENCE, "the killed attempt to count")
+        running = {}
+        wait_until(
+            lambda: len(running.update(_workers_printed(server, api, job_id, 4)) or running) == 2, PATIENCE, "two"
+        )
+        assert api.get_job(job_id).InstanceMetrics.RunningCount == 4  # the other two queued, one on each worker
+        lost = min(running)
+        cluster.kill_worker(names[running[lost]])
+        wait_until(lambda: api.get_instance(job_id, "t", lost).RetryCount == 1, PATIENCE, "the killed attempt to count")
         for iid in range(4):
             _open_gate(bc_shared_dir, iid)
         assert api.poll([job_id], timeout=PATIENCE, interval=0.05) == []
-        assert [api.get_instance(job_id, "t", iid).RetryCount for iid in range(4)] == [1, 0, 0, 0]
-        assert [_runs(bc_shared_dir, iid) for iid in range(4)] == [2, 1, 1, 1]
-        assert all(killed not in _stdout(server, api, job_id, "t", iid) for iid in (2, 3))
+        assert [api.get_instance(job_id, "t", iid).RetryCount for iid in range(4)] == [int(n == lost) for n in range(4)]
+        assert [_runs(bc_shared_dir, iid) for iid in range(4)] == [1 + int(n == lost) for n in range(4)]
+        queued = set(range(4)) - set(running)
+        assert all(running[lost] not in _stdout(server, api, job_id, "t", iid) for iid in queued)
 
 
 def test_a_lost_worker_names_itself_in_the_error_of_an_attempt_without_retries(cluster, tmp_path, bc_shared_dir):
