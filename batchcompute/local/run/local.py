@@ -118,6 +118,9 @@ class LocalProcessExecutor(Executor):
         if record is not None:
             record.remove()
 
+    def close(self) -> None:
+        self.journal.close()
+
     def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
         """End what is left of each attempt's process group; its outcome when its record has one,
         else it ended with the restart (or never ran: no process was released)."""

@@ -176,8 +176,12 @@ def kill_process_group(pid: int) -> None:
 def process_start_token(pid: int) -> Optional[str]:
     """The kernel's start time of process ``pid`` (Linux), to recognise it after a restart."""
     try:
-        with open("/proc/%d/stat" % pid) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[19]
+        fd = os.open("/proc/%d/stat" % pid, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            stat = os.read(fd, 4096)
+        finally:
+            os.close(fd)
+        return stat.rsplit(b")", 1)[1].split()[19].decode("ascii")
     except (OSError, IndexError):
         return None
 
