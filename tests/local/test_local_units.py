@@ -74,6 +74,27 @@ def test_log_objects_are_created_inside_the_store_only(tmp_path):
     assert store.read_bytes("oss://bucket/logs/stdout.4") == b""
 
 
+def test_log_objects_created_together_share_their_folder_and_stay_inside_the_store(tmp_path):
+    store = ObjectStore(tmp_path / "oss")
+    fds = store.create_all(["oss://bucket/logs/stdout.1", "oss://bucket/logs/stderr.1", "oss://other/x/stdout.1"])
+    for fd, data in zip(fds, (b"out", b"err", b"x")):
+        os.write(fd, data)
+        os.close(fd)
+    assert [store.read_bytes(url) for url in ("oss://bucket/logs/stdout.1", "oss://bucket/logs/stderr.1")] == [
+        b"out",
+        b"err",
+    ]
+    assert store.read_bytes("oss://other/x/stdout.1") == b"x"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside / "target", tmp_path / "oss" / "bucket" / "logs" / "stderr.2")
+    opened = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(OssPathError):
+        store.create_all(["oss://bucket/logs/stdout.2", "oss://bucket/logs/stderr.2"])
+    assert len(os.listdir("/proc/self/fd")) == opened  # the first one's descriptor is closed too
+    assert list(outside.iterdir()) == []
+
+
 def _parse(body, root):
     return parse_job(body, ObjectStore(root), lambda cid: cid == "cls-ok", lambda name: None)
 

@@ -19,7 +19,7 @@ import signal
 import subprocess
 import tarfile
 from pathlib import Path
-from typing import IO, BinaryIO, ContextManager, Dict, List, Mapping, Optional, Protocol, Tuple, Union
+from typing import IO, BinaryIO, ContextManager, List, Mapping, Optional, Protocol, Tuple, Union
 
 from ..model.attempts import RunResult
 from .executor import STOPPED_CODE
@@ -124,7 +124,11 @@ def command_argv(command_line: str, docker_image: str, env: Mapping[str, str], w
 
 
 def start_held(
-    argv: List[str], workdir: Path, env: Dict[str, str], stdout: Union[int, IO[bytes]], stderr: Union[int, IO[bytes]]
+    argv: List[str],
+    workdir: Path,
+    env: Union[Mapping[str, str], Mapping[bytes, bytes]],
+    stdout: Union[int, IO[bytes]],
+    stderr: Union[int, IO[bytes]],
 ) -> Tuple["subprocess.Popen[bytes]", int]:
     """Start ``argv`` held, in a process group of its own; the descriptor that releases it."""
     held, go = os.pipe()
