@@ -304,6 +304,7 @@ class Candidate:
 
     @property
     def timeout(self) -> float:
+        """The task's Timeout in seconds."""
         return self.task_info.timeout
 
     @property
