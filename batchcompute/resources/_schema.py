@@ -22,6 +22,11 @@ objects whose JSON would not rebuild to themselves; those carry a state saying w
 - ``RAW``: a partial value stored on purpose (Configs' default VPC, the disk helpers' disks;
   plain dicts in the official SDK). It is dumped as is, not validated, and completed by a copy.
 - ``EDITED``: a key was removed; deeper in a dump it appears as its copy would.
+
+A copy keeps its nested descriptions frozen: the marshal data of their values (bytes, which the
+garbage collector never walks), made into objects when first read and dumped without being made.
+New default children (a task's Parameters, Command, Docker ...) are stored frozen likewise. So
+a large DAG is a few objects per task, and the collector's cost per task does not grow with it.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import datetime
 import difflib
 import gc
 import json
+import marshal
 import warnings
 from json.encoder import encode_basestring_ascii as _escape
 from typing import (
@@ -92,6 +98,10 @@ CLEAN, RAW, EDITED = 0, 1, 2
 # (COPY), except partial RAW values, which are plain dicts there and stay as they are.
 TOP, CHILD, DEEP, COPY = 0, 1, 2, 3
 _INNER = {TOP: CHILD, CHILD: DEEP, DEEP: DEEP, COPY: COPY}
+
+# The marshal format of frozen values: version 2 writes each object on its own (later versions
+# write a value met twice once, and read it back shared where a copy holds two).
+_MARSHAL = 2
 
 
 class BatchEncoder(json.JSONEncoder):
@@ -263,6 +273,9 @@ class Prop(Generic[G, S]):
                 return obj._values.get(self.name)
             obj._values[self.name] = empty
             return empty
+        if type(value) is bytes and self.nested:
+            value = obj._values[self.name] = self.thaw(value)
+            return value
         pending = obj._pending
         if pending and self.name in pending:
             value = obj._decode(self.name)
@@ -270,6 +283,8 @@ class Prop(Generic[G, S]):
 
     #: Whether a value read from the service's JSON needs decoding (see :meth:`decode`).
     decodes = False
+    #: Whether the property holds description objects, which may be stored frozen (see :meth:`freeze`).
+    nested = False
     #: Whether the stored value is also its copy and its JSON data (an immutable scalar): then
     #: :meth:`rebuild` and :meth:`data` need not be called for it.
     plain = True
@@ -314,12 +329,28 @@ class Prop(Generic[G, S]):
             return default
         return default() if callable(default) else copy.deepcopy(default)
 
+    def stored_default(self) -> Any:
+        """What construction stores for the default (the default, or a frozen one)."""
+        return self.make_default()
+
     def empty(self) -> Any:
         """The value a read of the unset property stores, or _MISSING (the read gives None)."""
         return self.on_read
 
     def rebuild(self, value: Any) -> Any:
         """The value as a rebuilt-from-JSON copy of its owner would hold it."""
+        return value
+
+    def copied(self, value: Any) -> Any:
+        """What a copy of a description stores: :meth:`rebuild`, frozen where it can be."""
+        return self.rebuild(value)
+
+    def freeze(self, value: Any) -> Any:
+        """The value as a frozen copy of its owner holds it (ValueError where it cannot be frozen)."""
+        return self.rebuild(value)
+
+    def thaw(self, value: Any) -> Any:
+        """The value a frozen one stands for (see :meth:`freeze`)."""
         return value
 
     def data(self, value: Any, mode: int) -> Any:
@@ -491,6 +522,21 @@ class _Nested(Prop[G, S]):
         self.settle = settle  # False: a dict is stored as built, partial defaults left partial
 
     decodes = True
+    nested = True
+
+    def copied(self, value: Any) -> Any:
+        if type(value) is bytes:  # frozen already: immutable, so shared
+            return value
+        try:
+            return self.freeze(value)
+        except ValueError:  # a partial value, or one that does not marshal: copied as objects
+            return self.rebuild(value)
+
+    def frozen(self, value: Any) -> bytes:
+        """One object's frozen copy (see Jsonizable._frozen)."""
+        if type(value) is not self.cls:
+            raise ValueError("only objects of class %s are frozen" % self.cls.__name__)
+        return value._frozen()
 
     def decoded(self, value: Any) -> Any:
         """One nested object of the service's JSON: a status object decoded as it is read, a
@@ -531,14 +577,29 @@ class Child(_Nested[C, Union[C, Dict[str, Any]]]):
     def coerce(self, value: Any) -> Any:
         return self.one(value)
 
-    rebuild = coerce
+    def rebuild(self, value: Any) -> Any:
+        return value if type(value) is bytes else self.one(value)
+
+    def freeze(self, value: Any) -> Any:
+        return value if type(value) is bytes else self.frozen(value)
+
+    def thaw(self, value: Any) -> Any:
+        return self.cls._thawed(value)
+
     decode = _Nested.decoded
 
     def data(self, value: Any, mode: int) -> Any:
+        if type(value) is bytes:
+            return self.cls._frozen_data(value, _INNER[mode])
         return _plain(value, _INNER[mode])
 
     def make_default(self) -> Any:
         return self.default() if callable(self.default) else self.cls.blank()
+
+    def stored_default(self) -> Any:
+        if self.default is self.cls:  # a new child: made when first read
+            return self.cls._default_child()
+        return self.make_default()
 
     def empty(self) -> Any:
         return self.cls.blank()
@@ -563,7 +624,20 @@ class MapOf(_Nested[Dict[str, C], Dict[str, Any]]):
         item = self.item
         return {key: item(entry) for key, entry in value.items()}
 
-    rebuild = coerce
+    def rebuild(self, value: Any) -> Any:
+        return value if type(value) is bytes else self.coerce(value)
+
+    def freeze(self, value: Any) -> Any:
+        if type(value) is bytes:
+            return value
+        if not isinstance(value, dict):
+            raise ValueError("not a dict")
+        frozen = self.frozen
+        return marshal.dumps({key: frozen(entry) for key, entry in value.items()}, _MARSHAL)
+
+    def thaw(self, value: Any) -> Any:
+        thawed = self.cls._thawed
+        return {key: thawed(entry) for key, entry in marshal.loads(value).items()}
 
     def decode(self, value: Any) -> Any:
         if not isinstance(value, dict):
@@ -573,6 +647,9 @@ class MapOf(_Nested[Dict[str, C], Dict[str, Any]]):
 
     def data(self, value: Any, mode: int) -> Any:
         inner = _INNER[mode]
+        if type(value) is bytes:
+            frozen_data = self.cls._frozen_data
+            return {key: frozen_data(entry, inner) for key, entry in marshal.loads(value).items()}
         return {key: _plain(entry, inner) for key, entry in value.items()}
 
     def make_default(self) -> Any:
@@ -600,7 +677,19 @@ class ListOf(_Nested[List[C], List[Any]]):
             raise _type_error(self.name, list)
         return [self.item(entry) for entry in value]
 
-    rebuild = coerce
+    def rebuild(self, value: Any) -> Any:
+        return value if type(value) is bytes else self.coerce(value)
+
+    def freeze(self, value: Any) -> Any:
+        if type(value) is bytes:
+            return value
+        if not isinstance(value, list):
+            raise ValueError("not a list")
+        return marshal.dumps([self.frozen(entry) for entry in value], _MARSHAL)
+
+    def thaw(self, value: Any) -> Any:
+        thawed = self.cls._thawed
+        return [thawed(entry) for entry in marshal.loads(value)]
 
     def decode(self, value: Any) -> Any:
         if not isinstance(value, list):
@@ -610,6 +699,9 @@ class ListOf(_Nested[List[C], List[Any]]):
 
     def data(self, value: Any, mode: int) -> Any:
         inner = _INNER[mode]
+        if type(value) is bytes:
+            frozen_data = self.cls._frozen_data
+            return [frozen_data(entry, inner) for entry in marshal.loads(value)]
         return [_plain(entry, inner) for entry in value]
 
     def make_default(self) -> Any:
@@ -677,6 +769,8 @@ class Jsonizable(metaclass=_Schema):
     # Whether reading an unset child stores a copy of the new child, as assigning it would (the
     # official description classes do; its status classes store the child as made).
     _read_stores_copy: ClassVar[bool] = True
+    # Whether copies of the class may be kept frozen (see _frozen).
+    _freezes: ClassVar[bool] = False
     _fields: ClassVar[Dict[str, "Prop[Any, Any]"]]
     _decoding: ClassVar[FrozenSet[str]]
     _values: Dict[str, Any]
@@ -707,7 +801,7 @@ class Jsonizable(metaclass=_Schema):
         values = self._values
         for name, value, maker in self._default_plan:
             if name not in values:
-                values[name] = value if maker is None else maker.make_default()
+                values[name] = value if maker is None else maker.stored_default()
         if dct is not None:
             for invariant in self.invariants:
                 invariant(self)
@@ -793,13 +887,65 @@ class Jsonizable(metaclass=_Schema):
         values = dict(self._values)
         for name in cls._not_plain:
             if name in values:
-                values[name] = fields[name].rebuild(values[name])
+                values[name] = fields[name].copied(values[name])
         _set_slot(obj, "_values", values)
         _set_slot(obj, "_state", CLEAN)
         _set_slot(obj, "_pending", None)
         for invariant in cls.invariants:
             invariant(obj)
         return obj
+
+    def _frozen(self) -> bytes:
+        """This object's copy, frozen: the marshal data of the values :meth:`_rebuilt` gives,
+        with nested descriptions frozen likewise. An owner keeps such a copy as it is until the
+        property is read: one bytes object, which the garbage collector never walks, instead of a
+        tree of objects, and data to dump as it is. ValueError where the copy is made otherwise
+        (partial values, invariants to check, status objects) or a value does not marshal."""
+        cls = type(self)
+        if self._state or self._pending or cls.invariants or not cls._freezes:
+            raise ValueError("%s objects are copied as objects" % cls.__name__)
+        fields = cls._fields
+        values = dict(self._values)
+        for name in cls._not_plain:
+            if name in values:
+                values[name] = fields[name].freeze(values[name])
+        return marshal.dumps(values, _MARSHAL)
+
+    @classmethod
+    def _thawed(cls: Type[J], frozen: bytes) -> J:
+        """The object a frozen copy stands for (its own nested values still frozen)."""
+        obj = cls.__new__(cls)
+        _set_slot(obj, "_values", marshal.loads(frozen))
+        _set_slot(obj, "_state", CLEAN)
+        _set_slot(obj, "_pending", None)
+        return obj
+
+    @classmethod
+    def _frozen_data(cls, frozen: bytes, mode: int) -> Dict[str, Any]:
+        """``cls._thawed(frozen)._data(mode)``, without making the objects."""
+        return cls._values_data(marshal.loads(frozen), COPY if mode == DEEP else mode)
+
+    @classmethod
+    def _default_child(cls) -> Any:
+        """What an owner stores for a new child of this class as its default: frozen, so that
+        the object is made only if it is read, where the class allows it."""
+        frozen = cls.__dict__.get("_frozen_default")
+        if frozen is None:
+            try:
+                frozen = cls()._frozen()
+            except ValueError:
+                frozen = b""
+            type.__setattr__(cls, "_frozen_default", frozen)
+        return frozen if frozen else cls()
+
+    def _thaw_all(self) -> None:
+        """Make the objects of every frozen value (before the values are handed out in bulk)."""
+        values = self._values
+        for name in self._not_plain:
+            value = values.get(name)
+            field = self._fields[name]
+            if type(value) is bytes and field.nested:
+                values[name] = field.thaw(value)
 
     def _settle(self: J) -> J:
         """Complete, in place, the partial values a fresh object holds (what an assignment, which
@@ -846,16 +992,18 @@ class Jsonizable(metaclass=_Schema):
 
     def values(self) -> List[Any]:
         self._materialize()
+        self._thaw_all()
         return list(self._values.values())
 
     def items(self) -> List[Tuple[str, Any]]:
         self._materialize()
+        self._thaw_all()
         return list(self._values.items())
 
     def get(self, name: str, default: Any = None) -> Any:
-        if self._pending and name in self._pending:
-            return self._decode(name)
-        return self._values.get(name, default)
+        if name not in self._values:
+            return default
+        return self._fields[name].__get__(self, type(self))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Jsonizable):
@@ -900,16 +1048,22 @@ class Jsonizable(metaclass=_Schema):
             mode = COPY
         if mode == COPY and self._state:
             return self._rebuild()._data(COPY)
-        fields = self._fields
-        data = dict(self._values)
-        for name in self._not_plain:
-            if name in data:
-                data[name] = fields[name].data(data[name], mode)
-        return data
+        return self._values_data(dict(self._values), mode)
+
+    @classmethod
+    def _values_data(cls, values: Dict[str, Any], mode: int) -> Dict[str, Any]:
+        """``values`` (a copy of an object's, changed in place) as JSON-ready data."""
+        fields = cls._fields
+        for name in cls._not_plain:
+            if name in values:
+                values[name] = fields[name].data(values[name], mode)
+        return values
 
     def detail(self) -> Dict[str, Any]:
         """A deep copy of the properties as a dict; nested objects keep their classes."""
-        return self._rebuild()._values
+        copy = self._rebuild()
+        copy._thaw_all()
+        return copy._values
 
     def dump(self, indent: Optional[int] = 4) -> str:
         """The JSON text of the object (what goes on the wire)."""
@@ -952,6 +1106,9 @@ class Jsonizable(metaclass=_Schema):
             if rule not in values:
                 raise ValidationError(rule)
             value = values[rule]
+            field = self._fields[rule]
+            if type(value) is bytes and isinstance(field, Child):  # a frozen copy: validated, left frozen
+                value = field.thaw(value)
             if isinstance(value, Jsonizable) and value._state != RAW:
                 value.validate()
 
@@ -981,6 +1138,7 @@ class Description(Jsonizable):
     """Base of the description classes: the bodies sent to the service."""
 
     __slots__ = ()
+    _freezes = True
 
     def __init__(self, dct: Any = None) -> None:
         self._init(dct)
