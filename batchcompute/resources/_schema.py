@@ -104,12 +104,29 @@ _INNER = {TOP: CHILD, CHILD: DEEP, DEEP: DEEP, COPY: COPY}
 _MARSHAL = 2
 
 
+class _Later:
+    """The data of an entry of a map or list of descriptions, made when a dump reaches it: a
+    large DAG is then dumped one task at a time, not made into one tree of data first."""
+
+    __slots__ = ("make", "value", "mode")
+
+    def __init__(self, make: Callable[[Any, int], Any], value: Any, mode: int) -> None:
+        self.make = make
+        self.value = value
+        self.mode = mode
+
+    def data(self) -> Any:
+        return self.make(self.value, self.mode)
+
+
 class BatchEncoder(json.JSONEncoder):
     """JSON encoder that understands description and status objects, datetimes and bytes."""
 
     def default(self, obj: Any) -> Any:
         if isinstance(obj, Jsonizable):
             return obj.to_data()
+        if isinstance(obj, _Later):
+            return obj.data()
         if isinstance(obj, datetime.datetime):
             return obj.isoformat(" ")
         if isinstance(obj, bytes):
@@ -168,6 +185,8 @@ def _indented(value: Any, pad: str, step: str) -> str:
         inner = pad + step
         items = [_escape(v) if type(v) is str else _indented(v, inner, step) for v in value]
         return "".join(("[", inner, ("," + inner).join(items), pad, "]"))
+    if kind is _Later:
+        return _indented(value.data(), pad, step)
     if isinstance(value, str):
         return _escape(value)
     if value is None:
@@ -183,12 +202,42 @@ def _indented(value: Any, pad: str, step: str) -> str:
     return _indented(BatchEncoder().default(value), pad, step)
 
 
+def _write(value: Any, pad: str, step: str, out: List[str], depth: int) -> None:
+    """Append the text :func:`_indented` makes of ``value`` to ``out``: the ``depth`` outer
+    levels piece by piece, deeper ones as it makes them. A large DAG's text is then copied once,
+    in the final join, instead of three times at each level holding it."""
+    if type(value) is _Later:
+        value = value.data()
+    if depth == 0 or type(value) is str or not isinstance(value, (dict, list, tuple)) or not value:
+        out.append(_indented(value, pad, step))
+        return
+    inner = pad + step
+    lead = inner
+    if isinstance(value, dict):
+        out.append("{")
+        for k, v in value.items():
+            out.append(lead)
+            out.append((_escape(k) if type(k) is str else _key(k)) + ": ")
+            _write(v, inner, step, out, depth - 1)
+            lead = "," + inner
+        out.append(pad + "}")
+        return
+    out.append("[")
+    for v in value:
+        out.append(lead)
+        _write(v, inner, step, out, depth - 1)
+        lead = "," + inner
+    out.append(pad + "]")
+
+
 def dumps(value: Any, indent: Optional[int] = 4) -> str:
     """JSON text of plain data holding description objects and datetimes (as BatchEncoder
     writes them); ``indent`` as in ``json.dumps``."""
     if indent is None or not isinstance(indent, int) or isinstance(indent, bool) or indent < 0:
         return json.dumps(value, indent=indent, cls=BatchEncoder)
-    return _indented(value, "\n", " " * indent)
+    out: List[str] = []
+    _write(value, "\n", " " * indent, out, 3)  # a job, its DAG, its tasks
+    return "".join(out)
 
 
 class UnknownPropertyWarning(UserWarning):
@@ -356,6 +405,11 @@ class Prop(Generic[G, S]):
     def data(self, value: Any, mode: int) -> Any:
         """The value as JSON-ready data, for an owner dumped in ``mode`` (TOP ... COPY)."""
         return value
+
+    def data_later(self, value: Any, mode: int) -> Any:
+        """:meth:`data`, for a dump: entries of maps and lists of descriptions made when the dump
+        reaches them (see _Later)."""
+        return self.data(value, mode)
 
 
 class Value(Prop[Any, Any]):
@@ -593,6 +647,13 @@ class Child(_Nested[C, Union[C, Dict[str, Any]]]):
             return self.cls._frozen_data(value, _INNER[mode])
         return _plain(value, _INNER[mode])
 
+    def data_later(self, value: Any, mode: int) -> Any:
+        if type(value) is bytes:
+            return self.cls._frozen_data(value, _INNER[mode], True)
+        if isinstance(value, Jsonizable):
+            return value._data(_INNER[mode], True)
+        return _plain(value, _INNER[mode])
+
     def make_default(self) -> Any:
         return self.default() if callable(self.default) else self.cls.blank()
 
@@ -652,6 +713,13 @@ class MapOf(_Nested[Dict[str, C], Dict[str, Any]]):
             return {key: frozen_data(entry, inner) for key, entry in marshal.loads(value).items()}
         return {key: _plain(entry, inner) for key, entry in value.items()}
 
+    def data_later(self, value: Any, mode: int) -> Any:
+        inner = _INNER[mode]
+        if type(value) is bytes:
+            frozen_data = self.cls._frozen_data
+            return {key: _Later(frozen_data, entry, inner) for key, entry in marshal.loads(value).items()}
+        return {key: _Later(_plain, entry, inner) for key, entry in value.items()}
+
     def make_default(self) -> Any:
         return {}
 
@@ -703,6 +771,13 @@ class ListOf(_Nested[List[C], List[Any]]):
             frozen_data = self.cls._frozen_data
             return [frozen_data(entry, inner) for entry in marshal.loads(value)]
         return [_plain(entry, inner) for entry in value]
+
+    def data_later(self, value: Any, mode: int) -> Any:
+        inner = _INNER[mode]
+        if type(value) is bytes:
+            frozen_data = self.cls._frozen_data
+            return [_Later(frozen_data, entry, inner) for entry in marshal.loads(value)]
+        return [_Later(_plain, entry, inner) for entry in value]
 
     def make_default(self) -> Any:
         return []
@@ -921,9 +996,9 @@ class Jsonizable(metaclass=_Schema):
         return obj
 
     @classmethod
-    def _frozen_data(cls, frozen: bytes, mode: int) -> Dict[str, Any]:
-        """``cls._thawed(frozen)._data(mode)``, without making the objects."""
-        return cls._values_data(marshal.loads(frozen), COPY if mode == DEEP else mode)
+    def _frozen_data(cls, frozen: bytes, mode: int, later: bool = False) -> Dict[str, Any]:
+        """``cls._thawed(frozen)._data(mode, later)``, without making the objects."""
+        return cls._values_data(marshal.loads(frozen), COPY if mode == DEEP else mode, later)
 
     @classmethod
     def _default_child(cls) -> Any:
@@ -1042,21 +1117,23 @@ class Jsonizable(metaclass=_Schema):
         """The properties as plain JSON-ready data (may share containers with the object)."""
         return self._data(TOP)
 
-    def _data(self, mode: int) -> Dict[str, Any]:
+    def _data(self, mode: int, later: bool = False) -> Dict[str, Any]:
+        """The data of the object dumped in ``mode``; ``later``: for a dump (see Prop.data_later)."""
         self._materialize()
         if mode == DEEP and self._state != RAW:
             mode = COPY
         if mode == COPY and self._state:
-            return self._rebuild()._data(COPY)
-        return self._values_data(dict(self._values), mode)
+            return self._rebuild()._data(COPY, later)
+        return self._values_data(dict(self._values), mode, later)
 
     @classmethod
-    def _values_data(cls, values: Dict[str, Any], mode: int) -> Dict[str, Any]:
+    def _values_data(cls, values: Dict[str, Any], mode: int, later: bool = False) -> Dict[str, Any]:
         """``values`` (a copy of an object's, changed in place) as JSON-ready data."""
         fields = cls._fields
         for name in cls._not_plain:
             if name in values:
-                values[name] = fields[name].data(values[name], mode)
+                field = fields[name]
+                values[name] = field.data_later(values[name], mode) if later else field.data(values[name], mode)
         return values
 
     def detail(self) -> Dict[str, Any]:
@@ -1068,10 +1145,10 @@ class Jsonizable(metaclass=_Schema):
     def dump(self, indent: Optional[int] = 4) -> str:
         """The JSON text of the object (what goes on the wire)."""
         if not gc.isenabled():
-            return dumps(self.to_data(), indent)
+            return dumps(self._data(TOP, True), indent)
         gc.disable()  # as in _rebuild: no cycles are made, the collector would only walk the tree
         try:
-            return dumps(self.to_data(), indent)
+            return dumps(self._data(TOP, True), indent)
         finally:
             gc.enable()
 
