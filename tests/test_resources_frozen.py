@@ -93,4 +93,4 @@ def test_a_large_dag_is_a_few_tracked_objects_per_task():
     job = JobDescription()
     job.DAG = dag
     gc.collect()
-    assert (len(gc.get_objects()) - before) / tasks < 3
+    assert (len(gc.get_objects()) - before) / tasks < 1.5  # the task; its values are untracked

@@ -23,10 +23,11 @@ objects whose JSON would not rebuild to themselves; those carry a state saying w
   plain dicts in the official SDK). It is dumped as is, not validated, and completed by a copy.
 - ``EDITED``: a key was removed; deeper in a dump it appears as its copy would.
 
-A copy keeps its nested descriptions frozen: the marshal data of their values (bytes, which the
-garbage collector never walks), made into objects when first read and dumped without being made.
-New default children (a task's Parameters, Command, Docker ...) are stored frozen likewise. So
-a large DAG is a few objects per task, and the collector's cost per task does not grow with it.
+A copy keeps its nested descriptions and plain containers frozen: marshal data (bytes, which
+the garbage collector never walks), made into objects when first read and dumped without being
+made. New default children (a task's Parameters, Command, Docker ...) are stored frozen likewise.
+So a large DAG is one tracked object per task, and the collector's cost per task does not grow
+with the DAG.
 """
 
 from __future__ import annotations
@@ -263,6 +264,20 @@ def _copy_plain(value: Any) -> Any:
     return value
 
 
+_FROZEN_EMPTY: Dict[type, bytes] = {dict: marshal.dumps({}, _MARSHAL), list: marshal.dumps([], _MARSHAL)}
+
+
+def _freeze_plain(value: Any) -> bytes:
+    """The frozen copy of plain data (ValueError where it does not marshal); empty containers,
+    the most, share one."""
+    if type(value) is bytes:
+        return value
+    kind = type(value)
+    if kind in _FROZEN_EMPTY and not value:
+        return _FROZEN_EMPTY[kind]
+    return marshal.dumps(_copy_plain(value), _MARSHAL)
+
+
 def _type_names(accepted: Any) -> str:
     types = accepted if isinstance(accepted, tuple) else (accepted,)
     names = [t.__name__ for t in types if t is not type(None)]
@@ -322,7 +337,7 @@ class Prop(Generic[G, S]):
                 return obj._values.get(self.name)
             obj._values[self.name] = empty
             return empty
-        if type(value) is bytes and self.nested:
+        if type(value) is bytes and self.freezable:
             value = obj._values[self.name] = self.thaw(value)
             return value
         pending = obj._pending
@@ -332,8 +347,9 @@ class Prop(Generic[G, S]):
 
     #: Whether a value read from the service's JSON needs decoding (see :meth:`decode`).
     decodes = False
-    #: Whether the property holds description objects, which may be stored frozen (see :meth:`freeze`).
-    nested = False
+    #: Whether a copy of a description may store the value frozen (see :meth:`freeze`); a read
+    #: then stores and gives what it stands for (see :meth:`thaw`).
+    freezable = False
     #: Whether the stored value is also its copy and its JSON data (an immutable scalar): then
     #: :meth:`rebuild` and :meth:`data` need not be called for it.
     plain = True
@@ -391,8 +407,15 @@ class Prop(Generic[G, S]):
         return value
 
     def copied(self, value: Any) -> Any:
-        """What a copy of a description stores: :meth:`rebuild`, frozen where it can be."""
-        return self.rebuild(value)
+        """What a copy of a description stores: the value frozen where it can be, else rebuilt."""
+        if not self.freezable:
+            return self.rebuild(value)
+        if type(value) is bytes:  # frozen already: immutable, so shared
+            return value
+        try:
+            return self.freeze(value)
+        except ValueError:  # a partial value, or one that does not marshal: copied as objects
+            return self.rebuild(value)
 
     def freeze(self, value: Any) -> Any:
         """The value as a frozen copy of its owner holds it (ValueError where it cannot be frozen)."""
@@ -533,9 +556,19 @@ class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
 
     def rebuild(self, value: Any) -> Any:
         # stored values are coerced already: a copy is what a rebuild from JSON holds
-        return _copy_plain(value)
+        return value if type(value) is bytes else _copy_plain(value)
+
+    freezable = True
+
+    def freeze(self, value: Any) -> Any:
+        return _freeze_plain(value)
+
+    def thaw(self, value: Any) -> Any:
+        return marshal.loads(value)
 
     def data(self, value: Any, mode: int) -> Any:
+        if type(value) is bytes:
+            value = marshal.loads(value)
         if self.str_values and mode == COPY:  # a copy coerces again
             return self.coerce(value)
         return _plain(value, _INNER[mode])
@@ -556,9 +589,19 @@ class List_(Prop[Optional[List[Any]], List[Any]]):
         return list(super().coerce(value))
 
     def rebuild(self, value: Any) -> Any:
-        return _copy_plain(value)
+        return value if type(value) is bytes else _copy_plain(value)
+
+    freezable = True
+
+    def freeze(self, value: Any) -> Any:
+        return _freeze_plain(value)
+
+    def thaw(self, value: Any) -> Any:
+        return marshal.loads(value)
 
     def data(self, value: Any, mode: int) -> Any:
+        if type(value) is bytes:
+            value = marshal.loads(value)
         return _plain(value, _INNER[mode])
 
 
@@ -576,15 +619,7 @@ class _Nested(Prop[G, S]):
         self.settle = settle  # False: a dict is stored as built, partial defaults left partial
 
     decodes = True
-    nested = True
-
-    def copied(self, value: Any) -> Any:
-        if type(value) is bytes:  # frozen already: immutable, so shared
-            return value
-        try:
-            return self.freeze(value)
-        except ValueError:  # a partial value, or one that does not marshal: copied as objects
-            return self.rebuild(value)
+    freezable = True
 
     def frozen(self, value: Any) -> bytes:
         """One object's frozen copy (see Jsonizable._frozen)."""
@@ -812,6 +847,7 @@ class _Schema(type):
         cls._decoding = frozenset(name for name, field in fields.items() if field.decodes)
         cls._defaults = [field for field in fields.values() if field.default is not _MISSING]
         cls._not_plain = tuple(name for name, field in fields.items() if not field.plain)
+        cls._copied = frozenset(cls._not_plain)
         # (name, the default itself when it is an immutable scalar, else the property that makes it)
         cls._default_plan = [
             (field.name, field.default, None) if type(field.default) in _ATOMIC else (field.name, None, field)
@@ -853,6 +889,7 @@ class Jsonizable(metaclass=_Schema):
     _pending: Optional[AbstractSet[str]]  # of a status object: properties not yet decoded
     _defaults: ClassVar[List["Prop[Any, Any]"]]
     _not_plain: ClassVar[Tuple[str, ...]]
+    _copied: ClassVar[FrozenSet[str]]  # the names of _not_plain
     _default_plan: ClassVar[List[Tuple[str, Any, Optional["Prop[Any, Any]"]]]]
 
     def __init__(self, properties: Any = None) -> None:
@@ -959,10 +996,18 @@ class Jsonizable(metaclass=_Schema):
         obj = cls.__new__(cls)
         fields = self._fields
         self._materialize()
-        values = dict(self._values)
-        for name in cls._not_plain:
-            if name in values:
-                values[name] = fields[name].copied(values[name])
+        if cls._freezes:
+            # Built afresh, not copied: the copy of a dict the collector tracks stays tracked,
+            # while this one, holding only frozen values and scalars, is never walked.
+            copied = cls._copied
+            values = {
+                name: fields[name].copied(value) if name in copied else value for name, value in self._values.items()
+            }
+        else:
+            values = dict(self._values)
+            for name in cls._not_plain:
+                if name in values:
+                    values[name] = fields[name].rebuild(values[name])
         _set_slot(obj, "_values", values)
         _set_slot(obj, "_state", CLEAN)
         _set_slot(obj, "_pending", None)
@@ -972,10 +1017,10 @@ class Jsonizable(metaclass=_Schema):
 
     def _frozen(self) -> bytes:
         """This object's copy, frozen: the marshal data of the values :meth:`_rebuilt` gives,
-        with nested descriptions frozen likewise. An owner keeps such a copy as it is until the
-        property is read: one bytes object, which the garbage collector never walks, instead of a
-        tree of objects, and data to dump as it is. ValueError where the copy is made otherwise
-        (partial values, invariants to check, status objects) or a value does not marshal."""
+        with nested descriptions and containers frozen likewise. An owner keeps such a copy as it
+        is until the property is read: one bytes object, which the garbage collector never walks,
+        instead of a tree of objects, and data to dump as it is. ValueError where the copy is made
+        otherwise (partial values, invariants to check, status objects) or a value does not marshal."""
         cls = type(self)
         if self._state or self._pending or cls.invariants or not cls._freezes:
             raise ValueError("%s objects are copied as objects" % cls.__name__)
@@ -1019,7 +1064,7 @@ class Jsonizable(metaclass=_Schema):
         for name in self._not_plain:
             value = values.get(name)
             field = self._fields[name]
-            if type(value) is bytes and field.nested:
+            if type(value) is bytes and field.freezable:
                 values[name] = field.thaw(value)
 
     def _settle(self: J) -> J:
