@@ -3,6 +3,7 @@ them must give what the copied objects give, and a large DAG must stay a small h
 garbage collector (its cost per task otherwise grows with the DAG)."""
 
 import copy
+import datetime
 import gc
 import json
 
@@ -94,3 +95,20 @@ def test_a_large_dag_is_a_few_tracked_objects_per_task():
     job.DAG = dag
     gc.collect()
     assert (len(gc.get_objects()) - before) / tasks < 1.5  # the task; its values are untracked
+
+
+def test_values_that_do_not_marshal_are_copied_as_objects():
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5)
+    task = TaskDescription()
+    task.InputMapping = {"when": when, "pair": ("a", "b")}
+    task.Parameters.Command.EnvVars = {"A": "1"}
+    task.Parameters.Command.Docker.Image = "img"
+    dag = DAG()
+    dag.add_task("t", task)
+    dag.Dependencies = {"t": ("u",)}
+    job = JobDescription()
+    job.DAG = dag
+    copied = job.DAG.get_task("t")
+    assert copied.InputMapping == {"when": when, "pair": ["a", "b"]}  # a copy holds JSON's list
+    assert json.loads(job.dump())["DAG"]["Tasks"]["t"]["InputMapping"]["when"] == "2024-01-02 03:04:05"
+    assert job.DAG.Dependencies == {"t": ["u"]} and job.dump() == thawed_dump(job)
