@@ -216,7 +216,7 @@ class LocalServer:
             return None
         if oss_port is None:
             oss_port = port + 1 if 0 < port < MAX_PORT else 0
-        options = dict(self._http_options, body_rate=OSS_BODY_RATE)
+        options = dict(self._http_options, body_rate=OSS_BODY_RATE, stream_bodies=True)
         httpd = _listen("OSS", host, oss_port, self.oss_app, MAX_OBJECT_BYTES, error_body=xml_error, **options)
         self.oss_app.endpoint = self.oss_host = "%s:%d" % (_reachable(host), httpd.server_address[1])
         return httpd

@@ -15,7 +15,7 @@ import logging
 import secrets
 import time
 from http import HTTPStatus
-from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple, cast
 
 from ..run.buckets import BucketStore
 from ..run.multipart import Uploads
@@ -25,7 +25,7 @@ from .auth import SUBRESOURCES, OssAuthenticator
 from .documents import http_time, render
 from .errors import OssError, from_store_error, invalid_argument
 from .hosts import OssHosts
-from .http import Answer, OssRequest
+from .http import CHUNK, Answer, OssRequest
 from .operations import Operations
 
 __all__ = ["OssApp"]
@@ -130,6 +130,9 @@ class OssApp:
         if not any(name.lower() == "content-length" for name, _ in headers):
             headers.append(("Content-Length", str(answer.length)))
         start_response(_status_line(answer.status), headers)
+        file_wrapper = environ.get("wsgi.file_wrapper")
+        if answer.opened is not None and file_wrapper is not None:
+            return cast(Iterable[bytes], file_wrapper(answer.opened(), CHUNK))
         return answer.body
 
     def _answer(self, environ: Dict[str, Any], request_id: str) -> Answer:
@@ -139,7 +142,7 @@ class OssApp:
             self.auth.verify(request)
             answer: Answer = getattr(self.operations, route(request).operation)(request)
             if request.method == "HEAD":
-                answer.body, answer.length = [], 0
+                answer.body, answer.length, answer.opened = [], 0, None
             return answer
         except OssError as err:
             return self._error(err, environ, request_id)

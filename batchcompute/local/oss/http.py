@@ -13,7 +13,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 from urllib.parse import unquote, unquote_plus
 
 from ..run.object_meta import DEFAULT_CONTENT_TYPE, Attributes
@@ -149,12 +149,15 @@ class OssRequest(SignedRequest):
 
 @dataclass
 class Answer:
-    """An answer: status, headers and a body (a list of bytes, or chunks as they are read)."""
+    """An answer: status, headers and a body (a list of bytes, or chunks as they are read);
+    ``opened``, when given, opens the same body as a file, for a server that sends files itself
+    (``wsgi.file_wrapper``)."""
 
     status: int = 200
     headers: List[Tuple[str, str]] = field(default_factory=list)
     body: Iterable[bytes] = field(default_factory=list)
     length: int = 0
+    opened: Optional[Callable[[], BinaryIO]] = None
 
     @classmethod
     def document(cls, root: str, nodes: Iterable[Any], status: int = 200) -> "Answer":

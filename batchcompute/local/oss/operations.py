@@ -363,7 +363,8 @@ class Operations:
             headers = self._object_headers(info) + range_headers
             overrides = {RESPONSE_OVERRIDES[k]: v for k, v in request.params.items() if k in RESPONSE_OVERRIDES}
             headers = [(k, v) for k, v in headers if k not in overrides] + sorted(overrides.items())
-            return Answer(206 if range_headers else 200, headers, reader.chunks(start, stop), stop - start)
+            status = 206 if range_headers else 200
+            return Answer(status, headers, reader.chunks(start, stop), stop - start, lambda: reader.file_from(start))
         except BaseException:
             reader.close()
             raise

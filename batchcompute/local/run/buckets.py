@@ -22,7 +22,7 @@ import threading
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Tuple, Union
+from typing import BinaryIO, Iterable, Iterator, List, Optional, Tuple, Union, cast
 
 from .listing import Entry, KeyWalker
 from .nofollow import DIR_FLAGS, is_link_error, open_below, open_dir, open_regular
@@ -124,6 +124,16 @@ class ObjectReader:
                 yield chunk
         finally:
             self.close()
+
+    def file_from(self, start: int) -> BinaryIO:
+        """The object as a file positioned at ``start``; it takes the descriptor over (closing
+        it is the file's business from then on)."""
+        if self.fd is None:
+            raise ValueError("the object is closed")
+        fd, self.fd = self.fd, None
+        opened = os.fdopen(fd, "rb", buffering=0)
+        opened.seek(start)
+        return cast(BinaryIO, opened)
 
     def close(self) -> None:
         if self.fd is not None:

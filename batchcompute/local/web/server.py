@@ -31,8 +31,10 @@ thread), ``shutdown()``, ``server_close()``, ``close_connections()``, ``busy.wai
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
 import queue
 import re
 import resource
@@ -45,7 +47,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple, cast
 
 from waitress import rfc7230, wasyncore
 from waitress.adjustments import Adjustments
-from waitress.buffers import OverflowableBuffer
+from waitress.buffers import OverflowableBuffer, ReadOnlyFileBasedBuffer
 from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import (
     HTTPRequestParser,
@@ -72,6 +74,7 @@ from ..constants import (
 )
 from ..ids import request_id as new_request_id
 from .app import RAW_HEADERS_KEY
+from .body import STREAM_MIN_BYTES, BodyStream, StreamSlots
 from .tls import TlsChannelMixin
 
 __all__ = ["WsgiServer", "make_server", "json_error", "ErrorBody", "is_loopback"]
@@ -194,11 +197,23 @@ class _Parser(HTTPRequestParser):
     _late: Optional[Error] = None
     completed: bool
     error: Optional[Error]
+    content_length: int
+    expect_continue: bool
+    #: Where streamed bodies get their slots (None: every body is read whole first).
+    streams: Optional[StreamSlots] = None
+    #: The body streams: handed over with its head and ``prefix``, the body's first bytes.
+    streaming = False
+    prefix = b""
+    continue_wanted = False
 
     def received(self, data: bytes) -> int:
         if self.completed:
             return 0
+        finished_before = self.headers_finished
         consumed: int = super().received(data)
+        if not finished_before and self._streams_body():
+            self.prefix = data[consumed : consumed + self.content_length]
+            return consumed + len(self.prefix)
         if self.error is None:
             if self._late is not None:
                 self.error, self.completed = self._late, True
@@ -215,6 +230,22 @@ class _Parser(HTTPRequestParser):
                     self.error = _UriTooLong("the request line is longer than %d bytes" % MAX_REQUEST_LINE)
                     self.completed = True
         return consumed
+
+    def _streams_body(self) -> bool:
+        """Whether the head just read hands its body over to be streamed (a slot taken)."""
+        if not (self.headers_finished and not self.completed and self.error is None and self._late is None):
+            return False
+        if self.chunked or self.content_length < STREAM_MIN_BYTES or self.streams is None or not self.streams.take():
+            return False
+        self.streaming = self.completed = True
+        self.continue_wanted, self.expect_continue = self.expect_continue, False  # the stream sends it
+        return True
+
+    def close(self) -> None:
+        if self.streaming and self.streams is not None:
+            self.streaming = False
+            self.streams.give_back()
+        super().close()
 
     def parse_header(self, header_plus: bytes) -> None:
         index = header_plus.find(b"\r\n")
@@ -332,10 +363,48 @@ def _write_first(task: Any, data: bytes) -> None:
 
 
 class _Task(WSGITask):
+    body: Optional[BodyStream] = None
+    close_on_finish: bool
+
     def get_environment(self) -> Dict[str, Any]:
         environ: Dict[str, Any] = super().get_environment()
         environ.setdefault(RAW_HEADERS_KEY, list(getattr(self.request, "raw_headers", ())))
+        if self.channel.server.tls_context is not None:
+            # waitress would read a file again for each partial TLS write: the application's
+            # own iteration does better there
+            environ.pop("wsgi.file_wrapper", None)
+        if getattr(self.request, "streaming", False) and self.body is None:
+            self.body = self._body_stream()
+            environ["wsgi.input"] = self.body
         return environ
+
+    def _body_stream(self) -> BodyStream:
+        channel, request = self.channel, self.request
+        owner = channel.server.owner
+        since = channel.request_since or time.time()
+        allowed = since + owner.request_timeout + owner.body_allowance(request) - time.time()
+
+        def timeout_answer() -> bytes:
+            return error_answer(channel.server, _RequestTimeout("the request body did not arrive within the deadline"))
+
+        return BodyStream(
+            channel.socket,
+            request.prefix,
+            request.content_length,
+            time.monotonic() + allowed,
+            channel.write_now,
+            timeout_answer,
+            request.continue_wanted,
+        )
+
+    def service(self) -> None:
+        super().service()
+        body = self.body
+        if body is not None and not self.close_on_finish and not body.finished and not body.drain():
+            self.close_on_finish = True
+        sock = self.channel.socket
+        if body is not None and not self.close_on_finish and isinstance(sock, ssl.SSLSocket) and sock.pending():
+            self.channel.server.more_to_read.add(self.channel)  # decrypted bytes the loop would not see
 
     def write(self, data: bytes) -> None:
         if self.wrote_header or not self.complete:
@@ -362,7 +431,7 @@ class _Channel(HTTPChannel):
     """One connection. ``request_since``: when the request being read began (the connection's
     opening for its first request; None between requests)."""
 
-    parser_class = _Parser
+    parser_class: Callable[[Adjustments], _Parser] = _Parser
     task_class = _Task
     error_task_class = _ErrorTask
     request: Optional[_Parser]
@@ -370,6 +439,12 @@ class _Channel(HTTPChannel):
     def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> None:
         super().__init__(server, sock, addr, adj, map)
         self.request_since: Optional[float] = self.creation_time
+        self.parser_class = self._new_parser  # waitress makes each request's parser with it
+
+    def _new_parser(self, adj: Adjustments) -> _Parser:
+        parser = _Parser(adj)
+        parser.streams = self.server.owner.streams
+        return parser
 
     @property
     def handshaking(self) -> bool:
@@ -398,6 +473,33 @@ class _Channel(HTTPChannel):
                     return sent
                 data = data[sent:]
         return cast(int, self.write_soon(data))
+
+    def _flush_some(self, do_close: bool = True) -> bool:
+        """Send what waits; a file the application gave as ``wsgi.file_wrapper`` goes with
+        ``os.sendfile``, from the file to the socket without passing through Python."""
+        sent = 0
+        while self.outbufs[0].__class__ is ReadOnlyFileBasedBuffer and isinstance(self.outbufs[0].file, io.FileIO):
+            outbuf = self.outbufs[0]
+            while outbuf.remain:
+                try:
+                    count = os.sendfile(self._fileno, outbuf.file.fileno(), outbuf.file.tell(), outbuf.remain)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    count = 0
+                if not count:  # the socket failed, or the file is shorter than it was
+                    if do_close:
+                        self.handle_close()
+                    return bool(sent)
+                outbuf.skip(count, True)
+                self.total_outbufs_len -= count
+                sent += count
+            if sent:
+                self.last_activity = time.time()
+            if outbuf.remain or len(self.outbufs) == 1:
+                return bool(sent)
+            self.outbufs.pop(0).close()
+        return bool(super()._flush_some(do_close)) or bool(sent)
 
     def writable(self) -> bool:
         if self.requests and not (self.will_close or self.close_when_flushed):
@@ -453,6 +555,9 @@ class _Channel(HTTPChannel):
 
 
 class _TlsChannel(TlsChannelMixin, _Channel):
+    def _flush_some(self, do_close: bool = True) -> bool:
+        return bool(HTTPChannel._flush_some(self, do_close))  # no sendfile under TLS
+
     @property
     def _want_io(self) -> bool:
         return self.handshaking and self._want_write
@@ -659,6 +764,7 @@ class WsgiServer:
         tls: Optional[ssl.SSLContext] = None,
         error_body: ErrorBody = json_error,
         body_rate: Optional[float] = None,
+        stream_bodies: bool = False,
     ) -> None:
         if max_connections < 1 or threads < 1 or request_timeout <= 0 or idle_timeout <= 0:
             raise ValueError("max_connections, threads and the timeouts must be positive")
@@ -670,6 +776,8 @@ class WsgiServer:
         self.tls = tls
         self.error_body = error_body
         self.body_rate = body_rate
+        #: Slots of the bodies read as they arrive (see ``web.body``); half the threads at most.
+        self.streams = StreamSlots(threads // 2) if stream_bodies else None
         _raise_file_limit(max_connections + 256)
         self._map: Dict[int, Any] = {}
         self._selector: Optional[selectors.BaseSelector] = None
@@ -817,7 +925,9 @@ class WsgiServer:
             while not self._stop.is_set():
                 self._update(selector)
                 more = self._listener.more_to_read
-                timeout = 0.0 if more else min(poll_interval, _CHECK_INTERVAL)
+                # (a connection being answered is read again once it is done, not polled meanwhile)
+                ready = any(channel.socket is None or channel.readable() for channel in more)
+                timeout = 0.0 if ready else min(poll_interval, _CHECK_INTERVAL)
                 for key, events in selector.select(timeout):
                     obj = key.data
                     self._watched.add(obj)
@@ -894,10 +1004,12 @@ def make_server(
     tls: Optional[ssl.SSLContext] = None,
     error_body: ErrorBody = json_error,
     body_rate: Optional[float] = None,
+    stream_bodies: bool = False,
 ) -> WsgiServer:
     """A server bound to ``host:port`` (port 0: a free port); ``tls`` serves HTTPS;
     ``error_body`` renders the HTTP layer's own errors (default: the API's JSON); ``body_rate``
-    (bytes a second) lengthens the request deadline of a large body."""
+    (bytes a second) lengthens the request deadline of a large body; ``stream_bodies`` hands a
+    large body to the application as it arrives (``web.body``) instead of reading it whole first."""
     return WsgiServer(
         (host, port),
         app,
@@ -909,4 +1021,5 @@ def make_server(
         tls=tls,
         error_body=error_body,
         body_rate=body_rate,
+        stream_bodies=stream_bodies,
     )
