@@ -209,7 +209,7 @@ def _write(value: Any, pad: str, step: str, out: List[str], depth: int) -> None:
     in the final join, instead of three times at each level holding it."""
     if type(value) is _Later:
         value = value.data()
-    if depth == 0 or type(value) is str or not isinstance(value, (dict, list, tuple)) or not value:
+    if depth == 0 or not isinstance(value, (dict, list, tuple)) or not value:
         out.append(_indented(value, pad, step))
         return
     inner = pad + step
