@@ -22,6 +22,12 @@ objects whose JSON would not rebuild to themselves; those carry a state saying w
 - ``RAW``: a partial value stored on purpose (Configs' default VPC, the disk helpers' disks;
   plain dicts in the official SDK). It is dumped as is, not validated, and completed by a copy.
 - ``EDITED``: a key was removed; deeper in a dump it appears as its copy would.
+
+A copy keeps its nested descriptions and plain containers frozen: marshal data (bytes, which
+the garbage collector never walks), made into objects when first read and dumped without being
+made. New default children (a task's Parameters, Command, Docker ...) are stored frozen likewise.
+So a large DAG is one tracked object per task, and the collector's cost per task does not grow
+with the DAG.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import datetime
 import difflib
 import gc
 import json
+import marshal
 import warnings
 from json.encoder import encode_basestring_ascii as _escape
 from typing import (
@@ -93,6 +100,25 @@ CLEAN, RAW, EDITED = 0, 1, 2
 TOP, CHILD, DEEP, COPY = 0, 1, 2, 3
 _INNER = {TOP: CHILD, CHILD: DEEP, DEEP: DEEP, COPY: COPY}
 
+# The marshal format of frozen values: version 2 writes each object on its own (later versions
+# write a value met twice once, and read it back shared where a copy holds two).
+_MARSHAL = 2
+
+
+class _Later:
+    """The data of an entry of a map or list of descriptions, made when a dump reaches it: a
+    large DAG is then dumped one task at a time, not made into one tree of data first."""
+
+    __slots__ = ("make", "value", "mode")
+
+    def __init__(self, make: Callable[[Any, int], Any], value: Any, mode: int) -> None:
+        self.make = make
+        self.value = value
+        self.mode = mode
+
+    def data(self) -> Any:
+        return self.make(self.value, self.mode)
+
 
 class BatchEncoder(json.JSONEncoder):
     """JSON encoder that understands description and status objects, datetimes and bytes."""
@@ -100,6 +126,8 @@ class BatchEncoder(json.JSONEncoder):
     def default(self, obj: Any) -> Any:
         if isinstance(obj, Jsonizable):
             return obj.to_data()
+        if isinstance(obj, _Later):
+            return obj.data()
         if isinstance(obj, datetime.datetime):
             return obj.isoformat(" ")
         if isinstance(obj, bytes):
@@ -158,6 +186,8 @@ def _indented(value: Any, pad: str, step: str) -> str:
         inner = pad + step
         items = [_escape(v) if type(v) is str else _indented(v, inner, step) for v in value]
         return "".join(("[", inner, ("," + inner).join(items), pad, "]"))
+    if kind is _Later:
+        return _indented(value.data(), pad, step)
     if isinstance(value, str):
         return _escape(value)
     if value is None:
@@ -173,12 +203,42 @@ def _indented(value: Any, pad: str, step: str) -> str:
     return _indented(BatchEncoder().default(value), pad, step)
 
 
+def _write(value: Any, pad: str, step: str, out: List[str], depth: int) -> None:
+    """Append the text :func:`_indented` makes of ``value`` to ``out``: the ``depth`` outer
+    levels piece by piece, deeper ones as it makes them. A large DAG's text is then copied once,
+    in the final join, instead of three times at each level holding it."""
+    if type(value) is _Later:
+        value = value.data()
+    if depth == 0 or not isinstance(value, (dict, list, tuple)) or not value:
+        out.append(_indented(value, pad, step))
+        return
+    inner = pad + step
+    lead = inner
+    if isinstance(value, dict):
+        out.append("{")
+        for k, v in value.items():
+            out.append(lead)
+            out.append((_escape(k) if type(k) is str else _key(k)) + ": ")
+            _write(v, inner, step, out, depth - 1)
+            lead = "," + inner
+        out.append(pad + "}")
+        return
+    out.append("[")
+    for v in value:
+        out.append(lead)
+        _write(v, inner, step, out, depth - 1)
+        lead = "," + inner
+    out.append(pad + "]")
+
+
 def dumps(value: Any, indent: Optional[int] = 4) -> str:
     """JSON text of plain data holding description objects and datetimes (as BatchEncoder
     writes them); ``indent`` as in ``json.dumps``."""
     if indent is None or not isinstance(indent, int) or isinstance(indent, bool) or indent < 0:
         return json.dumps(value, indent=indent, cls=BatchEncoder)
-    return _indented(value, "\n", " " * indent)
+    out: List[str] = []
+    _write(value, "\n", " " * indent, out, 3)  # a job, its DAG, its tasks
+    return "".join(out)
 
 
 class UnknownPropertyWarning(UserWarning):
@@ -202,6 +262,20 @@ def _copy_plain(value: Any) -> Any:
     if isinstance(value, Jsonizable):
         return value._rebuild()
     return value
+
+
+_FROZEN_EMPTY: Dict[type, bytes] = {dict: marshal.dumps({}, _MARSHAL), list: marshal.dumps([], _MARSHAL)}
+
+
+def _freeze_plain(value: Any) -> bytes:
+    """The frozen copy of plain data (ValueError where it does not marshal); empty containers,
+    the most, share one."""
+    if type(value) is bytes:
+        return value
+    kind = type(value)
+    if kind in _FROZEN_EMPTY and not value:
+        return _FROZEN_EMPTY[kind]
+    return marshal.dumps(_copy_plain(value), _MARSHAL)
 
 
 def _type_names(accepted: Any) -> str:
@@ -263,6 +337,9 @@ class Prop(Generic[G, S]):
                 return obj._values.get(self.name)
             obj._values[self.name] = empty
             return empty
+        if type(value) is bytes and self.freezable:
+            value = obj._values[self.name] = self.thaw(value)
+            return value
         pending = obj._pending
         if pending and self.name in pending:
             value = obj._decode(self.name)
@@ -270,6 +347,9 @@ class Prop(Generic[G, S]):
 
     #: Whether a value read from the service's JSON needs decoding (see :meth:`decode`).
     decodes = False
+    #: Whether a copy of a description may store the value frozen (see :meth:`freeze`); a read
+    #: then stores and gives what it stands for (see :meth:`thaw`).
+    freezable = False
     #: Whether the stored value is also its copy and its JSON data (an immutable scalar): then
     #: :meth:`rebuild` and :meth:`data` need not be called for it.
     plain = True
@@ -314,6 +394,10 @@ class Prop(Generic[G, S]):
             return default
         return default() if callable(default) else copy.deepcopy(default)
 
+    def stored_default(self) -> Any:
+        """What construction stores for the default (the default, or a frozen one)."""
+        return self.make_default()
+
     def empty(self) -> Any:
         """The value a read of the unset property stores, or _MISSING (the read gives None)."""
         return self.on_read
@@ -322,9 +406,33 @@ class Prop(Generic[G, S]):
         """The value as a rebuilt-from-JSON copy of its owner would hold it."""
         return value
 
+    def copied(self, value: Any) -> Any:
+        """What a copy of a description stores: the value frozen where it can be, else rebuilt."""
+        if not self.freezable:
+            return self.rebuild(value)
+        if type(value) is bytes:  # frozen already: immutable, so shared
+            return value
+        try:
+            return self.freeze(value)
+        except ValueError:  # a partial value, or one that does not marshal: copied as objects
+            return self.rebuild(value)
+
+    def freeze(self, value: Any) -> Any:
+        """The value as a frozen copy of its owner holds it (ValueError where it cannot be frozen)."""
+        return self.rebuild(value)
+
+    def thaw(self, value: Any) -> Any:
+        """The value a frozen one stands for (see :meth:`freeze`)."""
+        return value
+
     def data(self, value: Any, mode: int) -> Any:
         """The value as JSON-ready data, for an owner dumped in ``mode`` (TOP ... COPY)."""
         return value
+
+    def data_later(self, value: Any, mode: int) -> Any:
+        """:meth:`data`, for a dump: entries of maps and lists of descriptions made when the dump
+        reaches them (see _Later)."""
+        return self.data(value, mode)
 
 
 class Value(Prop[Any, Any]):
@@ -448,9 +556,19 @@ class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
 
     def rebuild(self, value: Any) -> Any:
         # stored values are coerced already: a copy is what a rebuild from JSON holds
-        return _copy_plain(value)
+        return value if type(value) is bytes else _copy_plain(value)
+
+    freezable = True
+
+    def freeze(self, value: Any) -> Any:
+        return _freeze_plain(value)
+
+    def thaw(self, value: Any) -> Any:
+        return marshal.loads(value)
 
     def data(self, value: Any, mode: int) -> Any:
+        if type(value) is bytes:
+            value = marshal.loads(value)
         if self.str_values and mode == COPY:  # a copy coerces again
             return self.coerce(value)
         return _plain(value, _INNER[mode])
@@ -471,9 +589,19 @@ class List_(Prop[Optional[List[Any]], List[Any]]):
         return list(super().coerce(value))
 
     def rebuild(self, value: Any) -> Any:
-        return _copy_plain(value)
+        return value if type(value) is bytes else _copy_plain(value)
+
+    freezable = True
+
+    def freeze(self, value: Any) -> Any:
+        return _freeze_plain(value)
+
+    def thaw(self, value: Any) -> Any:
+        return marshal.loads(value)
 
     def data(self, value: Any, mode: int) -> Any:
+        if type(value) is bytes:
+            value = marshal.loads(value)
         return _plain(value, _INNER[mode])
 
 
@@ -491,6 +619,13 @@ class _Nested(Prop[G, S]):
         self.settle = settle  # False: a dict is stored as built, partial defaults left partial
 
     decodes = True
+    freezable = True
+
+    def frozen(self, value: Any) -> bytes:
+        """One object's frozen copy (see Jsonizable._frozen)."""
+        if type(value) is not self.cls:
+            raise ValueError("only objects of class %s are frozen" % self.cls.__name__)
+        return value._frozen()
 
     def decoded(self, value: Any) -> Any:
         """One nested object of the service's JSON: a status object decoded as it is read, a
@@ -531,14 +666,36 @@ class Child(_Nested[C, Union[C, Dict[str, Any]]]):
     def coerce(self, value: Any) -> Any:
         return self.one(value)
 
-    rebuild = coerce
+    def rebuild(self, value: Any) -> Any:
+        return value if type(value) is bytes else self.one(value)
+
+    def freeze(self, value: Any) -> Any:
+        return value if type(value) is bytes else self.frozen(value)
+
+    def thaw(self, value: Any) -> Any:
+        return self.cls._thawed(value)
+
     decode = _Nested.decoded
 
     def data(self, value: Any, mode: int) -> Any:
+        if type(value) is bytes:
+            return self.cls._frozen_data(value, _INNER[mode])
+        return _plain(value, _INNER[mode])
+
+    def data_later(self, value: Any, mode: int) -> Any:
+        if type(value) is bytes:
+            return self.cls._frozen_data(value, _INNER[mode], True)
+        if isinstance(value, Jsonizable):
+            return value._data(_INNER[mode], True)
         return _plain(value, _INNER[mode])
 
     def make_default(self) -> Any:
         return self.default() if callable(self.default) else self.cls.blank()
+
+    def stored_default(self) -> Any:
+        if self.default is self.cls:  # a new child: made when first read
+            return self.cls._default_child()
+        return self.make_default()
 
     def empty(self) -> Any:
         return self.cls.blank()
@@ -563,7 +720,20 @@ class MapOf(_Nested[Dict[str, C], Dict[str, Any]]):
         item = self.item
         return {key: item(entry) for key, entry in value.items()}
 
-    rebuild = coerce
+    def rebuild(self, value: Any) -> Any:
+        return value if type(value) is bytes else self.coerce(value)
+
+    def freeze(self, value: Any) -> Any:
+        if type(value) is bytes:
+            return value
+        if not isinstance(value, dict):
+            raise ValueError("not a dict")
+        frozen = self.frozen
+        return marshal.dumps({key: frozen(entry) for key, entry in value.items()}, _MARSHAL)
+
+    def thaw(self, value: Any) -> Any:
+        thawed = self.cls._thawed
+        return {key: thawed(entry) for key, entry in marshal.loads(value).items()}
 
     def decode(self, value: Any) -> Any:
         if not isinstance(value, dict):
@@ -573,7 +743,17 @@ class MapOf(_Nested[Dict[str, C], Dict[str, Any]]):
 
     def data(self, value: Any, mode: int) -> Any:
         inner = _INNER[mode]
+        if type(value) is bytes:
+            frozen_data = self.cls._frozen_data
+            return {key: frozen_data(entry, inner) for key, entry in marshal.loads(value).items()}
         return {key: _plain(entry, inner) for key, entry in value.items()}
+
+    def data_later(self, value: Any, mode: int) -> Any:
+        inner = _INNER[mode]
+        if type(value) is bytes:
+            frozen_data = self.cls._frozen_data
+            return {key: _Later(frozen_data, entry, inner) for key, entry in marshal.loads(value).items()}
+        return {key: _Later(_plain, entry, inner) for key, entry in value.items()}
 
     def make_default(self) -> Any:
         return {}
@@ -600,7 +780,19 @@ class ListOf(_Nested[List[C], List[Any]]):
             raise _type_error(self.name, list)
         return [self.item(entry) for entry in value]
 
-    rebuild = coerce
+    def rebuild(self, value: Any) -> Any:
+        return value if type(value) is bytes else self.coerce(value)
+
+    def freeze(self, value: Any) -> Any:
+        if type(value) is bytes:
+            return value
+        if not isinstance(value, list):
+            raise ValueError("not a list")
+        return marshal.dumps([self.frozen(entry) for entry in value], _MARSHAL)
+
+    def thaw(self, value: Any) -> Any:
+        thawed = self.cls._thawed
+        return [thawed(entry) for entry in marshal.loads(value)]
 
     def decode(self, value: Any) -> Any:
         if not isinstance(value, list):
@@ -610,7 +802,17 @@ class ListOf(_Nested[List[C], List[Any]]):
 
     def data(self, value: Any, mode: int) -> Any:
         inner = _INNER[mode]
+        if type(value) is bytes:
+            frozen_data = self.cls._frozen_data
+            return [frozen_data(entry, inner) for entry in marshal.loads(value)]
         return [_plain(entry, inner) for entry in value]
+
+    def data_later(self, value: Any, mode: int) -> Any:
+        inner = _INNER[mode]
+        if type(value) is bytes:
+            frozen_data = self.cls._frozen_data
+            return [_Later(frozen_data, entry, inner) for entry in marshal.loads(value)]
+        return [_Later(_plain, entry, inner) for entry in value]
 
     def make_default(self) -> Any:
         return []
@@ -645,6 +847,7 @@ class _Schema(type):
         cls._decoding = frozenset(name for name, field in fields.items() if field.decodes)
         cls._defaults = [field for field in fields.values() if field.default is not _MISSING]
         cls._not_plain = tuple(name for name, field in fields.items() if not field.plain)
+        cls._copied = frozenset(cls._not_plain)
         # (name, the default itself when it is an immutable scalar, else the property that makes it)
         cls._default_plan = [
             (field.name, field.default, None) if type(field.default) in _ATOMIC else (field.name, None, field)
@@ -677,6 +880,8 @@ class Jsonizable(metaclass=_Schema):
     # Whether reading an unset child stores a copy of the new child, as assigning it would (the
     # official description classes do; its status classes store the child as made).
     _read_stores_copy: ClassVar[bool] = True
+    # Whether copies of the class may be kept frozen (see _frozen).
+    _freezes: ClassVar[bool] = False
     _fields: ClassVar[Dict[str, "Prop[Any, Any]"]]
     _decoding: ClassVar[FrozenSet[str]]
     _values: Dict[str, Any]
@@ -684,6 +889,7 @@ class Jsonizable(metaclass=_Schema):
     _pending: Optional[AbstractSet[str]]  # of a status object: properties not yet decoded
     _defaults: ClassVar[List["Prop[Any, Any]"]]
     _not_plain: ClassVar[Tuple[str, ...]]
+    _copied: ClassVar[FrozenSet[str]]  # the names of _not_plain
     _default_plan: ClassVar[List[Tuple[str, Any, Optional["Prop[Any, Any]"]]]]
 
     def __init__(self, properties: Any = None) -> None:
@@ -707,7 +913,7 @@ class Jsonizable(metaclass=_Schema):
         values = self._values
         for name, value, maker in self._default_plan:
             if name not in values:
-                values[name] = value if maker is None else maker.make_default()
+                values[name] = value if maker is None else maker.stored_default()
         if dct is not None:
             for invariant in self.invariants:
                 invariant(self)
@@ -790,16 +996,76 @@ class Jsonizable(metaclass=_Schema):
         obj = cls.__new__(cls)
         fields = self._fields
         self._materialize()
-        values = dict(self._values)
-        for name in cls._not_plain:
-            if name in values:
-                values[name] = fields[name].rebuild(values[name])
+        if cls._freezes:
+            # Built afresh, not copied: the copy of a dict the collector tracks stays tracked,
+            # while this one, holding only frozen values and scalars, is never walked.
+            copied = cls._copied
+            values = {
+                name: fields[name].copied(value) if name in copied else value for name, value in self._values.items()
+            }
+        else:
+            values = dict(self._values)
+            for name in cls._not_plain:
+                if name in values:
+                    values[name] = fields[name].rebuild(values[name])
         _set_slot(obj, "_values", values)
         _set_slot(obj, "_state", CLEAN)
         _set_slot(obj, "_pending", None)
         for invariant in cls.invariants:
             invariant(obj)
         return obj
+
+    def _frozen(self) -> bytes:
+        """This object's copy, frozen: the marshal data of the values :meth:`_rebuilt` gives,
+        with nested descriptions and containers frozen likewise. An owner keeps such a copy as it
+        is until the property is read: one bytes object, which the garbage collector never walks,
+        instead of a tree of objects, and data to dump as it is. ValueError where the copy is made
+        otherwise (partial values, invariants to check, status objects) or a value does not marshal."""
+        cls = type(self)
+        if self._state or self._pending or cls.invariants or not cls._freezes:
+            raise ValueError("%s objects are copied as objects" % cls.__name__)
+        fields = cls._fields
+        values = dict(self._values)
+        for name in cls._not_plain:
+            if name in values:
+                values[name] = fields[name].freeze(values[name])
+        return marshal.dumps(values, _MARSHAL)
+
+    @classmethod
+    def _thawed(cls: Type[J], frozen: bytes) -> J:
+        """The object a frozen copy stands for (its own nested values still frozen)."""
+        obj = cls.__new__(cls)
+        _set_slot(obj, "_values", marshal.loads(frozen))
+        _set_slot(obj, "_state", CLEAN)
+        _set_slot(obj, "_pending", None)
+        return obj
+
+    @classmethod
+    def _frozen_data(cls, frozen: bytes, mode: int, later: bool = False) -> Dict[str, Any]:
+        """``cls._thawed(frozen)._data(mode, later)``, without making the objects."""
+        return cls._values_data(marshal.loads(frozen), COPY if mode == DEEP else mode, later)
+
+    @classmethod
+    def _default_child(cls) -> Any:
+        """What an owner stores for a new child of this class as its default: frozen, so that
+        the object is made only if it is read, where the class allows it."""
+        frozen = cls.__dict__.get("_frozen_default")
+        if frozen is None:
+            try:
+                frozen = cls()._frozen()
+            except ValueError:
+                frozen = b""
+            type.__setattr__(cls, "_frozen_default", frozen)
+        return frozen if frozen else cls()
+
+    def _thaw_all(self) -> None:
+        """Make the objects of every frozen value (before the values are handed out in bulk)."""
+        values = self._values
+        for name in self._not_plain:
+            value = values.get(name)
+            field = self._fields[name]
+            if type(value) is bytes and field.freezable:
+                values[name] = field.thaw(value)
 
     def _settle(self: J) -> J:
         """Complete, in place, the partial values a fresh object holds (what an assignment, which
@@ -846,16 +1112,18 @@ class Jsonizable(metaclass=_Schema):
 
     def values(self) -> List[Any]:
         self._materialize()
+        self._thaw_all()
         return list(self._values.values())
 
     def items(self) -> List[Tuple[str, Any]]:
         self._materialize()
+        self._thaw_all()
         return list(self._values.items())
 
     def get(self, name: str, default: Any = None) -> Any:
-        if self._pending and name in self._pending:
-            return self._decode(name)
-        return self._values.get(name, default)
+        if name not in self._values:
+            return default
+        return self._fields[name].__get__(self, type(self))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Jsonizable):
@@ -894,30 +1162,38 @@ class Jsonizable(metaclass=_Schema):
         """The properties as plain JSON-ready data (may share containers with the object)."""
         return self._data(TOP)
 
-    def _data(self, mode: int) -> Dict[str, Any]:
+    def _data(self, mode: int, later: bool = False) -> Dict[str, Any]:
+        """The data of the object dumped in ``mode``; ``later``: for a dump (see Prop.data_later)."""
         self._materialize()
         if mode == DEEP and self._state != RAW:
             mode = COPY
         if mode == COPY and self._state:
-            return self._rebuild()._data(COPY)
-        fields = self._fields
-        data = dict(self._values)
-        for name in self._not_plain:
-            if name in data:
-                data[name] = fields[name].data(data[name], mode)
-        return data
+            return self._rebuild()._data(COPY, later)
+        return self._values_data(dict(self._values), mode, later)
+
+    @classmethod
+    def _values_data(cls, values: Dict[str, Any], mode: int, later: bool = False) -> Dict[str, Any]:
+        """``values`` (a copy of an object's, changed in place) as JSON-ready data."""
+        fields = cls._fields
+        for name in cls._not_plain:
+            if name in values:
+                field = fields[name]
+                values[name] = field.data_later(values[name], mode) if later else field.data(values[name], mode)
+        return values
 
     def detail(self) -> Dict[str, Any]:
         """A deep copy of the properties as a dict; nested objects keep their classes."""
-        return self._rebuild()._values
+        copy = self._rebuild()
+        copy._thaw_all()
+        return copy._values
 
     def dump(self, indent: Optional[int] = 4) -> str:
         """The JSON text of the object (what goes on the wire)."""
         if not gc.isenabled():
-            return dumps(self.to_data(), indent)
+            return dumps(self._data(TOP, True), indent)
         gc.disable()  # as in _rebuild: no cycles are made, the collector would only walk the tree
         try:
-            return dumps(self.to_data(), indent)
+            return dumps(self._data(TOP, True), indent)
         finally:
             gc.enable()
 
@@ -952,6 +1228,9 @@ class Jsonizable(metaclass=_Schema):
             if rule not in values:
                 raise ValidationError(rule)
             value = values[rule]
+            field = self._fields[rule]
+            if type(value) is bytes and isinstance(field, Child):  # a frozen copy: validated, left frozen
+                value = field.thaw(value)
             if isinstance(value, Jsonizable) and value._state != RAW:
                 value.validate()
 
@@ -981,6 +1260,7 @@ class Description(Jsonizable):
     """Base of the description classes: the bodies sent to the service."""
 
     __slots__ = ()
+    _freezes = True
 
     def __init__(self, dct: Any = None) -> None:
         self._init(dct)

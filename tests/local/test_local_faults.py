@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ from batchcompute.local.run.journal import read_records
 from batchcompute.local.run.local import LocalProcessExecutor
 from batchcompute.local.run.objects import ObjectStore
 from batchcompute.local.run.steps import process_start_token
+from batchcompute.local.state import jobs
 from batchcompute.local.state.store import StoreUnavailable
 from batchcompute.local.testing import SignedRequester, local_server
 
@@ -194,6 +196,23 @@ def test_ends_the_store_refuses_for_a_while_are_recorded_once_it_takes_them(tmp_
         wait_until(lambda: server.request("GET", "/jobs/" + job_id).json()["State"] == "Finished", 10, "the ends")
         # the count is cleared just after the commit that finishes the job
         wait_until(lambda: server.server.scheduler.unrecorded() == 0, 10, "nothing left to record")
+
+
+def test_an_end_is_recorded_when_claiming_the_next_instance_fails(tmp_path, monkeypatch, caplog):
+    real, calls = jobs.claim, []
+
+    def claim(*args):
+        calls.append(args)
+        if len(calls) == 2:  # the claim made with the first end
+            raise sqlite3.OperationalError("no such table: instances")
+        return real(*args)
+
+    monkeypatch.setattr(jobs, "claim", claim)
+    with local_server(tmp_path / "data", workers=1, poll_interval=0.05) as server:
+        job_id = server.request("POST", "/jobs", body=job({"t": task("true", 3)})).json()["Id"]
+        wait_until(lambda: server.request("GET", "/jobs/" + job_id).json()["State"] == "Finished", 10, "the job")
+        assert server.request("GET", "/jobs/" + job_id).json()["InstanceMetrics"]["FinishedCount"] == 3
+    assert len(calls) == 4 and "claiming the next instance failed" in caplog.text
 
 
 def _attempt(key, run_seq=1, pid=None, start=None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 
 import pytest
@@ -14,6 +15,7 @@ from batchcompute.local.ids import format_time, job_id
 from batchcompute.local.model.job_description import completed_dag_job
 from batchcompute.local.model.jobs import CommandSpec, parse_job
 from batchcompute.local.run.objects import ObjectStore, OssPathError
+from batchcompute.local.run.threads import PRUNE_AT, Watchdog
 from batchcompute.local.state.store import Store
 from batchcompute.local.testing import signed_headers
 from batchcompute.local.web.auth import Authenticator
@@ -72,6 +74,37 @@ def test_log_objects_are_created_inside_the_store_only(tmp_path):
     shutil.rmtree(tmp_path / "oss" / "bucket" / "logs")  # a remembered directory that went away
     os.close(store.create("oss://bucket/logs/stdout.4"))
     assert store.read_bytes("oss://bucket/logs/stdout.4") == b""
+
+
+def test_log_objects_created_together_share_their_folder_and_stay_inside_the_store(tmp_path):
+    store = ObjectStore(tmp_path / "oss")
+    fds = store.create_all(["oss://bucket/logs/stdout.1", "oss://bucket/logs/stderr.1", "oss://other/x/stdout.1"])
+    for fd, data in zip(fds, (b"out", b"err", b"x")):
+        os.write(fd, data)
+        os.close(fd)
+    assert [store.read_bytes(url) for url in ("oss://bucket/logs/stdout.1", "oss://bucket/logs/stderr.1")] == [
+        b"out",
+        b"err",
+    ]
+    assert store.read_bytes("oss://other/x/stdout.1") == b"x"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside / "target", tmp_path / "oss" / "bucket" / "logs" / "stderr.2")
+    opened = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(OssPathError):
+        store.create_all(["oss://bucket/logs/stdout.2", "oss://bucket/logs/stderr.2"])
+    assert len(os.listdir("/proc/self/fd")) == opened  # the first one's descriptor is closed too
+    assert list(outside.iterdir()) == []
+
+
+def test_the_watchdog_keeps_neither_cancelled_deadlines_nor_calls_them():
+    watchdog, calls = Watchdog(), []
+    for _ in range(1000):
+        watchdog.after(600, lambda: calls.append("late")).cancel()
+    assert watchdog.pending() <= 2 * PRUNE_AT
+    done = threading.Event()
+    watchdog.after(0.01, done.set)
+    assert done.wait(5) and calls == []
 
 
 def _parse(body, root):

@@ -9,7 +9,9 @@ machine: nothing is flushed to the disk.
 
 A record is a slot: a file of fixed size that is reused, attempt after attempt (creating and
 removing a file per attempt costs more than running a short command on some file systems), so
-that an outcome is written over bytes that exist, also on a disk that has filled up since.
+that an outcome is written over bytes that exist, also on a disk that has filled up since. A slot
+stays open, and a freed slot holds no outcome: an attempt costs three writes (its process, its
+outcome, the release), and its first write names it only once it has a process or an outcome.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ RECORD_SIZE = 4096
 #: Where the outcome starts; before it, the attempt and its process.
 OUTCOME_AT = 1024
 _FREE = json.dumps({"key": None}).encode("ascii")
+#: What a free slot starts with: no attempt, no outcome (one write).
+_FREE_SLOT = _FREE + b"\n" + b" " * (OUTCOME_AT - len(_FREE) - 1) + b"\n"
 
 
 @dataclass
@@ -52,29 +56,42 @@ def _outcome_text(result: RunResult) -> bytes:
         message = message[: len(message) // 2]
 
 
+class _Slot:
+    """A record file of the journal, open for writing (``fd`` None once the journal is closed)."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self.fd: Optional[int] = fd
+
+    def write(self, offset: int, data: bytes) -> None:
+        if self.fd is None:
+            raise OSError("the attempt journal is closed")
+        os.pwrite(self.fd, data, offset)
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
+
+
 class AttemptRecord:
     """The record of one running attempt, in a slot of the journal."""
 
-    def __init__(self, journal: "AttemptJournal", slot: Path, key: Key, run_seq: int) -> None:
+    def __init__(self, journal: "AttemptJournal", slot: _Slot, key: Key, run_seq: int) -> None:
         self._journal = journal
         self._slot = slot
-        self._fd = os.open(str(slot), os.O_WRONLY | os.O_CLOEXEC)
         self._head = {"key": list(key), "run_seq": run_seq, "pid": None, "start": None}
-        try:
-            self._write(OUTCOME_AT, b"")  # no outcome yet: before the slot names this attempt
-            self._write_head()
-        except BaseException:
-            os.close(self._fd)
-            raise
+        self._named = False  # whether the slot names this attempt yet
 
     def _write(self, offset: int, data: bytes) -> None:
         room = (OUTCOME_AT if offset == 0 else RECORD_SIZE - OUTCOME_AT) - 1
         if len(data) > room:
             raise ValueError("a record part of %d bytes does not fit in %d" % (len(data), room))
-        os.pwrite(self._fd, data + b"\n", offset)
+        self._slot.write(offset, data + b"\n")
 
     def _write_head(self) -> None:
         self._write(0, json.dumps(self._head).encode("utf-8"))
+        self._named = True
 
     def started(self, pid: int, start_token: Optional[str]) -> None:
         """The attempt's process group, before its command is released."""
@@ -83,14 +100,13 @@ class AttemptRecord:
 
     def ended(self, result: RunResult) -> None:
         """How the attempt ended, before the store records it."""
+        if not self._named:  # it never had a process: its outcome counts all the same
+            self._write_head()
         self._write(OUTCOME_AT, _outcome_text(result))
 
     def remove(self) -> None:
         """The store has recorded the end: the slot is free for another attempt."""
-        try:
-            self._journal.release(self._slot)
-        finally:
-            os.close(self._fd)
+        self._journal.release(self._slot)
 
 
 def _parse(data: bytes) -> Optional[Recorded]:
@@ -122,7 +138,8 @@ class AttemptJournal:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self._free: List[Path] = []
+        self._slots: List[_Slot] = []  # all of them, to close
+        self._free: List[_Slot] = []
         self._lock = threading.Lock()
         self._left = [(path, _parse(path.read_bytes())) for path in sorted(folder.iterdir())]  # a previous process's
         names = [path.name[1:] for path, _ in self._left]
@@ -132,39 +149,45 @@ class AttemptJournal:
         """A record for attempt ``run_seq`` of instance ``key`` (OSError when it cannot be made)."""
         with self._lock:
             slot = self._free.pop() if self._free else None
-        if slot is None:
-            slot = self._new_slot()
-        try:
-            return AttemptRecord(self, slot, key, run_seq)
-        except BaseException:
-            self.release(slot)
-            raise
+        return AttemptRecord(self, slot or self._new_slot(), key, run_seq)
 
-    def _new_slot(self) -> Path:
+    def _new_slot(self) -> _Slot:
         with self._lock:
-            slot = self.folder / ("r%d" % self._count)
+            path = self.folder / ("r%d" % self._count)
             self._count += 1
+        fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         try:
-            with os.fdopen(os.open(str(slot), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
-                handle.write(_FREE + b"\n" + b" " * (RECORD_SIZE - len(_FREE) - 1))
+            os.write(fd, _FREE_SLOT + b" " * (RECORD_SIZE - len(_FREE_SLOT)))
         except BaseException:
-            slot.unlink(missing_ok=True)
+            os.close(fd)
+            path.unlink(missing_ok=True)
             raise
+        return self._opened(path, fd)
+
+    def _opened(self, path: Path, fd: int) -> _Slot:
+        slot = _Slot(path, fd)
+        with self._lock:
+            self._slots.append(slot)
         return slot
 
-    def release(self, slot: Path) -> None:
-        """Mark a slot free and keep it for the next attempt (one that cannot be written is not
-        used again)."""
+    def release(self, slot: _Slot) -> None:
+        """Mark a slot free, its outcome wiped, and keep it for the next attempt (one that cannot be
+        written is not used again)."""
         try:
-            fd = os.open(str(slot), os.O_WRONLY | os.O_CLOEXEC)
-            try:
-                os.pwrite(fd, _FREE + b"\n", 0)
-            finally:
-                os.close(fd)
+            slot.write(0, _FREE_SLOT)
         except OSError:
+            slot.close()
             return
         with self._lock:
             self._free.append(slot)
+
+    def _reuse(self, path: Path) -> None:
+        """Take a slot a previous process left for the next attempts."""
+        try:
+            fd = os.open(str(path), os.O_WRONLY | os.O_CLOEXEC)
+        except OSError:
+            return
+        self.release(self._opened(path, fd))
 
     def recovered(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, Recorded]:
         """At start-up: the records that a previous server process left of ``attempts`` (those
@@ -172,10 +195,17 @@ class AttemptJournal:
         these ends after this answer); every other slot is free."""
         wanted = {(attempt.key, attempt.run_seq) for attempt in attempts}
         found: Dict[Key, Recorded] = {}
-        for slot, recorded in self._left:
+        for path, recorded in self._left:
             if recorded is not None and (recorded.key, recorded.run_seq) in wanted:
                 found[recorded.key] = recorded
             else:
-                self.release(slot)
+                self._reuse(path)
         self._left = []
         return found
+
+    def close(self) -> None:
+        """Close the slots (what they hold stays for the next start)."""
+        with self._lock:
+            slots, self._slots, self._free = self._slots, [], []
+        for slot in slots:
+            slot.close()

@@ -99,9 +99,11 @@ class LocalProcessExecutor(Executor):
         self.work_root = Path(work_root)
         self.workdirs = WorkDirs(self.work_root / "dirs")
         self.journal = AttemptJournal(Path(work_root) / "attempts")
-        # The server's environment when it started (without its keys), then ``extra_env``.
-        self._base_env = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
-        self._base_env.update(extra_env or {})
+        # The server's environment when it started (without its keys), then ``extra_env``; encoded
+        # once: Popen encodes every variable of every attempt otherwise.
+        base = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
+        base.update(extra_env or {})
+        self._base_env = _encoded(base)
         self._threads = ThreadPool("instance")
         self._watchdog = Watchdog()
 
@@ -117,6 +119,9 @@ class LocalProcessExecutor(Executor):
         record = getattr(execution, "record", None)
         if record is not None:
             record.remove()
+
+    def close(self) -> None:
+        self.journal.close()
 
     def recover(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, RunResult]:
         """End what is left of each attempt's process group; its outcome when its record has one,
@@ -164,16 +169,13 @@ class LocalProcessExecutor(Executor):
     def _attempt(self, run: InstanceRun, execution: LocalExecution, workdir: Path) -> RunResult:
         unpack(self.oss, run.package_path, workdir)
         map_inputs(self.oss, run.input_mapping, workdir)
-        out = self.oss.create(run.stdout_url)
+        same = run.stderr_url == run.stdout_url  # then both streams write one file
+        logs = self.oss.create_all([run.stdout_url] if same else [run.stdout_url, run.stderr_url])
         try:
-            err = out if run.stderr_url == run.stdout_url else self.oss.create(run.stderr_url)
-            try:
-                returncode, timed_out = self._spawn(run, execution, workdir, out, err)
-            finally:
-                if err != out:
-                    os.close(err)
+            returncode, timed_out = self._spawn(run, execution, workdir, logs[0], logs[-1])
         finally:
-            os.close(out)
+            for fd in logs:
+                os.close(fd)
         ended = outcome(returncode, execution.killed, timed_out, run.timeout)
         if ended is not None:
             return ended
@@ -205,10 +207,14 @@ class LocalProcessExecutor(Executor):
             raise StepFailed("LaunchFailed", "the attempt cannot be recorded: %s" % unrecorded)
         return proc.returncode, execution.timed_out
 
-    def _env(self, run: InstanceRun) -> Dict[str, str]:
+    def _env(self, run: InstanceRun) -> Dict[bytes, bytes]:
         env = dict(self._base_env)
-        env.update(run.env)
+        env.update(_encoded(run.env))
         return env
+
+
+def _encoded(env: Dict[str, str]) -> Dict[bytes, bytes]:
+    return {os.fsencode(key): os.fsencode(value) for key, value in env.items()}
 
 
 def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunResult:

@@ -28,25 +28,30 @@ def is_link_error(exc: OSError) -> bool:
 def open_dir(root: str, parts: Sequence[str], create: bool = False) -> int:
     """The descriptor of the directory ``root/parts...`` (the caller closes it); ``create`` makes
     missing directories. ``root`` itself is opened as given."""
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        return open_below(fd, parts, create)
-    finally:
-        os.close(fd)
+    return _descend(os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC), parts, create)
 
 
 def open_below(dir_fd: int, parts: Sequence[str], create: bool = False) -> int:
     """The descriptor of the directory ``parts...`` inside the directory ``dir_fd`` (a new
     descriptor, even for no parts; the caller closes it)."""
-    fd = os.dup(dir_fd)
+    return _descend(os.dup(dir_fd), parts, create)
+
+
+def _descend(fd: int, parts: Sequence[str], create: bool) -> int:
+    """The descriptor of ``parts...`` inside the directory ``fd``, which it closes. A missing
+    directory is made only when opening it fails: most exist already."""
     try:
         for part in parts:
-            if create:
+            try:
+                child = _open_folder(part, fd)
+            except FileNotFoundError:
+                if not create:
+                    raise
                 try:
                     os.mkdir(part, 0o755, dir_fd=fd)
-                except FileExistsError:
+                except FileExistsError:  # made meanwhile by someone else
                     pass
-            child = _open_folder(part, fd)
+                child = _open_folder(part, fd)
             os.close(fd)
             fd = child
     except BaseException:

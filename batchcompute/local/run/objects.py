@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import BinaryIO, Iterator, List, Tuple, Union
+from typing import BinaryIO, Dict, Iterator, List, Sequence, Tuple, Union
 
 from .nofollow import DIR_FLAGS, is_link_error, open_dir, open_regular
 
@@ -20,6 +20,7 @@ __all__ = ["OssPathError", "ObjectStore", "SCHEME", "is_dir_url", "join_url", "s
 
 SCHEME = "oss://"
 _NO_FOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 
 
 class OssPathError(ValueError):
@@ -63,6 +64,13 @@ def _linked(exc: OSError, url: str) -> Union[OSError, OssPathError]:
     return exc
 
 
+def _open_in(folder: int, name: str, flags: int, url: str) -> int:
+    try:
+        return os.open(name, flags | _NO_FOLLOW, 0o644, dir_fd=folder)
+    except OSError as exc:
+        raise _linked(exc, url) from exc
+
+
 class ObjectStore:
     """Maps oss:// URLs to files under ``root`` and copies between the store and local paths."""
 
@@ -104,9 +112,7 @@ class ObjectStore:
         parts = _segments(url)
         folder = self._folder(parts[:-1], url, create_folders)
         try:
-            return os.open(parts[-1], flags | _NO_FOLLOW, 0o644, dir_fd=folder)
-        except OSError as exc:
-            raise _linked(exc, url) from exc
+            return _open_in(folder, parts[-1], flags, url)
         finally:
             os.close(folder)
 
@@ -134,7 +140,28 @@ class ObjectStore:
 
     def create(self, url: str) -> int:
         """The file descriptor of the file at ``url``, created or truncated, for writing."""
-        return self.open_object(url, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, create_folders=True)
+        return self.open_object(url, _CREATE, create_folders=True)
+
+    def create_all(self, urls: Sequence[str]) -> List[int]:
+        """The descriptors of the files at ``urls`` (each URL once), created or truncated, for
+        writing; a folder they share is opened once (an instance's two logs, say)."""
+        fds: List[int] = []
+        folders: Dict[Tuple[str, ...], int] = {}
+        try:
+            for url in urls:
+                parts = _segments(url)
+                where = tuple(parts[:-1])
+                if where not in folders:
+                    folders[where] = self._folder(parts[:-1], url, create=True)
+                fds.append(_open_in(folders[where], parts[-1], _CREATE, url))
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+        finally:
+            for folder in folders.values():
+                os.close(folder)
+        return fds
 
     def append(self, url: str, data: bytes) -> None:
         """Add ``data`` at the end of the object at ``url`` (made when missing)."""

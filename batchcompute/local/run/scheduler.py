@@ -25,7 +25,7 @@ from ..model.attempts import Key
 from ..model.clusters import input_mapping, instance_env
 from ..state import clusters, jobs
 from ..state.jobs import Candidate
-from ..state.store import Connection, Store, savepoint
+from ..state.store import Connection, Store
 from .executor import (
     NOT_STARTED_CODE,
     STOPPED_CODE,
@@ -364,6 +364,10 @@ class Scheduler:
                 else:
                     kills = jobs.instance_ended(conn, end.key, end.run_seq, end.result, time.time())
                     launches = self._claim_next(conn) if claim_next else []
+        except _ClaimFailed as failed:  # the end is recorded all the same; the scheduler thread claims
+            log.error("claiming the next instance failed", exc_info=failed.__cause__)
+            self._wake.set()
+            return self._record(end, claim_next=False)
         except Exception as exc:
             self._unclaim(launches)
             with self._lock:
@@ -399,23 +403,19 @@ class Scheduler:
             self._wake.set()
 
     def _claim_next(self, conn: Connection) -> Launches:
-        """The freed slot is reused at once, in the transaction that recorded the end (or by the
-        scheduler thread when it is dispatching already)."""
+        """The freed slot is reused at once, in the transaction that records the end (or by the
+        scheduler thread when it is dispatching already); _ClaimFailed when the claim fails."""
         if self._closing:
             return []
         if not self._dispatching.acquire(blocking=False):
             self._wake.set()
             return []
         try:
-            with savepoint(conn, "claim_next"):
-                launches = self._claim(conn)
-        except Exception:  # the end is recorded all the same; the scheduler thread tries again
-            log.exception("claiming the next instance failed")
-            self._wake.set()
-            launches = []
+            return self._claim(conn)
+        except Exception as exc:
+            raise _ClaimFailed() from exc
         finally:
             self._dispatching.release()
-        return launches
 
     def _recover(self) -> None:
         """Hand the attempts a dead server process left Running to the executor; record the end of
@@ -449,6 +449,10 @@ class Scheduler:
         with self._lock:  # (an end reported at once waits until the handle is stored)
             self._slots[attempt.key] = slot
             slot.execution = self.executor.adopt(attempt, partial(self._on_done, attempt.key, attempt.run_seq))
+
+
+class _ClaimFailed(Exception):
+    """Claiming the next instance failed (its cause tells why): the transaction is undone."""
 
 
 @dataclass

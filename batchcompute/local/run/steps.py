@@ -19,7 +19,7 @@ import signal
 import subprocess
 import tarfile
 from pathlib import Path
-from typing import IO, BinaryIO, ContextManager, Dict, List, Mapping, Optional, Protocol, Tuple, Union
+from typing import IO, BinaryIO, ContextManager, List, Mapping, Optional, Protocol, Tuple, Union
 
 from ..model.attempts import RunResult
 from .executor import STOPPED_CODE
@@ -124,7 +124,11 @@ def command_argv(command_line: str, docker_image: str, env: Mapping[str, str], w
 
 
 def start_held(
-    argv: List[str], workdir: Path, env: Dict[str, str], stdout: Union[int, IO[bytes]], stderr: Union[int, IO[bytes]]
+    argv: List[str],
+    workdir: Path,
+    env: Union[Mapping[str, str], Mapping[bytes, bytes]],
+    stdout: Union[int, IO[bytes]],
+    stderr: Union[int, IO[bytes]],
 ) -> Tuple["subprocess.Popen[bytes]", int]:
     """Start ``argv`` held, in a process group of its own; the descriptor that releases it."""
     held, go = os.pipe()
@@ -176,8 +180,12 @@ def kill_process_group(pid: int) -> None:
 def process_start_token(pid: int) -> Optional[str]:
     """The kernel's start time of process ``pid`` (Linux), to recognise it after a restart."""
     try:
-        with open("/proc/%d/stat" % pid) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[19]
+        fd = os.open("/proc/%d/stat" % pid, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            stat = os.read(fd, 4096)
+        finally:
+            os.close(fd)
+        return stat.rsplit(b")", 1)[1].split()[19].decode("ascii")
     except (OSError, IndexError):
         return None
 

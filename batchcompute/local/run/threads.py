@@ -14,6 +14,8 @@ __all__ = ["ThreadPool", "Deadline", "Watchdog"]
 
 log = logging.getLogger("batchcompute.local")
 SLACK = 0.01  # seconds a deadline may be late
+#: Cancelled deadlines the heap keeps before they are dropped (more when they are under half of it).
+PRUNE_AT = 64
 
 
 class ThreadPool:
@@ -62,11 +64,14 @@ class ThreadPool:
 class Deadline:
     """A call scheduled by the Watchdog; ``cancel()`` before it is due and it never happens."""
 
-    def __init__(self, function: Callable[[], None]) -> None:
+    def __init__(self, function: Callable[[], None], watchdog: "Watchdog") -> None:
         self.function: Optional[Callable[[], None]] = function
+        self._watchdog = watchdog
 
     def cancel(self) -> None:
-        self.function = None
+        if self.function is not None:
+            self.function = None
+            self._watchdog._cancelled()
 
 
 class Watchdog:
@@ -74,13 +79,14 @@ class Watchdog:
 
     def __init__(self) -> None:
         self._heap: List[Tuple[float, int, Deadline]] = []
+        self._cancelled_in_heap = 0  # at most: some were popped since
         self._count = itertools.count()
         self._wake = threading.Condition()
         self._thread: Optional[threading.Thread] = None
 
     def after(self, seconds: float, function: Callable[[], None]) -> Deadline:
         """Call ``function`` in ``seconds`` (from the watchdog thread)."""
-        deadline = Deadline(function)
+        deadline = Deadline(function, self)
         entry = (time.monotonic() + seconds, next(self._count), deadline)
         with self._wake:
             heapq.heappush(self._heap, entry)
@@ -90,6 +96,21 @@ class Watchdog:
             if self._heap[0] is entry:  # the thread sleeps until an earlier deadline otherwise
                 self._wake.notify()
         return deadline
+
+    def _cancelled(self) -> None:
+        """Drop the cancelled deadlines once they are most of the heap: the Timeout of each short
+        command would otherwise stay there until it is due (600 seconds of attempts, say)."""
+        with self._wake:
+            self._cancelled_in_heap += 1
+            if self._cancelled_in_heap > max(PRUNE_AT, len(self._heap) // 2):
+                self._heap = [entry for entry in self._heap if entry[2].function is not None]
+                heapq.heapify(self._heap)
+                self._cancelled_in_heap = 0
+
+    def pending(self) -> int:
+        """How many deadlines the heap holds (cancelled ones not yet dropped too)."""
+        with self._wake:
+            return len(self._heap)
 
     def _loop(self) -> None:
         while True:

@@ -14,6 +14,7 @@ ended), with the log paths of its task; every answer shows it as such (``unstart
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..model.attempts import Key, RecordedAttempt, RunResult
@@ -254,43 +255,62 @@ def set_priority(conn: Connection, job_id: str, priority: int) -> None:
     conn.execute("UPDATE jobs SET priority = ? WHERE id = ?", (priority, job_id))
 
 
+@lru_cache(maxsize=64)
+def _command(spec: str) -> CommandSpec:
+    """A task's command decoded from its stored ``spec`` (the same few specs are decoded for
+    attempt after attempt; the answer is only read)."""
+    return CommandSpec.from_json(spec)
+
+
+class _TaskInfo:
+    """What the candidates of one task share in a dispatch pass; ``dispatched`` follows the claims
+    of the pass (None: not read)."""
+
+    __slots__ = ("cluster_id", "spec", "timeout", "state", "dispatched")
+
+    def __init__(self, row: Row, dispatched: Optional[int] = None) -> None:
+        self.cluster_id: Optional[str] = row["cluster_id"]  # None: an AutoCluster
+        self.spec: str = row["spec"]
+        self.timeout: float = row["timeout"]
+        self.state: str = row["task_state"]
+        self.dispatched = dispatched
+
+
 class Candidate:
     """A Waiting instance that may start now, with what its attempt needs (a dispatch pass makes
     several, and starts few of them)."""
 
-    __slots__ = (
-        "key",
-        "last_run_seq",
-        "cluster_id",
-        "command_json",
-        "timeout",
-        "task_state",
-        "job_state",
-        "_logs",
-        "_command",
-    )
+    __slots__ = ("key", "last_run_seq", "task_info", "job_state", "_logs")
 
     def __init__(
-        self, key: Key, row: Row, job_state: str, last_run_seq: int = 0, logs: Optional[Tuple[str, str]] = None
+        self,
+        key: Key,
+        task_info: _TaskInfo,
+        job_state: str,
+        last_run_seq: int = 0,
+        logs: Optional[Tuple[str, str]] = None,
     ) -> None:
-        """``row`` has the task's columns; ``logs`` are the log paths of an instance row (None: the
-        instance has no row yet)."""
+        """``logs`` are the log paths of an instance row (None: the instance has no row yet)."""
         self.key = key
         self.last_run_seq = last_run_seq
-        self.cluster_id: Optional[str] = row["cluster_id"]  # None: an AutoCluster
-        self.command_json: str = row["spec"]
-        self.timeout: float = row["timeout"]
-        self.task_state: str = row["task_state"]
+        self.task_info = task_info
         self.job_state = job_state
         self._logs = logs
-        self._command: Optional[CommandSpec] = None
+
+    @property
+    def cluster_id(self) -> Optional[str]:
+        """The task's cluster (None: an AutoCluster)."""
+        return self.task_info.cluster_id
+
+    @property
+    def timeout(self) -> float:
+        """The task's Timeout in seconds."""
+        return self.task_info.timeout
 
     @property
     def command(self) -> CommandSpec:
-        """The task's command (decoded on first use: most candidates of a pass are not started)."""
-        if self._command is None:
-            self._command = CommandSpec.from_json(self.command_json)
-        return self._command
+        """The task's command."""
+        return _command(self.task_info.spec)
 
     @property
     def stored(self) -> bool:
@@ -327,15 +347,18 @@ def _job_candidates(conn: Connection, job_id: str, job_state: str, limit: int, f
     """Up to ``limit`` of a job's candidates by task and instance id: its Waiting instance rows
     (retries, requeued attempts) and its runnable tasks' instances not dispatched yet."""
     args = (*ACTIVE, *full, limit)
-    found = [
-        Candidate(
-            (job_id, row["task"], row["iid"]), row, job_state, row["run_seq"], (row["stdout_path"], row["stderr_path"])
-        )
-        for row in conn.execute(_STORED_CANDIDATES % _not_on(full, "t."), (job_id, State.WAITING, *args))
-    ]
+    found = []
+    tasks: Dict[str, _TaskInfo] = {}
+    for row in conn.execute(_STORED_CANDIDATES % _not_on(full, "t."), (job_id, State.WAITING, *args)):
+        info = tasks.get(row["task"])
+        if info is None:
+            info = tasks[row["task"]] = _TaskInfo(row)
+        logs = (row["stdout_path"], row["stderr_path"])
+        found.append(Candidate((job_id, row["task"], row["iid"]), info, job_state, row["run_seq"], logs))
     for row in conn.execute(_UNSTARTED_CANDIDATES % _not_on(full), (job_id, *args)):
+        info = _TaskInfo(row, row["dispatched"])
         last = min(row["instance_count"], row["dispatched"] + limit)
-        found += [Candidate((job_id, row["name"], iid), row, job_state) for iid in range(row["dispatched"], last)]
+        found += [Candidate((job_id, row["name"], iid), info, job_state) for iid in range(row["dispatched"], last)]
     found.sort(key=lambda candidate: candidate.key)
     return found[:limit]
 
@@ -364,12 +387,13 @@ def claim(conn: Connection, candidate: Candidate, worker_id: str, node_ip: str, 
             "pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
             (State.RUNNING, run_seq, now, worker_id, node_ip, job_id, task, iid),
         )
-    if candidate.task_state == State.WAITING:
+    if candidate.task_info.state == State.WAITING:
         conn.execute(
             "UPDATE tasks SET state = ?, start_time = COALESCE(start_time, ?) "
             "WHERE job_id = ? AND name = ? AND state = ?",
             (State.RUNNING, now, job_id, task, State.WAITING),
         )
+        candidate.task_info.state = State.RUNNING
     if candidate.job_state == State.WAITING:
         started = conn.execute(
             "UPDATE jobs SET state = ?, start_time = COALESCE(start_time, ?) WHERE id = ? AND state = ?",
@@ -381,16 +405,39 @@ def claim(conn: Connection, candidate: Candidate, worker_id: str, node_ip: str, 
     return run_seq
 
 
+def _dispatch_up_to(conn: Connection, candidate: Candidate) -> Optional[int]:
+    """Count the instances of the candidate's task up to it as dispatched; how many were before
+    (None when the candidate is among them: it has a row)."""
+    job_id, task, iid = candidate.key
+    info = candidate.task_info
+    known = info.dispatched  # as read, or as this pass's claims left it
+    if known is None or iid < known or not _move_dispatched(conn, job_id, task, iid + 1, known):
+        (known,) = conn.execute("SELECT dispatched FROM tasks WHERE job_id = ? AND name = ?", (job_id, task)).fetchone()
+        if iid < known:
+            return None
+        _move_dispatched(conn, job_id, task, iid + 1, known)
+    info.dispatched = iid + 1
+    return known
+
+
+def _move_dispatched(conn: Connection, job_id: str, task: str, dispatched: int, was: int) -> bool:
+    """Set a task's dispatched count, if it is still ``was``."""
+    return bool(
+        conn.execute(
+            "UPDATE tasks SET dispatched = ? WHERE job_id = ? AND name = ? AND dispatched = ?",
+            (dispatched, job_id, task, was),
+        ).rowcount
+    )
+
+
 def _insert_running(
     conn: Connection, candidate: Candidate, run_seq: int, worker_id: str, node_ip: str, now: float
 ) -> bool:
     """Make the Running row of an instance that was never dispatched (and Waiting rows for those
     before it that a pass left out: rows are made in id order); False when it has a row already."""
     job_id, task, iid = candidate.key
-    (dispatched,) = conn.execute(
-        "SELECT dispatched FROM tasks WHERE job_id = ? AND name = ?", (job_id, task)
-    ).fetchone()
-    if iid < dispatched:
+    dispatched = _dispatch_up_to(conn, candidate)
+    if dispatched is None:
         return False
     command = candidate.command
     rows: List[Tuple[str, str, int, str, int, Optional[float], str, str, str, str]] = [
@@ -403,7 +450,6 @@ def _insert_running(
         "stderr_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
-    conn.execute("UPDATE tasks SET dispatched = ? WHERE job_id = ? AND name = ?", (iid + 1, job_id, task))
     return True
 
 
@@ -440,17 +486,23 @@ def _end_instance(conn: Connection, key: Key, state: str, result: RunResult, now
     )
 
 
+_ENDING = (
+    "SELECT i.state, i.run_seq, i.retry_count, t.max_retry, t.dispatched, t.instance_count "
+    "FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task "
+    "WHERE i.job_id = ? AND i.task = ? AND i.iid = ?"
+)
+
+
 def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, now: float) -> List[Key]:
     """Record how an attempt ended: Finished, retried (Waiting again) or Failed, and settle the
     task and job. Returns the keys of instances to kill (a job failed by this instance)."""
     job_id, task_name, _ = key
-    row = _stored_instance(conn, key)
-    task = find_task(conn, job_id, task_name)
-    if row is None or task is None or row["state"] != State.RUNNING or row["run_seq"] != run_seq:
+    row = first_row(conn.execute(_ENDING, key))
+    if row is None or row["state"] != State.RUNNING or row["run_seq"] != run_seq:
         return []  # stopped, deleted or a stale attempt
     if result.ok:
         _end_instance(conn, key, State.FINISHED, result, now)
-    elif row["retry_count"] < task["max_retry"]:
+    elif row["retry_count"] < row["max_retry"]:
         conn.execute(
             "UPDATE instances SET state = ?, retry_count = retry_count + 1, exit_code = ?, "
             "error_code = ?, error_message = ?, pid = NULL, pid_start = NULL "
@@ -468,15 +520,14 @@ def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, 
                 result.error_message or result.error_code,
             )
             return _fail_job(conn, job_id, task_name, message, now)
-    _settle_task(conn, task, now)
+    if row["dispatched"] >= row["instance_count"]:
+        _settle_task(conn, job_id, task_name, now)
     return []
 
 
-def _settle_task(conn: Connection, task: Row, now: float) -> None:
-    """Finish a task whose instances all ended; release its successors; finish the job."""
-    job_id, name = task["job_id"], task["name"]
-    if task["dispatched"] < task["instance_count"]:
-        return
+def _settle_task(conn: Connection, job_id: str, name: str, now: float) -> None:
+    """Finish a task whose instances all have rows once they all ended; release its successors;
+    finish the job."""
     busy = conn.execute(
         "SELECT 1 FROM instances WHERE job_id = ? AND state IN (?, ?) AND task = ? LIMIT 1",
         (job_id, *ACTIVE, name),

@@ -22,7 +22,7 @@ from typing import Iterator, List, Optional, Union, cast
 from ..errors import ApiError
 from .schema import INDEXES, SCHEMA, migrate
 
-__all__ = ["Store", "StoreUnavailable", "Connection", "Row", "savepoint", "first_row"]
+__all__ = ["Store", "StoreUnavailable", "Connection", "Row", "first_row"]
 
 Connection = sqlite3.Connection
 Row = sqlite3.Row
@@ -154,17 +154,3 @@ class Store:
             self._readers = []
         for conn in readers or ():
             conn.close()
-
-
-@contextmanager
-def savepoint(conn: Connection, name: str) -> Iterator[None]:
-    """A nested transaction inside the current one: an exception in the block undoes only what the
-    block did (and is raised again)."""
-    conn.execute("SAVEPOINT " + name)
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK TO " + name)
-        raise
-    finally:
-        conn.execute("RELEASE " + name)
