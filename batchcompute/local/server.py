@@ -43,7 +43,7 @@ from .web.auth import Authenticator, StoredNonces
 from .web.console import make_console
 from .web.console.settings import describe_server
 from .web.server import WsgiServer, is_loopback, make_server
-from .web.tls import server_context
+from .web.tls import certificates, server_context
 
 __all__ = ["LocalServer", "default_data_dir", "DataDirLocked", "PortUnavailable", "MAX_PORT"]
 
@@ -207,8 +207,9 @@ class LocalServer:
             str(self.oss_httpd.server_address[0]), self.oss_httpd.server_address[1], dask_scheduler, self.tls
         )
         key = next(iter(self.access_keys.items()))
+        trust = certificates(self.tls_cert) if self.tls_cert else ""  # workers trust this server's certificate
         return DaskExecutor(
-            self.oss, self.buckets.records, endpoint, key, dask_scheduler, workers or os.cpu_count() or 1
+            self.oss, self.buckets.records, endpoint, key, dask_scheduler, workers or os.cpu_count() or 1, trust
         )
 
     def _serve_oss(self, host: str, port: int, oss_port: Optional[int]) -> Optional[WsgiServer]:

@@ -369,3 +369,30 @@ def test_without_dask_installed_the_dask_executor_is_a_clear_error(tmp_path, mon
 def test_the_dask_executor_needs_the_oss_endpoint(tmp_path):
     with pytest.raises(ValueError, match="OSS endpoint"):
         LocalServer(tmp_path / "d", port=0, oss_port=0, executor="dask")
+
+
+def test_workers_trust_the_servers_own_certificate_over_https(cluster, tmp_path):
+    """With --tls-cert, workers reach the HTTPS OSS endpoint trusting the certificate the server
+    hands them: nothing is set up on the workers (a REQUESTS_CA_BUNDLE of theirs does not get in
+    the way)."""
+    _workers(cluster)
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
+        + ["-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True,
+        capture_output=True,
+    )
+    combined = tmp_path / "combined.pem"  # a certificate file that holds its key too: the key stays here
+    combined.write_text(key.read_text() + cert.read_text())
+    options = dict(executor="dask", dask_scheduler=cluster.address, workers=2, tls_cert=combined)
+    with local_server(tmp_path / "d", **options) as server:
+        assert server.oss_endpoint.startswith("https://")
+        assert "PRIVATE KEY" not in server.server.executor.trust and "CERTIFICATE" in server.server.executor.trust
+        api = server.client()
+        make = task("mkdir out && echo over https > out/r.txt", OutputMapping={"out/": "oss://test-bucket/tls/"})
+        use = task("cat in/r.txt", InputMapping={"oss://test-bucket/tls/": "in/"})
+        job_id = api.create_job(job({"make": make, "use": use}, {"make": ["use"]})).Id
+        assert api.poll([job_id], timeout=PATIENCE, interval=0.05) == []
+        assert api.get_job(job_id).State == "Finished"
+        assert _stdout(server, api, job_id, "use") == "over https\n"

@@ -146,8 +146,9 @@ def _never_reported(pid: Optional[int], pid_start: Optional[str], node_ip: Optio
 class DaskExecutor(Executor):
     """Runs attempts on the Dask cluster at ``scheduler`` (an address or a scheduler file), or on
     a LocalCluster of ``workers`` processes when it is None. ``endpoint`` (``http://host:port``)
-    and ``access_key`` (id, secret) are how workers reach the store; ``records`` are the store's
-    object records (log objects are made appendable)."""
+    and ``access_key`` (id, secret) are how workers reach the store (``trust``: the certificates,
+    PEM, of an HTTPS endpoint); ``records`` are the store's object records (log objects are made
+    appendable)."""
 
     def __init__(
         self,
@@ -157,9 +158,11 @@ class DaskExecutor(Executor):
         access_key: Tuple[str, str],
         scheduler: Optional[str] = None,
         workers: int = 1,
+        trust: str = "",
     ) -> None:
         self._dask = _distributed()
         self.oss, self.records, self.endpoint, self.access_key = store, records, endpoint, access_key
+        self.trust = trust
         (store.root / ATTEMPTS_BUCKET).mkdir(exist_ok=True)
         self._token = uuid.uuid4().hex[:8]
         self._live: Set[DaskExecution] = set()
@@ -281,7 +284,7 @@ class DaskExecutor(Executor):
     async def _connect_stream(self, worker: str) -> Any:
         comm = await self._dask.comm.connect(worker, timeout=CONNECT_TIMEOUT, **self._client.connection_args)
         key_id, secret = self.access_key
-        opening = {"endpoint": self.endpoint, "access_key_id": key_id, "access_key_secret": secret}
+        opening = {"endpoint": self.endpoint, "access_key_id": key_id, "access_key_secret": secret, "trust": self.trust}
         await comm.write(dict(opening, op=STREAM_OP, reply=False))
         return comm
 

@@ -196,11 +196,12 @@ class _Runner:
         self.taken = 0  # attempts in the pool: running or waiting for a thread
         self.lock = threading.Lock()
 
-    async def serve(self, comm: Any, endpoint: str, access_key_id: str, access_key_secret: str) -> Any:
-        """One server's stream: take its attempts and kills until it closes (what was sent runs on)."""
+    async def serve(self, comm: Any, endpoint: str, access_key_id: str, access_key_secret: str, trust: str = "") -> Any:
+        """One server's stream: take its attempts and kills until it closes (what was sent runs on).
+        ``trust``: the certificates (PEM) of an HTTPS endpoint."""
         from distributed.core import Status
 
-        store = _client(endpoint, access_key_id, access_key_secret)
+        store = _client(endpoint, access_key_id, access_key_secret, trust)
         replies = Outbox(comm, asyncio.get_running_loop())
         try:
             while True:
@@ -519,16 +520,16 @@ class _Reaper:
 
 
 _reaper = _Reaper()
-_clients: Dict[Tuple[str, str, str], OssClient] = {}
+_clients: Dict[Tuple[str, str, str, str], OssClient] = {}
 _dirs: Dict[str, WorkDirs] = {}
 
 
-def _client(endpoint: str, access_key_id: str, access_key_secret: str) -> OssClient:
+def _client(endpoint: str, access_key_id: str, access_key_secret: str, trust: str = "") -> OssClient:
     """One client (keep-alive sessions) per endpoint and key pair, for the worker's life."""
-    ident = (endpoint, access_key_id, access_key_secret)
+    ident = (endpoint, access_key_id, access_key_secret, trust)
     with _registry:
         if ident not in _clients:
-            _clients[ident] = OssClient(endpoint, access_key_id, access_key_secret)
+            _clients[ident] = OssClient(endpoint, access_key_id, access_key_secret, trust=trust)
         return _clients[ident]
 
 

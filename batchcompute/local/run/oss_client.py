@@ -11,6 +11,7 @@ This module is imported on Dask workers: it uses nothing of the server's state o
 
 from __future__ import annotations
 
+import atexit
 import base64
 import hashlib
 import hmac
@@ -20,7 +21,7 @@ import threading
 from contextlib import contextmanager
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any, BinaryIO, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, BinaryIO, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote, urlsplit
 from xml.etree.ElementTree import ParseError
 
@@ -60,13 +61,18 @@ class OssClient:
     """Signed requests to the OSS endpoint at ``endpoint`` (``http://host:port``); one keep-alive
     session per thread."""
 
-    def __init__(self, endpoint: str, access_key_id: str, access_key_secret: str, timeout: float = 60.0) -> None:
+    def __init__(
+        self, endpoint: str, access_key_id: str, access_key_secret: str, timeout: float = 60.0, trust: str = ""
+    ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.host = urlsplit(self.endpoint).netloc
         self._key_id = access_key_id
         self._secret = access_key_secret.encode("utf-8")
         self._timeout = timeout
         self._local = threading.local()
+        #: What HTTPS is verified against: the certificates ``trust`` holds (PEM), else the system's
+        #: (given with each request: a session's own setting would yield to REQUESTS_CA_BUNDLE).
+        self._verify: Union[bool, str] = _pem_file(trust) if trust else True
 
     # -- requests
 
@@ -95,7 +101,7 @@ class OssClient:
         if params:
             url += "?" + "&".join(quote(k) + ("=" + quote(v, safe="") if v else "") for k, v in params)
         response = self._session().request(
-            method, url, data=body, headers=sent, stream=stream, timeout=(10, self._timeout)
+            method, url, data=body, headers=sent, stream=stream, timeout=(10, self._timeout), verify=self._verify
         )
         if response.status_code >= 300:
             raise _refusal(response)
@@ -217,6 +223,22 @@ def _files_below(root: Path) -> List[Tuple[Path, str]]:
             path = Path(folder) / name
             found.append((path, path.relative_to(root).as_posix()))
     return sorted(found, key=lambda pair: pair[1])
+
+
+def _pem_file(pem: str) -> str:
+    """A file holding ``pem`` (what requests verifies against), removed when the process ends."""
+    handle, path = tempfile.mkstemp(prefix="batchcompute-trust-", suffix=".pem")
+    with os.fdopen(handle, "w") as out:
+        out.write(pem)
+    atexit.register(_remove, path)
+    return path
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _refusal(response: requests.Response) -> OssRequestError:

@@ -5,6 +5,7 @@ handshake holds no thread and falls under the request deadline like any other)."
 from __future__ import annotations
 
 import errno
+import re
 import ssl
 import time
 from typing import TYPE_CHECKING, Any, List, Optional, Union, cast
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 else:
     _MixedInto = object
 
-__all__ = ["server_context", "TlsChannelMixin", "MAX_READ"]
+__all__ = ["server_context", "certificates", "TlsChannelMixin", "MAX_READ"]
 
 #: Bytes read from one connection in one turn of the loop (the rest waits for the next turn).
 MAX_READ = 256 * 1024
@@ -36,6 +37,16 @@ def server_context(cert_file: Union[str, Any], key_file: Optional[Union[str, Any
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(str(cert_file), None if key_file is None else str(key_file))
     return context
+
+
+_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----\s.*?-----END CERTIFICATE-----\s*", re.DOTALL)
+
+
+def certificates(cert_file: Union[str, Any]) -> str:
+    """The certificates of the PEM file ``cert_file`` (without a private key it may also hold):
+    what a client of this server is given to trust it."""
+    with open(str(cert_file), encoding="ascii", errors="replace") as handle:
+        return "".join(_CERTIFICATE.findall(handle.read()))
 
 
 class TlsChannelMixin(_MixedInto):
