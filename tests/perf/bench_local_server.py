@@ -9,12 +9,15 @@
 2. get_job requests per second from one keep-alive client: the SDK's Client (when it can be
    imported) and a bare keep-alive connection (http.client, signed headers), to separate the
    server's cost from the client's.
+3. A list_jobs page of 100 jobs from a bare keep-alive connection: milliseconds per request
+   (target: 2 ms at most).
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import shutil
@@ -249,6 +252,32 @@ def main() -> None:
         print("  batchcompute.Client       : %s" % ("%7.0f req/s" % rate if rate else "not importable"))
         print("  requests.Session, signed  : %7.0f req/s" % session_rate(server, job_id, args.requests))
         print("  http.client, signed, raw  : %7.0f req/s" % raw_rate(server, job_id, args.requests))
+        print("list_jobs, a page of 100 jobs (http.client, signed, best of 5 x 100 requests)")
+        print("  ms per request            : %7.2f   (target: 2 ms at most)" % (list_page_time(server) * 1e3))
+
+
+def list_page_time(server, jobs: int = 100, rounds: int = 5, count: int = 100) -> float:
+    """Seconds the server takes to answer a list_jobs page of ``jobs`` jobs (each with its task and
+    instance metrics), best of ``rounds``, once there are ``jobs`` jobs or more."""
+    have = len(server.request("GET", "/jobs", {"Marker": "", "MaxItemCount": jobs}).json()["Items"])
+    body = job_of(1, "oss://bench/list/")
+    body["DAG"]["Tasks"]["t"]["Parameters"]["Command"]["CommandLine"] = "sleep 600"
+    created = [server.request("POST", "/jobs", body=body).json()["Id"] for _ in range(jobs - have)]
+    connection = http.client.HTTPConnection(server.host, server.port)
+    path = "/jobs?Marker=&MaxItemCount=%d" % jobs
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(count):
+            headers = signed_headers("GET", path, b"", server.access_key_id, server.access_key_secret)
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            assert response.status == 200 and len(json.loads(response.read())["Items"]) == jobs
+        best = min(best, (time.perf_counter() - started) / count)
+    connection.close()
+    for job_id in created:
+        server.request("POST", "/jobs/%s/stop" % job_id)
+    return best
 
 
 if __name__ == "__main__":
