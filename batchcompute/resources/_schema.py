@@ -529,7 +529,24 @@ class Boolean(Prop[Optional[bool], bool]):
     accepted = (bool,)
 
 
-class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
+class _PlainContainer:
+    """What plain dicts and lists share: a copy stores them frozen (marshal data), made into a
+    dict or list again when first read."""
+
+    freezable = True
+
+    def rebuild(self, value: Any) -> Any:
+        # stored values are coerced already: a copy is what a rebuild from JSON holds
+        return value if type(value) is bytes else _copy_plain(value)
+
+    def freeze(self, value: Any) -> Any:
+        return _freeze_plain(value)
+
+    def thaw(self, value: Any) -> Any:
+        return marshal.loads(value)
+
+
+class Dict_(_PlainContainer, Prop[Dict[str, Any], Dict[str, Any]]):
     """A plain dict. ``str_values=True`` turns every non-None value into str (EnvVars)."""
 
     plain = False
@@ -554,18 +571,6 @@ class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
     def empty(self) -> Any:
         return {}
 
-    def rebuild(self, value: Any) -> Any:
-        # stored values are coerced already: a copy is what a rebuild from JSON holds
-        return value if type(value) is bytes else _copy_plain(value)
-
-    freezable = True
-
-    def freeze(self, value: Any) -> Any:
-        return _freeze_plain(value)
-
-    def thaw(self, value: Any) -> Any:
-        return marshal.loads(value)
-
     def data(self, value: Any, mode: int) -> Any:
         if type(value) is bytes:
             value = marshal.loads(value)
@@ -574,7 +579,7 @@ class Dict_(Prop[Dict[str, Any], Dict[str, Any]]):
         return _plain(value, _INNER[mode])
 
 
-class List_(Prop[Optional[List[Any]], List[Any]]):
+class List_(_PlainContainer, Prop[Optional[List[Any]], List[Any]]):
     """A plain list (reading it unset gives None, as for a scalar)."""
 
     plain = False
@@ -587,17 +592,6 @@ class List_(Prop[Optional[List[Any]], List[Any]]):
 
     def coerce(self, value: Any) -> Any:
         return list(super().coerce(value))
-
-    def rebuild(self, value: Any) -> Any:
-        return value if type(value) is bytes else _copy_plain(value)
-
-    freezable = True
-
-    def freeze(self, value: Any) -> Any:
-        return _freeze_plain(value)
-
-    def thaw(self, value: Any) -> Any:
-        return marshal.loads(value)
 
     def data(self, value: Any, mode: int) -> Any:
         if type(value) is bytes:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
-from typing import Any, Dict, Iterable, List, Optional
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 FINAL = ("Finished", "Failed", "Stopped")
 LOGS = "oss://test-bucket/logs/"
@@ -111,3 +113,16 @@ def wait_until(predicate, timeout: float = 20.0, what: str = "condition") -> Non
 def wait_all(api: Any, job_ids: Iterable[str], timeout: float = 30.0) -> List[str]:
     """Wait until every job has ended (unlike poll, which stops at the first failure); their states."""
     return [wait_state(api.get_job, ident, FINAL, timeout).State for ident in job_ids]
+
+
+def self_signed_certificate(folder: Path) -> Tuple[Path, Path]:
+    """A throw-away certificate for 127.0.0.1 and localhost and its key: (cert.pem, key.pem) in
+    ``folder`` (needs the openssl command)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
+        + ["-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import oss2
 import pytest
-from local_helpers import job, task, wait_state, wait_until
+from local_helpers import job, self_signed_certificate, task, wait_state, wait_until
 
 import batchcompute
 from batchcompute.local.constants import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
@@ -376,13 +376,7 @@ def test_workers_trust_the_servers_own_certificate_over_https(cluster, tmp_path)
     hands them: nothing is set up on the workers (a REQUESTS_CA_BUNDLE of theirs does not get in
     the way)."""
     _workers(cluster)
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
-        + ["-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path)
     combined = tmp_path / "combined.pem"  # a certificate file that holds its key too: the key stays here
     combined.write_text(key.read_text() + cert.read_text())
     options = dict(executor="dask", dask_scheduler=cluster.address, workers=2, tls_cert=combined)

@@ -11,13 +11,13 @@ import http.client
 import shutil
 import socket
 import ssl
-import subprocess
 import threading
 import time
 from typing import Any, Dict, Iterator, List
 
 import pytest
 from hostile_helpers import parse_answer
+from local_helpers import self_signed_certificate
 
 from batchcompute.local.web.body import STREAM_MIN_BYTES, BodyStream
 from batchcompute.local.web.server import make_server
@@ -88,6 +88,11 @@ def _payload(size: int = BIG) -> bytes:
     return bytes(range(256)) * (size // 256) + b"x" * (size % 256)
 
 
+def _until_closed(sock: socket.socket) -> bytes:
+    """What the server sends until it closes the connection."""
+    return b"".join(iter(lambda: sock.recv(65536), b""))
+
+
 def _post(port: int, path: str, body: bytes, pieces: int = 1, pause: float = 0.0) -> http.client.HTTPResponse:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
     connection.putrequest("POST", path)
@@ -154,12 +159,7 @@ def test_the_deadline_holds_in_the_middle_of_a_body(app):
         with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
             sock.sendall(head + body[: len(body) // 2])  # and no more
             started = time.monotonic()
-            received = b""
-            while True:
-                data = sock.recv(65536)
-                if not data:
-                    break
-                received += data
+            received = _until_closed(sock)
         assert time.monotonic() - started < 3
         assert parse_answer(received)[0] == 408
         assert [type(error) for error in app.errors] == [TimeoutError]
@@ -224,24 +224,13 @@ def test_expect_continue_refused_without_100_closes_the_connection(server):
     head = b"POST /refuse HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n" % BIG
     with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
         sock.sendall(head)
-        received = b""
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                break
-            received += data
+        received = _until_closed(sock)
     assert received.startswith(b"HTTP/1.1 403") and b"100 Continue" not in received
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 def test_a_streamed_body_over_tls(app, tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
-        + ["-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path)
     server = _server(app, tls=server_context(cert, key))
     try:
         context = ssl.create_default_context(cafile=str(cert))

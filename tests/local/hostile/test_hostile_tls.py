@@ -9,12 +9,11 @@ import logging
 import shutil
 import socket
 import ssl
-import subprocess
 import time
 
 import pytest
 from hostile_helpers import assert_clean, parse_answer
-from local_helpers import job, task, wait_state
+from local_helpers import job, self_signed_certificate, task, wait_state
 
 from batchcompute.local.__main__ import parse_args
 from batchcompute.local.server import LocalServer
@@ -26,15 +25,7 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs t
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
-        + ["-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
