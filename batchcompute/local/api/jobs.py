@@ -99,7 +99,9 @@ def _rendered_jobs(conn: Connection, rows: List[Row]) -> List[Any]:
 
 def get_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.read() as conn:
-        return ApiResponse(200, _rendered_jobs(conn, [_job(conn, req.params["job"])])[0])
+        job_id = req.params["job"]
+        row = existing(jobs.find_job(conn, job_id, jobs.STATUS_COLUMNS), "Job", job_id)
+        return ApiResponse(200, _rendered_jobs(conn, [row])[0])
 
 
 def get_job_description(ctx: Context, req: ApiRequest) -> ApiResponse:

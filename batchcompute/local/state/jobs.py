@@ -29,6 +29,7 @@ __all__ = [
     "Candidate",
     "insert_job",
     "find_job",
+    "STATUS_COLUMNS",
     "find_task",
     "find_instance",
     "first_task",
@@ -104,8 +105,13 @@ def insert_job(conn: Connection, job_id: str, job: JobSpec, now: float) -> None:
     _notify(conn, job_id, "OnJobWaiting")
 
 
-def find_job(conn: Connection, job_id: str) -> Optional[Row]:
-    return first_row(conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)))
+#: The columns a job's status is made of (not its description, which may be megabytes).
+STATUS_COLUMNS = "seq, id, name, type, summary, priority, state, message, creation_time, start_time, end_time"
+
+
+def find_job(conn: Connection, job_id: str, columns: str = "*") -> Optional[Row]:
+    """The job ``job_id`` (its ``columns``), or None."""
+    return first_row(conn.execute("SELECT %s FROM jobs WHERE id = ?" % columns, (job_id,)))
 
 
 def find_task(conn: Connection, job_id: str, name: str) -> Optional[Row]:
@@ -166,9 +172,10 @@ def first_instance(conn: Connection, job_id: str) -> Optional[Any]:
 
 
 def list_jobs(conn: Connection, page: Page, state: Optional[str] = None, cluster_id: str = "") -> Tuple[List[Row], str]:
-    """Jobs, newest first, in ``state`` and with a task on ``cluster_id`` when given; the NextMarker."""
+    """Jobs (their STATUS_COLUMNS), newest first, in ``state`` and with a task on ``cluster_id``
+    when given; the NextMarker."""
     filters = [("state = ?", state), ("id IN (SELECT job_id FROM tasks WHERE cluster_id = ?)", cluster_id)]
-    return fetch_page(conn, "jobs", "seq", page, filters, newest_first=True)
+    return fetch_page(conn, "jobs", "seq", page, filters, newest_first=True, columns=STATUS_COLUMNS)
 
 
 def list_tasks(

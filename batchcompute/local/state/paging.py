@@ -28,11 +28,13 @@ def fetch_page(
     page: Page,
     filters: Sequence[Filter] = (),
     newest_first: bool = False,
+    columns: str = "*",
 ) -> Tuple[List[Row], str]:
     """The rows of ``page`` in ``table`` ordered by its unique column ``key``, and the NextMarker:
     the key of the row after the page (one more row is fetched for it), "" after the last page.
 
-    Filters whose value is None or "" are left out.
+    Filters whose value is None or "" are left out; ``columns`` (SQL, ``key`` among them) are
+    those read.
     """
     conditions = [(sql, value) for sql, value in filters if value is not None and value != ""]
     if page.marker:
@@ -40,7 +42,7 @@ def fetch_page(
     where = " WHERE " + " AND ".join(sql for sql, _ in conditions) if conditions else ""
     order = key + (" DESC" if newest_first else "")
     rows = conn.execute(
-        "SELECT * FROM %s%s ORDER BY %s LIMIT ?" % (table, where, order),
+        "SELECT %s FROM %s%s ORDER BY %s LIMIT ?" % (columns, table, where, order),
         (*(value for _, value in conditions), page.size + 1),
     ).fetchall()
     if len(rows) > page.size:
