@@ -325,3 +325,21 @@ def test_every_attempt_starts_in_an_empty_working_directory(api):
     job_id = api.create_job(job({"t": task(command, 6)})).Id
     assert api.poll([job_id], timeout=20, interval=0.05) == []
     assert api.get_task(job_id, "t").InstanceMetrics.FinishedCount == 6
+
+
+def test_the_metrics_of_a_settled_job_follow_it_when_it_is_started_again(local_server, api, bc_shared_dir):
+    """Counts of a job that can no longer change are kept between requests; a restart (which
+    changes its state, then its EndTime) makes them counted again."""
+    flag = bc_shared_dir / "ready"
+    job_id = api.create_job(job({"t": task('[ -e "%s" ]' % flag)})).Id
+    assert wait_state(api.get_job, job_id).State == "Failed"
+    for _ in range(2):  # the second answer comes from what was kept
+        listed = [item for item in api.list_jobs("", 100).Items if item.Id == job_id][0]
+        assert listed.State == "Failed" and listed.InstanceMetrics.FailedCount == 1
+        assert listed.TaskMetrics.FailedCount == 1 and listed.InstanceMetrics.FinishedCount == 0
+    flag.write_text("")
+    api.start_job(job_id)
+    assert api.poll([job_id], timeout=20, interval=0.05) == []
+    for status in (api.get_job(job_id), [i for i in api.list_jobs("", 100).Items if i.Id == job_id][0]):
+        assert status.State == "Finished" and status.InstanceMetrics.FinishedCount == 1
+        assert status.InstanceMetrics.FailedCount == 0 and status.TaskMetrics.FinishedCount == 1

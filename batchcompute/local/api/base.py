@@ -15,6 +15,7 @@ from ..run.objects import ObjectStore
 from ..run.scheduler import Scheduler
 from ..state.paging import Page
 from ..state.store import Store
+from .settled import SettledCounts
 
 __all__ = [
     "ApiRequest",
@@ -72,6 +73,8 @@ class Context:
     #: create_job_sync calls that may wait at once (each holds an HTTP thread while it waits).
     sync_waits: int = 16
     sync_slots: threading.BoundedSemaphore = field(init=False, repr=False)
+    #: The metrics of jobs that can no longer change.
+    settled: SettledCounts = field(default_factory=SettledCounts, repr=False)
 
     def __post_init__(self) -> None:
         self.sync_slots = threading.BoundedSemaphore(max(1, self.sync_waits))

@@ -92,8 +92,14 @@ def create_job_sync(ctx: Context, req: ApiRequest) -> ApiResponse:
         ctx.sync_slots.release()
 
 
-def _rendered_jobs(conn: Connection, rows: List[Row]) -> List[Any]:
-    counts = jobs.job_counts(conn, [row["id"] for row in rows]) if rows else {}
+def _rendered_jobs(ctx: Context, conn: Connection, rows: List[Row]) -> List[Any]:
+    counts = {row["id"]: kept for row in rows for kept in [ctx.settled.get(row)] if kept is not None}
+    unsettled = [row for row in rows if row["id"] not in counts]
+    if unsettled:
+        counted = jobs.job_counts(conn, [row["id"] for row in unsettled])
+        for row in unsettled:
+            ctx.settled.keep(row, counted[row["id"]])
+        counts.update(counted)
     return [render.job(row, *counts[row["id"]]) for row in rows]
 
 
@@ -101,7 +107,7 @@ def get_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.read() as conn:
         job_id = req.params["job"]
         row = existing(jobs.find_job(conn, job_id, jobs.STATUS_COLUMNS), "Job", job_id)
-        return ApiResponse(200, _rendered_jobs(conn, [row])[0])
+        return ApiResponse(200, _rendered_jobs(ctx, conn, [row])[0])
 
 
 def get_job_description(ctx: Context, req: ApiRequest) -> ApiResponse:
@@ -118,7 +124,7 @@ def list_jobs(ctx: Context, req: ApiRequest) -> ApiResponse:
     cluster = checks.cluster_filter(req.query)
     with ctx.store.read() as conn:
         rows, next_marker = jobs.list_jobs(conn, page, state, cluster)
-        return ApiResponse(200, {"Items": _rendered_jobs(conn, rows), "NextMarker": next_marker})
+        return ApiResponse(200, {"Items": _rendered_jobs(ctx, conn, rows), "NextMarker": next_marker})
 
 
 def update_job(ctx: Context, req: ApiRequest) -> ApiResponse:
