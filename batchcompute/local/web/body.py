@@ -161,7 +161,10 @@ class BodyStream:
         poller = select.poll()
         try:
             poller.register(self._sock, event)
-            low = min(size, _WAKE_BYTES) if event == select.POLLIN else 1
+            # (not under TLS: part of a record may wait inside the TLS layer, and the bytes still
+            # to come could be fewer than asked for)
+            plain = not isinstance(self._sock, ssl.SSLSocket)
+            low = min(size, _WAKE_BYTES) if event == select.POLLIN and plain else 1
             if low > 1:
                 self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, low)
             try:

@@ -239,6 +239,15 @@ def test_a_streamed_body_over_tls(app, tmp_path):
         for _ in range(2):  # and the connection carries the next request
             connection.request("POST", "/md5", body=body)
             assert connection.getresponse().read().decode() == hashlib.md5(body).hexdigest()
+        # in uneven pieces: TLS records that arrive in parts, the last one too
+        connection.putrequest("POST", "/md5")
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders()
+        for start in range(0, len(body), 10007):
+            connection.send(body[start : start + 10007])
+            if start % 7 == 0:
+                time.sleep(0.001)
+        assert connection.getresponse().read().decode() == hashlib.md5(body).hexdigest()
         assert isinstance(app.inputs[-1], BodyStream)
     finally:
         server.close()
