@@ -381,8 +381,8 @@ class _Task(WSGITask):
     def _body_stream(self) -> BodyStream:
         channel, request = self.channel, self.request
         owner = channel.server.owner
-        since = channel.request_since or time.time()
-        allowed = since + owner.request_timeout + owner.body_allowance(request) - time.time()
+        # the deadline of a request whose body is still to come, counted from its head
+        allowed = owner.request_timeout + owner.body_allowance(request)
 
         def timeout_answer() -> bytes:
             return error_answer(channel.server, _RequestTimeout("the request body did not arrive within the deadline"))
@@ -777,7 +777,7 @@ class WsgiServer:
         self.error_body = error_body
         self.body_rate = body_rate
         #: Slots of the bodies read as they arrive (see ``web.body``); half the threads at most.
-        self.streams = StreamSlots(threads // 2) if stream_bodies else None
+        self.streams = StreamSlots(threads // 2) if stream_bodies and threads > 1 else None
         _raise_file_limit(max_connections + 256)
         self._map: Dict[int, Any] = {}
         self._selector: Optional[selectors.BaseSelector] = None
