@@ -750,7 +750,11 @@ def _raise_file_limit(wanted: int) -> None:
 
 
 class WsgiServer:
-    """Serves ``app`` on ``address``; see the module's documentation."""
+    """Serves ``app`` on ``address``, with bodies up to ``max_body`` bytes; see the module's
+    documentation. ``tls`` serves HTTPS; ``error_body`` renders the HTTP layer's own errors
+    (default: the API's JSON); ``body_rate`` (bytes a second) lengthens the request deadline of a
+    large body; ``stream_bodies`` hands a large body to the application as it arrives
+    (``web.body``) instead of reading it whole first."""
 
     def __init__(
         self,
@@ -991,35 +995,7 @@ class WsgiServer:
             pass
 
 
-def make_server(
-    host: str,
-    port: int,
-    app: WsgiCallable,
-    max_body: int,
-    *,
-    max_connections: int = DEFAULT_MAX_CONNECTIONS,
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-    threads: int = DEFAULT_HTTP_THREADS,
-    tls: Optional[ssl.SSLContext] = None,
-    error_body: ErrorBody = json_error,
-    body_rate: Optional[float] = None,
-    stream_bodies: bool = False,
-) -> WsgiServer:
-    """A server bound to ``host:port`` (port 0: a free port); ``tls`` serves HTTPS;
-    ``error_body`` renders the HTTP layer's own errors (default: the API's JSON); ``body_rate``
-    (bytes a second) lengthens the request deadline of a large body; ``stream_bodies`` hands a
-    large body to the application as it arrives (``web.body``) instead of reading it whole first."""
-    return WsgiServer(
-        (host, port),
-        app,
-        max_body,
-        max_connections=max_connections,
-        request_timeout=request_timeout,
-        idle_timeout=idle_timeout,
-        threads=threads,
-        tls=tls,
-        error_body=error_body,
-        body_rate=body_rate,
-        stream_bodies=stream_bodies,
-    )
+def make_server(host: str, port: int, app: WsgiCallable, max_body: int, **options: Any) -> WsgiServer:
+    """A ``WsgiServer`` bound to ``host:port`` (port 0: a free port); ``options`` are its keyword
+    arguments."""
+    return WsgiServer((host, port), app, max_body, **options)
