@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, List
+from typing import Any, Dict, List
 
 from ..errors import ApiError, conflict, existing, not_found
 from ..ids import job_id as new_job_id
@@ -16,6 +16,7 @@ from ..model.states import DELETABLE, FINAL, REPRIORITIZABLE, STARTABLE, STOPPAB
 from ..state import apps, clusters, jobs, tokens
 from ..state.store import Connection, Row
 from .base import ApiRequest, ApiResponse, Context, page_request, state_filter
+from .settled import Counts
 
 __all__ = [
     "create_job",
@@ -93,8 +94,14 @@ def create_job_sync(ctx: Context, req: ApiRequest) -> ApiResponse:
 
 
 def _rendered_jobs(ctx: Context, conn: Connection, rows: List[Row]) -> List[Any]:
-    counts = {row["id"]: kept for row in rows for kept in [ctx.settled.get(row)] if kept is not None}
-    unsettled = [row for row in rows if row["id"] not in counts]
+    counts: Dict[str, Counts] = {}
+    unsettled: List[Row] = []
+    for row in rows:
+        kept = ctx.settled.get(row)
+        if kept is None:
+            unsettled.append(row)
+        else:
+            counts[row["id"]] = kept
     if unsettled:
         counted = jobs.job_counts(conn, [row["id"] for row in unsettled])
         for row in unsettled:
