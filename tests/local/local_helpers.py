@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 FINAL = ("Finished", "Failed", "Stopped")
 LOGS = "oss://test-bucket/logs/"
@@ -126,3 +127,22 @@ def self_signed_certificate(folder: Path) -> Tuple[Path, Path]:
         capture_output=True,
     )
     return cert, key
+
+
+class WriteRefusal:
+    """From now on and while ``on``, ``store``'s write transactions fail as on a full disk."""
+
+    def __init__(self, store: Any) -> None:
+        from batchcompute.local.state.store import StoreUnavailable
+
+        self.on = True
+        real = store.transaction
+
+        @contextmanager
+        def transaction() -> Iterator[Any]:
+            if self.on:
+                raise StoreUnavailable("database or disk is full")
+            with real() as conn:
+                yield conn
+
+        store.transaction = transaction

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from local_helpers import job, task, wait_until
+from local_helpers import WriteRefusal, job, task, wait_until
 
 import batchcompute
 from batchcompute.local.run.executor import NOT_STARTED_CODE, RecordedAttempt, RunResult
@@ -24,7 +24,6 @@ from batchcompute.local.run.local import LocalProcessExecutor
 from batchcompute.local.run.objects import ObjectStore
 from batchcompute.local.run.steps import process_start_token
 from batchcompute.local.state import jobs
-from batchcompute.local.state.store import StoreUnavailable
 from batchcompute.local.testing import SignedRequester, local_server
 
 MiB = 1024 * 1024
@@ -176,23 +175,13 @@ def test_a_restart_on_a_full_disk_says_so_and_a_later_one_records_the_outcomes(s
 
 def test_ends_the_store_refuses_for_a_while_are_recorded_once_it_takes_them(tmp_path):
     with local_server(tmp_path / "data", workers=4, poll_interval=0.05) as server:
-        store, refusing = server.server.store, [True]
-        real = store.transaction
-
-        @contextmanager
-        def transaction():
-            if refusing[0]:
-                raise StoreUnavailable("database or disk is full")
-            with real() as conn:
-                yield conn
-
         job_id = server.request("POST", "/jobs", body=job({"t": task("sleep 0.3", 4)})).json()["Id"]
         wait_until(lambda: server.server.scheduler.running() == 4, 10, "four attempts")
-        store.transaction = transaction
+        refusal = WriteRefusal(server.server.store)
         wait_until(lambda: server.server.scheduler.unrecorded() == 4, 10, "the four ends to wait")
         assert server.request("GET", "/jobs/" + job_id).json()["InstanceMetrics"]["RunningCount"] == 4
         time.sleep(0.5)  # a few refused tries
-        refusing[0] = False
+        refusal.on = False
         wait_until(lambda: server.request("GET", "/jobs/" + job_id).json()["State"] == "Finished", 10, "the ends")
         # the count is cleared just after the commit that finishes the job
         wait_until(lambda: server.server.scheduler.unrecorded() == 0, 10, "nothing left to record")

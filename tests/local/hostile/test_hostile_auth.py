@@ -9,17 +9,16 @@ import hashlib
 import http.client
 import json
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional, Tuple
 
 import pytest
 from hostile_helpers import assert_clean
-from local_helpers import job, task
+from local_helpers import WriteRefusal, job, task
 
 from batchcompute.core.signing import authorization, body_md5, gmt_date
 from batchcompute.local.errors import ApiError
-from batchcompute.local.state.store import Store, StoreUnavailable
+from batchcompute.local.state.store import Store
 from batchcompute.local.testing import local_server, signed_headers
 from batchcompute.local.web.auth import Authenticator, MemoryNonces, StoredNonces
 
@@ -264,20 +263,11 @@ def test_nonces_seen_while_the_database_refuses_writes_are_checked_and_stored_la
     store = Store(tmp_path / "db.sqlite")
     book = StoredNonces(store)
     assert book.add("k", "before", expires=1000.0, now=100.0)
-    real, refusing = store.transaction, [True]
-
-    @contextmanager
-    def transaction():
-        if refusing[0]:
-            raise StoreUnavailable("database or disk is full")
-        with real() as conn:
-            yield conn
-
-    store.transaction = transaction
+    refusal = WriteRefusal(store)
     assert not book.add("k", "before", expires=1000.0, now=110.0)  # recorded before: still a replay
     assert book.add("k", "during", expires=1000.0, now=120.0)  # a read is answered meanwhile
     assert not book.add("k", "during", expires=1000.0, now=130.0)
-    refusing[0] = False
+    refusal.on = False
     assert book.add("k", "after", expires=1000.0, now=140.0)
     with store.read() as conn:
         kept = {row[0] for row in conn.execute("SELECT nonce FROM nonces WHERE key_id = 'k'")}
