@@ -20,9 +20,9 @@ from local_helpers import WriteRefusal, job, task, wait_until
 import batchcompute
 from batchcompute.local.run.executor import NOT_STARTED_CODE, RecordedAttempt, RunResult
 from batchcompute.local.run.journal import read_records
-from batchcompute.local.run.local import LocalProcessExecutor
+from batchcompute.local.run.local import LocalProcessExecutor, end_process_group
 from batchcompute.local.run.objects import ObjectStore
-from batchcompute.local.run.steps import process_start_token
+from batchcompute.local.run.steps import boot_clock, process_start_token, start_window, started_as
 from batchcompute.local.state import jobs
 from batchcompute.local.testing import SignedRequester, local_server
 
@@ -206,6 +206,26 @@ def test_an_end_is_recorded_when_claiming_the_next_instance_fails(tmp_path, monk
 
 def _attempt(key, run_seq=1, pid=None, start=None):
     return RecordedAttempt(key, run_seq, "worker", None, pid, start)
+
+
+def test_a_start_window_recognises_its_process_and_no_other():
+    before = boot_clock()
+    sleeper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    window = start_window(before, boot_clock())
+    try:
+        started = process_start_token(sleeper.pid)
+        assert started is not None and started_as(window, started) and started_as(started, started)
+        first = int(window.split("-")[0])
+        earlier = "%d-%d" % (first - 200, first - 100)  # a process that had the pid seconds before
+        assert not started_as(earlier, started) and not started_as(str(first - 1), started)
+        end_process_group(sleeper.pid, earlier)
+        time.sleep(0.05)
+        assert sleeper.poll() is None  # another process has the pid now: left alone
+        end_process_group(sleeper.pid, window)
+        assert sleeper.wait(timeout=10) != 0
+    finally:
+        if sleeper.poll() is None:
+            sleeper.kill()
 
 
 def test_what_the_attempt_records_tell_a_restarted_server(tmp_path):

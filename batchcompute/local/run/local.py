@@ -39,6 +39,7 @@ from .journal import AttemptJournal, AttemptRecord, Recorded
 from .objects import ObjectStore, OssPathError
 from .steps import (
     StepFailed,
+    boot_clock,
     command_argv,
     kill_process_group,
     map_inputs,
@@ -47,6 +48,8 @@ from .steps import (
     process_start_token,
     release,
     start_held,
+    start_window,
+    started_as,
     unpack,
 )
 from .threads import ThreadPool, Watchdog
@@ -87,7 +90,7 @@ def end_process_group(pid: int, start_token: Optional[str]) -> None:
     led: the group of that very process while it runs; its group members when it has gone (Linux
     does not reuse a pid that is still a group's id); nothing if the pid is another process's now."""
     current = process_start_token(pid)
-    if start_token is not None and current in (None, start_token):
+    if start_token is not None and (current is None or started_as(start_token, current)):
         kill_process_group(pid)
 
 
@@ -190,10 +193,12 @@ class LocalProcessExecutor(Executor):
         with execution._lock:
             if execution.killed:
                 return -signal.SIGKILL, False
+            before = boot_clock()
             proc, go = start_held(argv, workdir, self._env(run), out, err)
+            started = start_window(before, boot_clock())
             execution.pid = proc.pid
         assert execution.record is not None  # made by _run
-        unrecorded = _release(proc.pid, execution.record, go)
+        unrecorded = _release(proc.pid, started, execution.record, go)
         deadline = None
         if run.timeout > 0 and unrecorded is None:
             deadline = self._watchdog.after(run.timeout, execution.expire)
@@ -232,11 +237,12 @@ def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunRes
     return server_restarted() if recorded.pid is not None else never_started()
 
 
-def _release(pid: int, record: AttemptRecord, go: int) -> Optional[Exception]:
-    """Record the held process, then let it run the command; the error when it cannot be recorded
-    (then the pipe is closed unwritten, and the shell exits without running the command)."""
+def _release(pid: int, started: str, record: AttemptRecord, go: int) -> Optional[Exception]:
+    """Record the held process (started at ``started``, a start token), then let it run the
+    command; the error when it cannot be recorded (then the pipe is closed unwritten, and the
+    shell exits without running the command)."""
     try:
-        record.started(pid, process_start_token(pid))
+        record.started(pid, started)
     except (OSError, ValueError) as exc:
         os.close(go)
         return exc
