@@ -10,12 +10,14 @@ from typing import Any, Callable, Dict, Optional
 from ..constants import MAX_ITEM_COUNT
 from ..errors import ApiError
 from ..model import request as checks
+from ..model.jsontext import JsonText, compact
 from ..model.limits import Limits
 from ..run.objects import ObjectStore
 from ..run.scheduler import Scheduler
 from ..state.paging import Page
 from ..state.store import Store
 from .settled import SettledCounts
+from .statuses import StatusTexts
 
 __all__ = [
     "ApiRequest",
@@ -56,7 +58,14 @@ class ApiRequest:
 @dataclass
 class ApiResponse:
     status: int
-    body: Any = None  # JSON-able, None -> empty body
+    body: Any = None  # JSON-able or JsonText, None -> empty body
+
+    def payload(self) -> bytes:
+        """The body as sent: compact JSON (``model.jsontext.compact``), nothing for None."""
+        if self.body is None:
+            return b""
+        text = self.body if isinstance(self.body, JsonText) else compact(self.body)
+        return text.encode("utf-8")
 
 
 @dataclass
@@ -75,6 +84,8 @@ class Context:
     sync_slots: threading.BoundedSemaphore = field(init=False, repr=False)
     #: The metrics of jobs that can no longer change.
     settled: SettledCounts = field(default_factory=SettledCounts, repr=False)
+    #: The JSON text of job statuses, kept while their rows and counts stay the same.
+    statuses: StatusTexts = field(default_factory=StatusTexts, repr=False)
 
     def __post_init__(self) -> None:
         self.sync_slots = threading.BoundedSemaphore(max(1, self.sync_waits))

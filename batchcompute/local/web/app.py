@@ -9,7 +9,6 @@ InvalidHttpBody for a body over the cap, 400 ``Invalid<Param>`` for a bad id in 
 
 from __future__ import annotations
 
-import json
 import logging
 from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
@@ -73,7 +72,7 @@ class WsgiApp:
                 500,
                 {"Code": "InternalError", "Message": "%s: %s" % (type(exc).__name__, exc), "RequestId": rid},
             )
-        payload = b"" if answer.body is None else json.dumps(answer.body, separators=(",", ":")).encode("utf-8")
+        payload = answer.payload()
         start_response(
             _status_line(answer.status),
             [
