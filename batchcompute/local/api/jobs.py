@@ -11,6 +11,7 @@ from ..model import render
 from ..model import request as checks
 from ..model.fields import integer
 from ..model.jobs import parse_job
+from ..model.jsontext import JsonText, page_text
 from ..model.limits import MAX_PRIORITY
 from ..model.states import DELETABLE, FINAL, REPRIORITIZABLE, STARTABLE, STOPPABLE, State
 from ..state import apps, clusters, jobs, tokens
@@ -93,7 +94,9 @@ def create_job_sync(ctx: Context, req: ApiRequest) -> ApiResponse:
         ctx.sync_slots.release()
 
 
-def _rendered_jobs(ctx: Context, conn: Connection, rows: List[Row]) -> List[Any]:
+def _status_texts(ctx: Context, conn: Connection, rows: List[Row]) -> List[str]:
+    """The JSON text of each job's status; the counts of settled jobs are those kept, the others'
+    are counted in one query."""
     counts: Dict[str, Counts] = {}
     unsettled: List[Row] = []
     for row in rows:
@@ -107,14 +110,14 @@ def _rendered_jobs(ctx: Context, conn: Connection, rows: List[Row]) -> List[Any]
         for row in unsettled:
             ctx.settled.keep(row, counted[row["id"]])
         counts.update(counted)
-    return [render.job(row, *counts[row["id"]]) for row in rows]
+    return [ctx.statuses.text(row, counts[row["id"]]) for row in rows]
 
 
 def get_job(ctx: Context, req: ApiRequest) -> ApiResponse:
     with ctx.store.read() as conn:
         job_id = req.params["job"]
         row = existing(jobs.find_job(conn, job_id, jobs.STATUS_COLUMNS), "Job", job_id)
-        return ApiResponse(200, _rendered_jobs(ctx, conn, [row])[0])
+        return ApiResponse(200, JsonText(_status_texts(ctx, conn, [row])[0]))
 
 
 def get_job_description(ctx: Context, req: ApiRequest) -> ApiResponse:
@@ -131,7 +134,7 @@ def list_jobs(ctx: Context, req: ApiRequest) -> ApiResponse:
     cluster = checks.cluster_filter(req.query)
     with ctx.store.read() as conn:
         rows, next_marker = jobs.list_jobs(conn, page, state, cluster)
-        return ApiResponse(200, {"Items": _rendered_jobs(ctx, conn, rows), "NextMarker": next_marker})
+        return ApiResponse(200, page_text(_status_texts(ctx, conn, rows), next_marker))
 
 
 def update_job(ctx: Context, req: ApiRequest) -> ApiResponse:
