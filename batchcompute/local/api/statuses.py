@@ -11,7 +11,7 @@ encoding of a hundred statuses that did not change.
 from __future__ import annotations
 
 import threading
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 from ..model import render
 from ..model.jsontext import compact
@@ -25,20 +25,22 @@ class StatusTexts:
     """The status texts of up to ``limit`` jobs (past it, they are all forgotten at once)."""
 
     def __init__(self, limit: int = 10000) -> None:
-        self._kept: Dict[str, Tuple[Row, Counts, str]] = {}
+        self._kept: Dict[str, Tuple[Tuple[Tuple[Any, ...], Counts], str]] = {}
         self._limit = limit
         self._lock = threading.Lock()
 
     def text(self, row: Row, counts: Counts) -> str:
         """The compact JSON text of ``render.job(row, *counts)``."""
+        # The row's values, not the row: comparing two rows compares their columns' descriptions
+        # too, and took as long as the rest of a kept text's check. Equal values render alike: the
+        # store gives each column one type (an INTEGER column never gives 1.0, a REAL one never 1).
+        made_of = (tuple(row), counts)
         kept = self._kept.get(row["id"])
-        # Equal rows render alike: the store gives each column one type (an INTEGER column never
-        # gives 1.0, a REAL one never 1), so equal values are written the same.
-        if kept is not None and kept[0] == row and kept[1] == counts:
-            return kept[2]
+        if kept is not None and kept[0] == made_of:
+            return kept[1]
         text = compact(render.job(row, *counts))
         with self._lock:
             if len(self._kept) >= self._limit:
                 self._kept.clear()
-            self._kept[row["id"]] = (row, counts, text)
+            self._kept[row["id"]] = (made_of, text)
         return text
