@@ -113,12 +113,16 @@ def flag(tmp_path):
 
 
 def _held(flag: Path, instances: int):
-    """A task whose instances run until ``flag`` exists, then exit 0."""
-    return task('while [ ! -e "%s" ]; do sleep 0.02; done' % flag, instances)
+    """A task whose instances say they run (a file next to ``flag``), then run until ``flag``
+    exists and exit 0."""
+    started = '"%s.$BATCH_COMPUTE_DAG_INSTANCE_ID"' % flag
+    return task('touch %s; while [ ! -e "%s" ]; do sleep 0.02; done' % (started, flag), instances)
 
 
-def _running(server, job_id, count):
-    wait_until(lambda: server.get("/jobs/" + job_id)["InstanceMetrics"]["RunningCount"] == count, 20, "running")
+def _running(flag: Path, count: int) -> None:
+    """Wait until ``count`` commands of _held run (Running in the store comes first: the disk must
+    fill only once they run)."""
+    wait_until(lambda: len(list(flag.parent.glob(flag.name + ".*"))) == count, 20, "running")
 
 
 def test_a_disk_that_fills_while_instances_end_leaves_none_running_once_freed(small_disk, tmp_path, flag):
@@ -126,7 +130,7 @@ def test_a_disk_that_fills_while_instances_end_leaves_none_running_once_freed(sm
     with _serving(data, log) as server:
         before = [server.create(job({"t": task("true")}, name="before-%d" % n)) for n in range(3)]
         held = server.create(job({"t": _held(flag, 6)}, name="held"))
-        _running(server, held, 6)
+        _running(flag, 6)
         ballast = _fill(small_disk)
         flag.touch()  # the six commands exit 0 while nothing can be written
         wait_until(lambda: "trying again until it succeeds" in log.read_text(), 10, "a failed record of an end")
@@ -149,7 +153,7 @@ def test_a_restart_on_a_full_disk_says_so_and_a_later_one_records_the_outcomes(s
     data, log = small_disk / "data", tmp_path / "server.log"
     with _serving(data, log) as server:
         held = server.create(job({"t": _held(flag, 2)}, name="held"))
-        _running(server, held, 2)
+        _running(flag, 2)
         ballast = _fill(small_disk)
         flag.touch()
         outcomes = lambda: [r.outcome for r in read_records(data / "work" / "attempts") if r.key[0] == held]  # noqa: E731

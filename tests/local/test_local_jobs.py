@@ -20,6 +20,11 @@ def _stdout(server, api, job_id, task_name, instance=0):
     return server.read_object(path)
 
 
+def _stderr(server, api, job_id, task_name, instance=0):
+    path = api.get_instance(job_id, task_name, instance).StderrRedirectPath
+    return server.read_object(path)
+
+
 def test_cluster_echo_job_three_instances(local_server, api):
     cluster_id = api.create_cluster(cluster(vms=2)).Id
     job_id = api.create_job(job({"echo": task("echo hello from $BATCH_COMPUTE_DAG_INSTANCE_ID", 3, cluster_id)})).Id
@@ -172,6 +177,23 @@ def test_env_vars(local_server, api, bc_executor):
     else:
         vms = [vm.Id for vm in api.list_cluster_instances(cluster_id, "group1", "", 10)]
         assert lines["BATCH_COMPUTE_WORKER_ID"] in vms
+
+
+def test_a_command_inherits_nothing_of_the_server_but_its_environment(local_server, api, bc_executor):
+    """Only stdin, stdout and stderr are open; SIGPIPE acts by default (the server ignores it, as
+    Python does); the working directory is the instance's own, $PWD too; stdin is empty."""
+    command = (
+        'yes | head -n 1; echo "pipe=$?"; echo "cwd=$(pwd -P)"; echo "PWD=$PWD"; echo "stdin=$(wc -c)"; '
+        "ls /proc/self/fd"  # its own: what it inherited, and the folder it reads (3)
+    )
+    job_id = api.create_job(job({"t": task(command)})).Id
+    assert api.poll([job_id], timeout=20, interval=0.05) == []
+    yes, pipe, cwd, pwd, stdin, *fds = _stdout(local_server, api, job_id, "t").splitlines()
+    assert (yes, pipe) == ("y", "pipe=0")
+    assert cwd.startswith("cwd=/") and os.path.realpath(pwd[len("PWD=") :]) == cwd[len("cwd=") :]
+    assert stdin == "stdin=0"
+    assert sorted(fds, key=int) == ["0", "1", "2", "3"]
+    assert _stderr(local_server, api, job_id, "t") == ""
 
 
 #: What the official SDK sends beside a ClusterId when a tool sets ``task["AutoCluster"] = {}``.

@@ -15,6 +15,7 @@ from batchcompute.local.ids import format_time, job_id
 from batchcompute.local.model.job_description import completed_dag_job
 from batchcompute.local.model.jobs import CommandSpec, parse_job
 from batchcompute.local.run.objects import ObjectStore, OssPathError
+from batchcompute.local.run.steps import StepFailed, command_argv, given_descriptors, start_held
 from batchcompute.local.run.threads import PRUNE_AT, Watchdog
 from batchcompute.local.state.store import Store
 from batchcompute.local.testing import signed_headers
@@ -109,6 +110,50 @@ def test_the_watchdog_keeps_neither_cancelled_deadlines_nor_calls_them():
 
 def _parse(body, root):
     return parse_job(body, ObjectStore(root), lambda cid: cid == "cls-ok", lambda name: None)
+
+
+def _held_shell(tmp_path, command, close=()):
+    """A held shell running ``command`` in ``tmp_path``; its stdout is ``tmp_path/out``."""
+    with open(tmp_path / "out", "wb") as out:
+        argv = command_argv(command, "", {}, tmp_path)
+        return start_held(argv, tmp_path, {"PATH": os.environ["PATH"]}, out.fileno(), out.fileno(), close)
+
+
+def test_a_held_shell_runs_its_command_in_its_folder_once_released(tmp_path):
+    proc = _held_shell(tmp_path, "pwd; exit 3")
+    assert proc.wait(0.2) is None  # held
+    proc.release()
+    assert proc.wait(10) == 3 and proc.wait() == 3
+    assert (tmp_path / "out").read_text() == "%s\n" % tmp_path
+
+
+def test_an_abandoned_held_shell_runs_nothing(tmp_path):
+    proc = _held_shell(tmp_path, "echo ran")
+    proc.abandon()
+    assert proc.wait() == 125 and (tmp_path / "out").read_bytes() == b""
+
+
+def test_a_working_folder_with_a_line_break_is_refused(tmp_path):
+    folder = tmp_path / "a\nb"
+    folder.mkdir()
+    with pytest.raises(StepFailed) as failed:
+        _held_shell(folder, "true")
+    assert failed.value.code == "LaunchFailed"
+
+
+def test_a_held_shell_inherits_no_descriptor_it_is_told_to_close(tmp_path):
+    kept, given = os.pipe()
+    os.set_inheritable(given, True)  # as what started this process may have left one
+    try:
+        assert given in given_descriptors() and kept not in given_descriptors()
+        for close, inherited in (((), True), (given_descriptors(), False)):
+            proc = _held_shell(tmp_path, "ls /proc/self/fd", close)
+            proc.release()
+            assert proc.wait(10) == 0
+            assert (str(given) in (tmp_path / "out").read_text().split()) is inherited
+    finally:
+        os.close(kept)
+        os.close(given)
 
 
 def test_dependencies_direction_and_cycles(tmp_path):

@@ -38,15 +38,16 @@ from .executor import (
 from .journal import AttemptJournal, AttemptRecord, Recorded
 from .objects import ObjectStore, OssPathError
 from .steps import (
+    HeldProcess,
     StepFailed,
     boot_clock,
     command_argv,
+    given_descriptors,
     kill_process_group,
     map_inputs,
     map_outputs,
     outcome,
     process_start_token,
-    release,
     start_held,
     start_window,
     started_as,
@@ -102,11 +103,10 @@ class LocalProcessExecutor(Executor):
         self.work_root = Path(work_root)
         self.workdirs = WorkDirs(self.work_root / "dirs")
         self.journal = AttemptJournal(Path(work_root) / "attempts")
-        # The server's environment when it started (without its keys), then ``extra_env``; encoded
-        # once: Popen encodes every variable of every attempt otherwise.
-        base = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
-        base.update(extra_env or {})
-        self._base_env = _encoded(base)
+        # The server's environment when it started (without its keys), then ``extra_env``.
+        self._base_env = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
+        self._base_env.update(extra_env or {})
+        self._given = given_descriptors()  # (closed in each command's process)
         self._threads = ThreadPool("instance")
         self._watchdog = Watchdog()
 
@@ -194,15 +194,15 @@ class LocalProcessExecutor(Executor):
             if execution.killed:
                 return -signal.SIGKILL, False
             before = boot_clock()
-            proc, go = start_held(argv, workdir, self._env(run), out, err)
+            proc = start_held(argv, workdir, self._env(run), out, err, self._given)
             started = start_window(before, boot_clock())
             execution.pid = proc.pid
         assert execution.record is not None  # made by _run
-        unrecorded = _release(proc.pid, started, execution.record, go)
+        unrecorded = _release(proc, started, execution.record)
         deadline = None
         if run.timeout > 0 and unrecorded is None:
             deadline = self._watchdog.after(run.timeout, execution.expire)
-        proc.wait()
+        returncode = proc.wait()
         if deadline is not None:
             deadline.cancel()
         with execution._lock:
@@ -210,16 +210,13 @@ class LocalProcessExecutor(Executor):
             execution.pid = None
         if unrecorded is not None:
             raise StepFailed("LaunchFailed", "the attempt cannot be recorded: %s" % unrecorded)
-        return proc.returncode, execution.timed_out
+        assert returncode is not None
+        return returncode, execution.timed_out
 
-    def _env(self, run: InstanceRun) -> Dict[bytes, bytes]:
+    def _env(self, run: InstanceRun) -> Dict[str, str]:
         env = dict(self._base_env)
-        env.update(_encoded(run.env))
+        env.update(run.env)
         return env
-
-
-def _encoded(env: Dict[str, str]) -> Dict[bytes, bytes]:
-    return {os.fsencode(key): os.fsencode(value) for key, value in env.items()}
 
 
 def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunResult:
@@ -237,14 +234,13 @@ def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunRes
     return server_restarted() if recorded.pid is not None else never_started()
 
 
-def _release(pid: int, started: str, record: AttemptRecord, go: int) -> Optional[Exception]:
+def _release(proc: HeldProcess, started: str, record: AttemptRecord) -> Optional[Exception]:
     """Record the held process (started at ``started``, a start token), then let it run the
-    command; the error when it cannot be recorded (then the pipe is closed unwritten, and the
-    shell exits without running the command)."""
+    command; the error when it cannot be recorded (then the shell exits without running it)."""
     try:
-        record.started(pid, started)
+        record.started(proc.pid, started)
     except (OSError, ValueError) as exc:
-        os.close(go)
+        proc.abandon()
         return exc
-    release(go)
+    proc.release()
     return None
