@@ -21,10 +21,10 @@ COLUMNS = ("seq", "id", "name", "type", "summary", "priority", "state", "message
 TIMES = ("creation_time", "start_time", "end_time")
 
 
-def _row(priority=0, state="Running", name="né"):
+def _row(priority=0, state="Running", name="né", job_id="job-1"):
     conn = sqlite3.connect(":memory:")
     conn.row_factory = sqlite3.Row
-    values = (1, "job-1", name, "DAG", "", priority, state, "", 1.5, 2.25, None)
+    values = (1, job_id, name, "DAG", "", priority, state, "", 1.5, 2.25, None)
     marks = ", ".join("? AS %s" % column for column in COLUMNS + TIMES)
     return conn.execute("SELECT " + marks, values).fetchone()
 
@@ -46,9 +46,10 @@ def test_past_the_limit_every_status_text_is_forgotten():
     texts = StatusTexts(limit=1)
     counts = ({}, {})
     first = texts.text(_row(), counts)
-    texts.text(_row(name="other"), counts)
+    texts.text(_row(job_id="job-2"), counts)
     again = texts.text(_row(), counts)
     assert again == first and again is not first
+    assert texts.text(_row(), counts) is again
 
 
 def test_a_page_of_written_items_is_the_text_of_the_whole_page():
