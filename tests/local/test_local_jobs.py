@@ -256,6 +256,22 @@ def test_cluster_slots_and_priorities(local_server, api, bc_shared_dir):
     assert log.read_text().split() == ["high", "high", "low", "low"]
 
 
+def test_a_free_slot_goes_past_instances_that_wait_for_their_cluster(local_server, api, bc_shared_dir):
+    """Two slots, a cluster of one VM: the second instance of the cluster's job waits for the VM,
+    and the other slot runs a job of lower priority meanwhile."""
+    flag = bc_shared_dir / "go"
+    cluster_id = api.create_cluster(cluster(vms=1)).Id
+    held = task('while [ ! -e "%s" ]; do sleep 0.02; done' % flag, 2, cluster_id)
+    on_cluster = api.create_job(job({"t": held}, name="on-cluster", priority=9)).Id
+    other = api.create_job(job({"t": task("true")}, name="other", priority=1)).Id
+    try:
+        assert api.poll([other], timeout=20, interval=0.05) == []
+        assert api.get_job(on_cluster).InstanceMetrics.WaitingCount == 1
+    finally:
+        flag.touch()
+    assert api.poll([on_cluster], timeout=20, interval=0.05) == []
+
+
 def test_auto_release_deletes_a_finished_job(local_server, api):
     job_id = api.create_job(job({"t": task("true")}, auto_release=True)).Id
     wait_until(lambda: job_id not in [j.Id for j in api.list_jobs("", 100)], 20, "the job to be released")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import threading
 import time
 
@@ -15,7 +16,7 @@ from batchcompute.local.ids import format_time, job_id
 from batchcompute.local.model.job_description import completed_dag_job
 from batchcompute.local.model.jobs import CommandSpec, parse_job
 from batchcompute.local.run.objects import ObjectStore, OssPathError
-from batchcompute.local.run.steps import StepFailed, command_argv, given_descriptors, start_held
+from batchcompute.local.run.steps import command_argv, release, start_held
 from batchcompute.local.run.threads import PRUNE_AT, Watchdog
 from batchcompute.local.state.store import Store
 from batchcompute.local.testing import signed_headers
@@ -112,45 +113,36 @@ def _parse(body, root):
     return parse_job(body, ObjectStore(root), lambda cid: cid == "cls-ok", lambda name: None)
 
 
-def _held_shell(tmp_path, command, close=()):
-    """A held shell running ``command`` in ``tmp_path``; its stdout is ``tmp_path/out``."""
+def _held_shell(tmp_path, command):
+    """A held shell running ``command`` in ``tmp_path``, and its go; its stdout is ``tmp_path/out``."""
     with open(tmp_path / "out", "wb") as out:
         argv = command_argv(command, "", {}, tmp_path)
-        return start_held(argv, tmp_path, {"PATH": os.environ["PATH"]}, out.fileno(), out.fileno(), close)
+        return start_held(argv, tmp_path, {"PATH": os.environ["PATH"]}, out, out)
 
 
 def test_a_held_shell_runs_its_command_in_its_folder_once_released(tmp_path):
-    proc = _held_shell(tmp_path, "pwd; exit 3")
-    assert proc.wait(0.2) is None  # held
-    proc.release()
-    assert proc.wait(10) == 3 and proc.wait() == 3
-    assert (tmp_path / "out").read_text() == "%s\n" % tmp_path
+    proc, go = _held_shell(tmp_path, "pwd; exit 3")
+    with pytest.raises(subprocess.TimeoutExpired):
+        proc.wait(0.2)  # held
+    release(go)
+    assert proc.wait(10) == 3
+    assert os.path.realpath((tmp_path / "out").read_text().strip()) == os.path.realpath(tmp_path)
 
 
 def test_an_abandoned_held_shell_runs_nothing(tmp_path):
-    proc = _held_shell(tmp_path, "echo ran")
-    proc.abandon()
-    assert proc.wait() == 125 and (tmp_path / "out").read_bytes() == b""
+    proc, go = _held_shell(tmp_path, "echo ran")
+    os.close(go)
+    assert proc.wait(10) == 125 and (tmp_path / "out").read_bytes() == b""
 
 
-def test_a_working_folder_with_a_line_break_is_refused(tmp_path):
-    folder = tmp_path / "a\nb"
-    folder.mkdir()
-    with pytest.raises(StepFailed) as failed:
-        _held_shell(folder, "true")
-    assert failed.value.code == "LaunchFailed"
-
-
-def test_a_held_shell_inherits_no_descriptor_it_is_told_to_close(tmp_path):
+def test_a_held_shell_inherits_no_descriptor_of_the_server(tmp_path):
     kept, given = os.pipe()
-    os.set_inheritable(given, True)  # as what started this process may have left one
+    os.set_inheritable(given, True)  # as what started the server may have left one
     try:
-        assert given in given_descriptors() and kept not in given_descriptors()
-        for close, inherited in (((), True), (given_descriptors(), False)):
-            proc = _held_shell(tmp_path, "ls /proc/self/fd", close)
-            proc.release()
-            assert proc.wait(10) == 0
-            assert (str(given) in (tmp_path / "out").read_text().split()) is inherited
+        proc, go = _held_shell(tmp_path, "ls /proc/self/fd")
+        release(go)
+        assert proc.wait(10) == 0
+        assert sorted((tmp_path / "out").read_text().split(), key=int) == ["0", "1", "2", "3"]  # 3: ls's own
     finally:
         os.close(kept)
         os.close(given)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -41,14 +42,13 @@ from ..model.attempts import RunResult
 from .executor import STOPPED_CODE, InstanceRun
 from .oss_client import OssClient, OssRequestError
 from .steps import (
-    HeldProcess,
     StepFailed,
     command_argv,
-    given_descriptors,
     kill_process_group,
     map_inputs,
     map_outputs,
     outcome,
+    release,
     start_held,
     unpack,
 )
@@ -310,14 +310,13 @@ def _attempt(run: InstanceRun, node: _Node, running: _Running, store: OssClient,
         with running.lock:
             if running.killed:
                 return RunResult(None, STOPPED_CODE, "stopped before it started")
-            proc = start_held(argv, workdir, _environment(own), logs.stdout, logs.stderr, _given)
+            proc, go = start_held(argv, workdir, _environment(own), logs.stdout, logs.stderr)
             running.pid = proc.pid
-        timed_out, closing = _run_held(proc, run.timeout, node, logs)
+        timed_out, closing = _run_held(proc, go, run.timeout, node, logs)
         with running.lock:
             running.pid = None
         if closing and not running.killed:
             return RunResult(None, "WorkerLost", "the Dask worker %s closed while the instance ran" % node.address)
-        assert proc.returncode is not None  # reaped by _run_held
         ended = outcome(proc.returncode, running.killed, timed_out, run.timeout)
         if ended is not None:
             return ended
@@ -329,16 +328,21 @@ def _attempt(run: InstanceRun, node: _Node, running: _Running, store: OssClient,
         _workdirs(node.worker).give_back(workdir)
 
 
-def _run_held(proc: HeldProcess, timeout: float, node: _Node, logs: "_Logs") -> Tuple[bool, bool]:
+def _run_held(
+    proc: "subprocess.Popen[bytes]", go: int, timeout: float, node: _Node, logs: "_Logs"
+) -> Tuple[bool, bool]:
     """Hand the process group to the reaper, release the command, wait for its end while its logs
     go to the store; whether the Timeout ended it, whether the worker closing did."""
     _reaper.add(proc.pid)
-    proc.release()
+    release(go)
     started = time.monotonic()
     deadline = started + timeout if timeout > 0 else None
     timed_out = closing = False
+    ended = _ExitWatch(proc)
     try:
-        while proc.wait(_next_wait(deadline)) is None:
+        while True:
+            if ended.wait(_next_wait(deadline)):
+                break
             now = time.monotonic()
             timed_out = timed_out or (deadline is not None and now >= deadline)
             closing = closing or node.closing()
@@ -346,10 +350,41 @@ def _run_held(proc: HeldProcess, timeout: float, node: _Node, logs: "_Logs") -> 
                 kill_process_group(proc.pid)
             logs.send()
     finally:
+        ended.close()
         kill_process_group(proc.pid)  # leftovers the command sent to the background
-        proc.wait()
         _reaper.remove(proc.pid)
     return timed_out, closing
+
+
+class _ExitWatch:
+    """Waits for a process's end and wakes as it ends: through a pidfd where the system has them
+    (``Popen.wait`` with a timeout polls, first after 1 ms, then 2, 4 ...)."""
+
+    def __init__(self, proc: "subprocess.Popen[bytes]") -> None:
+        self.proc = proc
+        self.poll: Optional["select.poll"] = None
+        self.fd: Optional[int] = None
+        try:
+            self.fd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):  # not Linux 5.3+: Popen.wait
+            return
+        self.poll = select.poll()
+        self.poll.register(self.fd, select.POLLIN)
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the process ended within ``seconds`` (it is reaped then)."""
+        if self.poll is not None and not self.poll.poll(seconds * 1000):
+            return False
+        try:
+            self.proc.wait(0 if self.poll is not None else seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _next_wait(deadline: Optional[float]) -> float:
@@ -485,7 +520,6 @@ class _Reaper:
 
 
 _reaper = _Reaper()
-_given = given_descriptors()  # what started this worker left open: closed in each command's process
 _clients: Dict[Tuple[str, str, str, str], OssClient] = {}
 _dirs: Dict[str, WorkDirs] = {}
 

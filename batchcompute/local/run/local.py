@@ -38,16 +38,15 @@ from .executor import (
 from .journal import AttemptJournal, AttemptRecord, Recorded
 from .objects import ObjectStore, OssPathError
 from .steps import (
-    HeldProcess,
     StepFailed,
     boot_clock,
     command_argv,
-    given_descriptors,
     kill_process_group,
     map_inputs,
     map_outputs,
     outcome,
     process_start_token,
+    release,
     start_held,
     start_window,
     started_as,
@@ -103,10 +102,11 @@ class LocalProcessExecutor(Executor):
         self.work_root = Path(work_root)
         self.workdirs = WorkDirs(self.work_root / "dirs")
         self.journal = AttemptJournal(Path(work_root) / "attempts")
-        # The server's environment when it started (without its keys), then ``extra_env``.
-        self._base_env = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
-        self._base_env.update(extra_env or {})
-        self._given = given_descriptors()  # (closed in each command's process)
+        # The server's environment when it started (without its keys), then ``extra_env``; encoded
+        # once: Popen encodes every variable of every attempt otherwise.
+        base = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
+        base.update(extra_env or {})
+        self._base_env = _encoded(base)
         self._threads = ThreadPool("instance")
         self._watchdog = Watchdog()
 
@@ -194,15 +194,15 @@ class LocalProcessExecutor(Executor):
             if execution.killed:
                 return -signal.SIGKILL, False
             before = boot_clock()
-            proc = start_held(argv, workdir, self._env(run), out, err, self._given)
+            proc, go = start_held(argv, workdir, self._env(run), out, err)
             started = start_window(before, boot_clock())
             execution.pid = proc.pid
         assert execution.record is not None  # made by _run
-        unrecorded = _release(proc, started, execution.record)
+        unrecorded = _release(proc.pid, started, execution.record, go)
         deadline = None
         if run.timeout > 0 and unrecorded is None:
             deadline = self._watchdog.after(run.timeout, execution.expire)
-        returncode = proc.wait()
+        proc.wait()
         if deadline is not None:
             deadline.cancel()
         with execution._lock:
@@ -210,13 +210,16 @@ class LocalProcessExecutor(Executor):
             execution.pid = None
         if unrecorded is not None:
             raise StepFailed("LaunchFailed", "the attempt cannot be recorded: %s" % unrecorded)
-        assert returncode is not None
-        return returncode, execution.timed_out
+        return proc.returncode, execution.timed_out
 
-    def _env(self, run: InstanceRun) -> Dict[str, str]:
+    def _env(self, run: InstanceRun) -> Dict[bytes, bytes]:
         env = dict(self._base_env)
-        env.update(run.env)
+        env.update(_encoded(run.env))
         return env
+
+
+def _encoded(env: Dict[str, str]) -> Dict[bytes, bytes]:
+    return {os.fsencode(key): os.fsencode(value) for key, value in env.items()}
 
 
 def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunResult:
@@ -234,13 +237,14 @@ def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunRes
     return server_restarted() if recorded.pid is not None else never_started()
 
 
-def _release(proc: HeldProcess, started: str, record: AttemptRecord) -> Optional[Exception]:
+def _release(pid: int, started: str, record: AttemptRecord, go: int) -> Optional[Exception]:
     """Record the held process (started at ``started``, a start token), then let it run the
-    command; the error when it cannot be recorded (then the shell exits without running it)."""
+    command; the error when it cannot be recorded (then the pipe is closed unwritten, and the
+    shell exits without running the command)."""
     try:
-        record.started(proc.pid, started)
+        record.started(pid, started)
     except (OSError, ValueError) as exc:
-        proc.abandon()
+        os.close(go)
         return exc
-    proc.release()
+    release(go)
     return None

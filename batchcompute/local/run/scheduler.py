@@ -228,25 +228,44 @@ class Scheduler:
                 known: Dict[str, Optional[_Cluster]] = {}
                 full = self._full_clusters(conn, known, busy)
                 try:
-                    for candidate in jobs.candidates(conn, free + SPARE_CANDIDATES, full):
-                        key = candidate.key
-                        place = None if key in self._slots else self._place(conn, candidate, known, busy)
-                        if place is None:
-                            continue
-                        run = self._run(candidate, place)
-                        run_seq = jobs.claim(conn, candidate, place.worker_id, place.ip, time.time())
-                        slot = _Slot(run_seq, place.worker_id, candidate.cluster_id)
-                        self._slots[key] = slot
-                        busy.add(place.worker_id)
-                        launches.append((key, slot, run))
-                        free -= 1
-                        if not free:
+                    # as many as there are free slots first; more once if some found their VMs busy
+                    for limit in (free, free + SPARE_CANDIDATES):
+                        found = jobs.candidates(conn, limit, full)
+                        free = self._claim_found(conn, found, free, known, busy, launches)
+                        if not free or len(found) < limit:
                             break
                 except BaseException:  # the claims are rolled back: so are their slots
                     for key, _, _ in launches:
                         del self._slots[key]
                     raise
         return launches
+
+    def _claim_found(
+        self,
+        conn: Connection,
+        found: List[Candidate],
+        free: int,
+        known: Dict[str, Optional[_Cluster]],
+        busy: Set[str],
+        launches: Launches,
+    ) -> int:
+        """Claim candidates in turn (those that can be placed) until no slot is free; the slots
+        still free."""
+        for candidate in found:
+            key = candidate.key
+            place = None if key in self._slots else self._place(conn, candidate, known, busy)
+            if place is None:
+                continue
+            run = self._run(candidate, place)
+            run_seq = jobs.claim(conn, candidate, place.worker_id, place.ip, time.time())
+            slot = _Slot(run_seq, place.worker_id, candidate.cluster_id)
+            self._slots[key] = slot
+            busy.add(place.worker_id)
+            launches.append((key, slot, run))
+            free -= 1
+            if not free:
+                break
+        return free
 
     def _full_clusters(self, conn: Connection, known: Dict[str, Optional[_Cluster]], busy: Set[str]) -> List[str]:
         """Clusters whose every VM runs an instance now."""

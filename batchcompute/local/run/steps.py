@@ -14,14 +14,13 @@ This module is imported on Dask workers: it uses nothing of the server's state o
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import signal
 import subprocess
 import tarfile
 import time
 from pathlib import Path
-from typing import BinaryIO, ContextManager, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import IO, BinaryIO, ContextManager, List, Mapping, Optional, Protocol, Tuple, Union
 
 from ..model.attempts import RunResult
 from .executor import STOPPED_CODE
@@ -33,9 +32,8 @@ __all__ = [
     "map_inputs",
     "map_outputs",
     "command_argv",
-    "HeldProcess",
     "start_held",
-    "given_descriptors",
+    "release",
     "outcome",
     "kill_process_group",
     "process_start_token",
@@ -46,14 +44,9 @@ __all__ = [
 ]
 
 #: Run by the shell before the command (on the same line: the command's line numbers stay): wait
-#: for the go on stdin, a line that names the working directory; exit without running anything
-#: when the caller is gone; go there, then give the command the stdin it always had (/dev/null).
-HOLD = (
-    'IFS= read -r batch_compute_go || exit 125; cd -- "$batch_compute_go" || exit 125; '
-    "unset batch_compute_go; exec </dev/null; "
-)
-#: Signals this process ignores (as Python does) that a command must not inherit ignored.
-_RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ)
+#: for the go on stdin, exit without running anything when the caller is gone, then give the
+#: command the stdin it always had (/dev/null).
+HOLD = "read -r batch_compute_go || exit 125; unset batch_compute_go; exec </dev/null; "
 
 
 class StepFailed(Exception):
@@ -134,115 +127,35 @@ def command_argv(command_line: str, docker_image: str, env: Mapping[str, str], w
     return ["/bin/sh", "-c", HOLD + 'exec "$@"', "sh", engine, *container, docker_image, "/bin/sh", "-c", command_line]
 
 
-class HeldProcess:
-    """A shell started by :func:`start_held`, in a process group of its own (``pid``), that runs
-    its command once released; ``wait`` reaps it."""
-
-    def __init__(self, pid: int, go: int, workdir: str) -> None:
-        self.pid = pid
-        self.returncode: Optional[int] = None  # once reaped; negative: the signal that ended it
-        self._go: Optional[int] = go
-        self._workdir = workdir
-        self._pidfd: Optional[int] = None
-
-    def release(self) -> None:
-        """Let the command run (nothing when the process was killed meanwhile)."""
-        go, self._go = self._go, None
-        if go is None:
-            return
-        try:
-            os.write(go, os.fsencode(self._workdir) + b"\n")
-        except BrokenPipeError:
-            pass
-        finally:
-            os.close(go)
-
-    def abandon(self) -> None:
-        """Close the pipe unwritten: the shell exits without running the command."""
-        go, self._go = self._go, None
-        if go is not None:
-            os.close(go)
-
-    def wait(self, timeout: Optional[float] = None) -> Optional[int]:
-        """The exit code once the process has ended (it is reaped then); None when it still runs
-        after ``timeout`` seconds."""
-        if self.returncode is None:
-            if timeout is not None and not self._ends_within(timeout):
-                return None
-            if self.returncode is None:
-                _, status = os.waitpid(self.pid, 0)
-                self.returncode = os.waitstatus_to_exitcode(status)
-            if self._pidfd is not None:
-                os.close(self._pidfd)
-                self._pidfd = None
-        return self.returncode
-
-    def _ends_within(self, seconds: float) -> bool:
-        """Whether the process ends within ``seconds``: woken by a pidfd as it ends (Linux 5.3+),
-        else by looking every few milliseconds."""
-        if self._pidfd is None:
-            try:
-                self._pidfd = os.pidfd_open(self.pid)
-            except (AttributeError, OSError):
-                return self._polled_within(seconds)
-        return bool(select.select([self._pidfd], [], [], seconds)[0])
-
-    def _polled_within(self, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while True:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-                return True
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            time.sleep(min(0.005, left))
-
-
 def start_held(
-    argv: List[str], workdir: Path, env: Mapping[str, str], stdout: int, stderr: int, close: Sequence[int] = ()
-) -> HeldProcess:
-    """Start ``argv`` (a shell, see :data:`HOLD`) held, in a process group of its own, with
-    ``env`` as its whole environment and ``stdout``, ``stderr`` as its output descriptors.
-
-    ``posix_spawn`` costs this process a third less than ``subprocess.Popen``; the working
-    directory reaches the shell with its go. No other descriptor is inherited: Python opens its
-    own close-on-exec, and ``close`` (:func:`given_descriptors`, once) are closed in the child
-    (one closed since is skipped).
-    """
-    where = str(workdir)
-    if "\n" in where:
-        raise StepFailed("LaunchFailed", "the working directory %r holds a line break" % where)
+    argv: List[str],
+    workdir: Path,
+    env: Union[Mapping[str, str], Mapping[bytes, bytes]],
+    stdout: Union[int, IO[bytes]],
+    stderr: Union[int, IO[bytes]],
+) -> Tuple["subprocess.Popen[bytes]", int]:
+    """Start ``argv`` held, in a process group of its own; the descriptor that releases it."""
     held, go = os.pipe()
     try:
-        actions: List[Tuple[int, ...]] = [
-            (os.POSIX_SPAWN_DUP2, held, 0),
-            (os.POSIX_SPAWN_DUP2, stdout, 1),
-            (os.POSIX_SPAWN_DUP2, stderr, 2),
-        ]
-        actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in close]
-        pid = os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True, setsigdef=_RESET_SIGNALS)
+        proc = subprocess.Popen(
+            argv, cwd=str(workdir), env=env, stdin=held, stdout=stdout, stderr=stderr, start_new_session=True
+        )
     except BaseException:
         os.close(go)
         raise
     finally:
         os.close(held)
-    return HeldProcess(pid, go, where)
+    return proc, go
 
 
-def given_descriptors() -> List[int]:
-    """The inheritable descriptors above stderr that this process has: those that what started it
-    left open (a shell's redirections, a supervisor's pipes). Python opens its own close-on-exec."""
-    found = []
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        try:
-            if fd > 2 and os.get_inheritable(fd):
-                found.append(fd)
-        except OSError:  # the descriptor listdir itself used
-            pass
-    return found
+def release(go: int) -> None:
+    """Let a held process run its command (nothing when it was killed meanwhile)."""
+    try:
+        os.write(go, b"\n")
+    except BrokenPipeError:
+        pass
+    finally:
+        os.close(go)
 
 
 def _signal_exit(returncode: int) -> int:

@@ -366,7 +366,8 @@ def _job_candidates(conn: Connection, job_id: str, job_state: str, limit: int, f
         info = _TaskInfo(row, row["dispatched"])
         last = min(row["instance_count"], row["dispatched"] + limit)
         found += [Candidate((job_id, row["name"], iid), info, job_state) for iid in range(row["dispatched"], last)]
-    found.sort(key=lambda candidate: candidate.key)
+    if tasks:  # waiting rows and not dispatched instances, each in order: merged
+        found.sort(key=lambda candidate: candidate.key)
     return found[:limit]
 
 
