@@ -198,6 +198,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    keys = access_keys(args.access_key)
+    os.environ.pop(ACCESS_KEYS_ENV, None)  # read: what the server starts has no use for it
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -206,7 +208,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             args.data_dir or default_data_dir(),
             host=args.host,
             port=args.port,
-            access_keys=access_keys(args.access_key),
+            access_keys=keys,
             workers=args.workers,
             max_body=args.max_body,
             max_connections=args.max_connections,

@@ -196,6 +196,31 @@ def test_a_command_inherits_nothing_of_the_server_but_its_environment(local_serv
     assert _stderr(local_server, api, job_id, "t") == ""
 
 
+AWKWARD_VALUES = {
+    "SPACED": " a  b ",
+    "QUOTED": 'it\'s "q" \\',
+    "DOLLAR": "$(echo no)`echo no`$HOME;",
+    "LINES": "one\ntwo\n",
+    "EMPTY": "",
+    "EQUALS": "a=b",
+}
+
+
+@pytest.mark.parametrize("odd_name", [None, "MY-VAR"])
+def test_variables_reach_the_command_as_they_are(local_server, api, odd_name):
+    """Exported by the shell from its arguments, as they are; the command sees no arguments. A name
+    the shell cannot hold reaches no command (a shell never passes one on)."""
+    env = dict(AWKWARD_VALUES)
+    if odd_name:
+        env[odd_name] = "odd"
+    names = sorted(AWKWARD_VALUES)
+    command = 'printf "%%s|" "$#" "$0" %s; env | grep -c "^MY-VAR=odd$" || :' % " ".join('"$%s"' % n for n in names)
+    job_id = api.create_job(job({"t": task(command, env=env)})).Id
+    assert api.poll([job_id], timeout=20, interval=0.05) == [], _stderr(local_server, api, job_id, "t")
+    printed = _stdout(local_server, api, job_id, "t")
+    assert printed == "0|/bin/sh|%s|0\n" % "|".join(AWKWARD_VALUES[n] for n in names)
+
+
 #: What the official SDK sends beside a ClusterId when a tool sets ``task["AutoCluster"] = {}``.
 SDK_EMPTY_AUTO_CLUSTER = {
     "InstanceType": "",

@@ -37,9 +37,11 @@ def test_clean_shutdown_requeues_running_instances_and_restart_resumes(tmp_path)
         assert instance["RetryCount"] == 0 and server.read_object(instance["StdoutRedirectPath"]) == "resumed\n"
 
 
-def _start(args):
+def _start(args, keys=None):
     env = dict(os.environ, PYTHONPATH=str(Path(batchcompute.__file__).resolve().parent.parent))
     env.pop("BATCH_COMPUTE_LOCAL_ACCESS_KEYS", None)
+    if keys:
+        env["BATCH_COMPUTE_LOCAL_ACCESS_KEYS"] = keys
     proc = subprocess.Popen(
         [sys.executable, "-m", "batchcompute.local", "--port", "0", *args],
         stdout=subprocess.PIPE,
@@ -65,6 +67,23 @@ def test_command_line_keys_banner_and_sigint(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_keys_in_the_servers_environment_reach_no_command(tmp_path):
+    proc, banner = _start(["--data-dir", str(tmp_path / "d")], keys="team:s3cret")
+    try:
+        endpoint = "http://127.0.0.1:%d" % int(re.search(r"127\.0\.0\.1:(\d+)", banner).group(1))
+        requester = SignedRequester(endpoint, "team", "s3cret")
+        command = 'cat /proc/self/environ | tr "\\0" "\\n"; echo ---; cat /proc/$$/environ | tr "\\0" "\\n"'
+        job_id = requester.request("POST", "/jobs", body=job({"t": task(command)})).json()["Id"]
+        wait_until(lambda: requester.request("GET", "/jobs/" + job_id).json()["State"] == "Finished", 20, "the job")
+        logs = requester.request("GET", "/jobs/%s/tasks/t/instances/0" % job_id).json()["StdoutRedirectPath"]
+        listed = (tmp_path / "d" / "oss" / logs[len("oss://") :]).read_text()
+        assert "BATCH_COMPUTE_DAG_JOB_ID=" + job_id in listed and "---" in listed
+        assert "s3cret" not in listed and "BATCH_COMPUTE_LOCAL_ACCESS_KEYS" not in listed
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def _run(args, tmp_path):

@@ -11,12 +11,13 @@ import time
 import pytest
 from local_helpers import job, task
 
+from batchcompute.local.constants import ACCESS_KEYS_ENV
 from batchcompute.local.errors import ApiError
 from batchcompute.local.ids import format_time, job_id
 from batchcompute.local.model.job_description import completed_dag_job
 from batchcompute.local.model.jobs import CommandSpec, parse_job
 from batchcompute.local.run.objects import ObjectStore, OssPathError
-from batchcompute.local.run.steps import command_argv, release, start_held
+from batchcompute.local.run.steps import held_command, release, start_held
 from batchcompute.local.run.threads import PRUNE_AT, Watchdog
 from batchcompute.local.state.store import Store
 from batchcompute.local.testing import signed_headers
@@ -116,8 +117,7 @@ def _parse(body, root):
 def _held_shell(tmp_path, command):
     """A held shell running ``command`` in ``tmp_path``, and its go; its stdout is ``tmp_path/out``."""
     with open(tmp_path / "out", "wb") as out:
-        argv = command_argv(command, "", {}, tmp_path)
-        return start_held(argv, tmp_path, {"PATH": os.environ["PATH"]}, out, out)
+        return start_held(held_command(command, "", {}, tmp_path), tmp_path, out, out)
 
 
 def test_a_held_shell_runs_its_command_in_its_folder_once_released(tmp_path):
@@ -146,6 +146,20 @@ def test_a_held_shell_inherits_no_descriptor_of_the_server(tmp_path):
     finally:
         os.close(kept)
         os.close(given)
+
+
+def test_the_servers_keys_reach_no_command_of_an_embedded_server(tmp_path, monkeypatch):
+    monkeypatch.setenv(ACCESS_KEYS_ENV, "team:s3cret")  # an embedding program's environment
+    command = held_command("env", "", {"OWN": "x"}, tmp_path)
+    assert command.env is not None and ACCESS_KEYS_ENV not in command.env
+    with open(tmp_path / "out", "wb") as out:
+        proc, go = start_held(command, tmp_path, out, out)
+    release(go)
+    assert proc.wait(10) == 0
+    listed = (tmp_path / "out").read_text().splitlines()
+    assert "OWN=x" in listed and not any("s3cret" in line for line in listed)
+    monkeypatch.delenv(ACCESS_KEYS_ENV)
+    assert held_command("env", "", {"OWN": "x"}, tmp_path).env is None  # this process's, as it is
 
 
 def test_dependencies_direction_and_cycles(tmp_path):

@@ -28,7 +28,7 @@ from typing import Any, Callable, Dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from batchcompute.local.run.steps import command_argv, release, start_held
+from batchcompute.local.run.steps import held_command, release, start_held
 from batchcompute.local.testing import dask_cluster, local_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -99,10 +99,10 @@ def comm_round_trip(address: str, count: int) -> float:
 def held_shell_cost(count: int) -> float:
     """Seconds per held ``/bin/sh -c true``: started, released, waited for."""
     with tempfile.TemporaryDirectory() as folder:
-        argv = command_argv("true", "", {}, Path(folder))
+        command = held_command("true", "", {}, Path(folder))
         started = time.perf_counter()
         for _ in range(count):
-            proc, go = start_held(argv, Path(folder), dict(os.environ), subprocess.DEVNULL, subprocess.DEVNULL)
+            proc, go = start_held(command, Path(folder), subprocess.DEVNULL, subprocess.DEVNULL)
             release(go)
             proc.wait()
         return (time.perf_counter() - started) / count

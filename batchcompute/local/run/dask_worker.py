@@ -37,13 +37,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..constants import ACCESS_KEYS_ENV
 from ..model.attempts import RunResult
 from .executor import STOPPED_CODE, InstanceRun
 from .oss_client import OssClient, OssRequestError
 from .steps import (
     StepFailed,
-    command_argv,
+    held_command,
     kill_process_group,
     map_inputs,
     map_outputs,
@@ -306,11 +305,11 @@ def _attempt(run: InstanceRun, node: _Node, running: _Running, store: OssClient,
         unpack(store, run.package_path, workdir)
         map_inputs(store, run.input_mapping, workdir)
         own = dict(run.env, BATCH_COMPUTE_WORKER_ID=node.address, BATCH_COMPUTE_OSS_HOST=store.host)
-        argv = command_argv(run.command_line, run.docker_image, own, workdir)
+        command = held_command(run.command_line, run.docker_image, own, workdir)
         with running.lock:
             if running.killed:
                 return RunResult(None, STOPPED_CODE, "stopped before it started")
-            proc, go = start_held(argv, workdir, _environment(own), logs.stdout, logs.stderr)
+            proc, go = start_held(command, workdir, logs.stdout, logs.stderr)
             running.pid = proc.pid
         timed_out, closing = _run_held(proc, go, run.timeout, node, logs)
         with running.lock:
@@ -392,14 +391,6 @@ def _next_wait(deadline: Optional[float]) -> float:
     if deadline is not None:
         wait = min(wait, max(0.0, deadline - time.monotonic()))
     return max(wait, 0.001)
-
-
-def _environment(own: Dict[str, str]) -> Dict[str, str]:
-    """This worker's environment (without the server's keys), then the attempt's ``own``
-    variables (with this worker's name and the OSS endpoint it reaches)."""
-    env = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
-    env.update(own)
-    return env
 
 
 class _LogFile:

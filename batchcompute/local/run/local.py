@@ -21,7 +21,6 @@ import threading
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
-from ..constants import ACCESS_KEYS_ENV
 from ..model.attempts import Key
 from .executor import (
     STOPPED_CODE,
@@ -40,7 +39,7 @@ from .objects import ObjectStore, OssPathError
 from .steps import (
     StepFailed,
     boot_clock,
-    command_argv,
+    held_command,
     kill_process_group,
     map_inputs,
     map_outputs,
@@ -102,11 +101,7 @@ class LocalProcessExecutor(Executor):
         self.work_root = Path(work_root)
         self.workdirs = WorkDirs(self.work_root / "dirs")
         self.journal = AttemptJournal(Path(work_root) / "attempts")
-        # The server's environment when it started (without its keys), then ``extra_env``; encoded
-        # once: Popen encodes every variable of every attempt otherwise.
-        base = {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
-        base.update(extra_env or {})
-        self._base_env = _encoded(base)
+        self._extra_env = dict(extra_env or {})
         self._threads = ThreadPool("instance")
         self._watchdog = Watchdog()
 
@@ -189,12 +184,12 @@ class LocalProcessExecutor(Executor):
         self, run: InstanceRun, execution: LocalExecution, workdir: Path, out: int, err: int
     ) -> Tuple[int, bool]:
         """Start the command held, record its process, release it, wait for its end."""
-        argv = command_argv(run.command_line, run.docker_image, run.env, workdir)
+        command = held_command(run.command_line, run.docker_image, {**self._extra_env, **run.env}, workdir)
         with execution._lock:
             if execution.killed:
                 return -signal.SIGKILL, False
             before = boot_clock()
-            proc, go = start_held(argv, workdir, self._env(run), out, err)
+            proc, go = start_held(command, workdir, out, err)
             started = start_window(before, boot_clock())
             execution.pid = proc.pid
         assert execution.record is not None  # made by _run
@@ -211,15 +206,6 @@ class LocalProcessExecutor(Executor):
         if unrecorded is not None:
             raise StepFailed("LaunchFailed", "the attempt cannot be recorded: %s" % unrecorded)
         return proc.returncode, execution.timed_out
-
-    def _env(self, run: InstanceRun) -> Dict[bytes, bytes]:
-        env = dict(self._base_env)
-        env.update(_encoded(run.env))
-        return env
-
-
-def _encoded(env: Dict[str, str]) -> Dict[bytes, bytes]:
-    return {os.fsencode(key): os.fsencode(value) for key, value in env.items()}
 
 
 def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunResult:

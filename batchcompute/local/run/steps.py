@@ -14,14 +14,16 @@ This module is imported on Dask workers: it uses nothing of the server's state o
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tarfile
 import time
 from pathlib import Path
-from typing import IO, BinaryIO, ContextManager, List, Mapping, Optional, Protocol, Tuple, Union
+from typing import IO, BinaryIO, ContextManager, Dict, List, Mapping, NamedTuple, Optional, Protocol, Tuple, Union
 
+from ..constants import ACCESS_KEYS_ENV
 from ..model.attempts import RunResult
 from .executor import STOPPED_CODE
 
@@ -31,7 +33,8 @@ __all__ = [
     "unpack",
     "map_inputs",
     "map_outputs",
-    "command_argv",
+    "HeldCommand",
+    "held_command",
     "start_held",
     "release",
     "outcome",
@@ -47,6 +50,10 @@ __all__ = [
 #: for the go on stdin, exit without running anything when the caller is gone, then give the
 #: command the stdin it always had (/dev/null).
 HOLD = "read -r batch_compute_go || exit 125; unset batch_compute_go; exec </dev/null; "
+#: Then export the variables given as arguments (``NAME=value`` each: taken as they are, never
+#: expanded again) and leave the command no arguments.
+EXPORT = 'for batch_compute_kv do export "$batch_compute_kv"; done; unset batch_compute_kv; set --; '
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class StepFailed(Exception):
@@ -110,11 +117,37 @@ def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
     archive.extractall(target)
 
 
-def command_argv(command_line: str, docker_image: str, env: Mapping[str, str], workdir: Path) -> List[str]:
-    """The held shell that runs ``command_line``: here, or in a container of ``docker_image`` that
-    is given the variables ``env`` (the attempt's own)."""
-    if not docker_image:
-        return ["/bin/sh", "-c", HOLD + command_line]
+class HeldCommand(NamedTuple):
+    """A held shell's arguments, and the environment it starts with (None: this process's)."""
+
+    argv: List[str]
+    env: Optional[Dict[str, str]]
+
+
+def held_command(command_line: str, docker_image: str, own: Mapping[str, str], workdir: Path) -> HeldCommand:
+    """The held shell that runs ``command_line`` with this process's environment (never the
+    server's keys) and the attempt's ``own`` variables; or in a container of ``docker_image``
+    that is given only ``own``.
+
+    ``own`` reaches the shell as arguments that it exports, and the shell starts with this
+    process's environment as it is (the server's keys taken out when they are in it): given a
+    whole environment, ``subprocess.Popen`` re-encodes it variable by variable, which costs more
+    than all else it does. A name the shell cannot hold (``MY-VAR``) is left out: a shell never
+    passes one on to a command.
+    """
+    env = None if ACCESS_KEYS_ENV not in os.environ else _environment()
+    if docker_image:
+        return HeldCommand(_container_argv(command_line, docker_image, own, workdir), env)
+    exported = ["%s=%s" % (name, value) for name, value in own.items() if _SHELL_NAME.match(name)]
+    return HeldCommand(["/bin/sh", "-c", HOLD + EXPORT + command_line, "/bin/sh", *exported], env)
+
+
+def _environment() -> Dict[str, str]:
+    """This process's environment without the server's keys."""
+    return {key: value for key, value in os.environ.items() if key != ACCESS_KEYS_ENV}
+
+
+def _container_argv(command_line: str, docker_image: str, own: Mapping[str, str], workdir: Path) -> List[str]:
     engine = container_engine()
     if engine is None:
         raise StepFailed(
@@ -122,23 +155,25 @@ def command_argv(command_line: str, docker_image: str, env: Mapping[str, str], w
             "Command.Docker.Image is set (%s) but no container engine "
             "(docker, podman) answers on this machine" % docker_image,
         )
-    envs = [arg for key, value in sorted(env.items()) for arg in ("-e", "%s=%s" % (key, value))]
+    envs = [arg for key, value in sorted(own.items()) for arg in ("-e", "%s=%s" % (key, value))]
     container = ["run", "--rm", "-v", "%s:/batchcompute/work" % workdir, "-w", "/batchcompute/work", *envs]
     return ["/bin/sh", "-c", HOLD + 'exec "$@"', "sh", engine, *container, docker_image, "/bin/sh", "-c", command_line]
 
 
 def start_held(
-    argv: List[str],
-    workdir: Path,
-    env: Union[Mapping[str, str], Mapping[bytes, bytes]],
-    stdout: Union[int, IO[bytes]],
-    stderr: Union[int, IO[bytes]],
+    command: HeldCommand, workdir: Path, stdout: Union[int, IO[bytes]], stderr: Union[int, IO[bytes]]
 ) -> Tuple["subprocess.Popen[bytes]", int]:
-    """Start ``argv`` held, in a process group of its own; the descriptor that releases it."""
+    """Start ``command`` held, in a process group of its own; the descriptor that releases it."""
     held, go = os.pipe()
     try:
         proc = subprocess.Popen(
-            argv, cwd=str(workdir), env=env, stdin=held, stdout=stdout, stderr=stderr, start_new_session=True
+            command.argv,
+            cwd=str(workdir),
+            env=command.env,
+            stdin=held,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
         )
     except BaseException:
         os.close(go)
