@@ -50,9 +50,9 @@ __all__ = [
 #: for the go on stdin, exit without running anything when the caller is gone, then give the
 #: command the stdin it always had (/dev/null).
 HOLD = "read -r batch_compute_go || exit 125; unset batch_compute_go; exec </dev/null; "
-#: Then export the variables given as arguments (``NAME=value`` each: taken as they are, never
-#: expanded again) and leave the command no arguments.
-EXPORT = 'for batch_compute_kv do export "$batch_compute_kv"; done; unset batch_compute_kv; set --; '
+#: Then, when the command has variables of its own, export those given as arguments (``NAME=value``
+#: each: taken as they are, never expanded again) and leave the command no arguments.
+EXPORT = 'export "$@"; set --; '
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -139,7 +139,8 @@ def held_command(command_line: str, docker_image: str, own: Mapping[str, str], w
     if docker_image:
         return HeldCommand(_container_argv(command_line, docker_image, own, workdir), env)
     exported = ["%s=%s" % (name, value) for name, value in own.items() if _SHELL_NAME.match(name)]
-    return HeldCommand(["/bin/sh", "-c", HOLD + EXPORT + command_line, "/bin/sh", *exported], env)
+    script = HOLD + EXPORT + command_line if exported else HOLD + command_line
+    return HeldCommand(["/bin/sh", "-c", script, "/bin/sh", *exported], env)
 
 
 def _environment() -> Dict[str, str]:
