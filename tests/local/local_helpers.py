@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+
+from batchcompute.local.run.executor import STOPPED_CODE, Execution, Executor, RunResult
 
 FINAL = ("Finished", "Failed", "Stopped")
 LOGS = "oss://test-bucket/logs/"
@@ -146,3 +149,32 @@ class WriteRefusal:
                 yield conn
 
         store.transaction = transaction
+
+
+class Holding(Executor):
+    """Starts nothing: each attempt runs until the test ends it with ``end(key, result)``."""
+
+    def __init__(self):
+        self.running = {}
+        self.lock = threading.Lock()
+
+    def start(self, run, on_started, on_done):
+        execution = Execution()
+        with self.lock:
+            self.running[run.key] = (execution, on_done)
+        return execution
+
+    def stop(self, execution):
+        with self.lock:
+            found = [key for key, (held, _) in self.running.items() if held is execution]
+        for key in found:
+            self.end(key, RunResult(None, STOPPED_CODE, "the instance was stopped"))
+
+    def end(self, key, result):
+        with self.lock:
+            _, on_done = self.running.pop(key)
+        on_done(result)
+
+    def keys(self):
+        with self.lock:
+            return sorted(self.running)

@@ -1,48 +1,17 @@
 """What the API answers about instances in every state, Waiting ones that never ran included:
 metrics, get_instance, list_instances (paging, State filter), after a stop, a restart and a failure.
 
-An executor of the test's own holds each attempt until the test ends it, so states are exact.
+An executor of the tests' own (local_helpers.Holding) holds each attempt until the test ends it, so states are exact.
 """
 
 from __future__ import annotations
 
-import threading
+from local_helpers import Holding, job, task, wait_until
 
-from local_helpers import job, task, wait_until
-
-from batchcompute.local.run.executor import STOPPED_CODE, Execution, Executor, RunResult
+from batchcompute.local.run.executor import RunResult
 from batchcompute.local.testing import local_server
 
 METRIC_STATES = ("Waiting", "Running", "Finished", "Failed", "Stopped")
-
-
-class _Holding(Executor):
-    """Starts nothing: each attempt runs until the test ends it with ``end(key, result)``."""
-
-    def __init__(self):
-        self.running = {}
-        self.lock = threading.Lock()
-
-    def start(self, run, on_started, on_done):
-        execution = Execution()
-        with self.lock:
-            self.running[run.key] = (execution, on_done)
-        return execution
-
-    def stop(self, execution):
-        with self.lock:
-            found = [key for key, (held, _) in self.running.items() if held is execution]
-        for key in found:
-            self.end(key, RunResult(None, STOPPED_CODE, "the instance was stopped"))
-
-    def end(self, key, result):
-        with self.lock:
-            _, on_done = self.running.pop(key)
-        on_done(result)
-
-    def keys(self):
-        with self.lock:
-            return sorted(self.running)
 
 
 def _metrics(**counts):
@@ -89,7 +58,7 @@ def _never_ran(instance, job_id, name, n, state):
 
 
 def test_waiting_stopped_restarted_instances_answer_as_rows(tmp_path):
-    executor = _Holding()
+    executor = Holding()
     with local_server(tmp_path / "data", workers=2, executor=executor, poll_interval=5) as server:
         body = job({"a": task("x", 5, retries=1), "b": task("y", 3)}, {"a": ["b"]})
         api = _Api(server, server.request("POST", "/jobs", body=body).json()["Id"])
@@ -153,7 +122,7 @@ def test_waiting_stopped_restarted_instances_answer_as_rows(tmp_path):
 
 
 def test_a_failed_job_stops_the_instances_that_never_ran(tmp_path):
-    executor = _Holding()
+    executor = Holding()
     with local_server(tmp_path / "data", workers=2, executor=executor, poll_interval=5) as server:
         api = _Api(server, server.request("POST", "/jobs", body=job({"f": task("x", 4)})).json()["Id"])
         ident = api.job_id

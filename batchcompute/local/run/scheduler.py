@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ..model.attempts import Key
 from ..model.clusters import input_mapping, instance_env
@@ -42,6 +42,9 @@ log = logging.getLogger("batchcompute.local")
 LOCAL_IP = "127.0.0.1"
 #: Waiting instances looked at beyond the free slots, for those that find their cluster busy.
 SPARE_CANDIDATES = 8
+#: Candidates looked up beyond the free slots and kept for the next claims, which take them
+#: without a lookup while nothing but this scheduler's own claims has changed the store.
+LOOK_AHEAD = 16
 #: Seconds before an end that could not be recorded is tried again: the first delay, the longest.
 RETRY_FIRST, RETRY_LONGEST = 0.1, 5.0
 #: What an attempt that did not end by itself answers at recovery: it goes back to the queue.
@@ -107,6 +110,9 @@ class Scheduler:
         self._retry_delay = RETRY_FIRST
         self._retry_at = 0.0
         self._last_pass_error = ""
+        self._ahead: List[Candidate] = []  # the next candidates in order, AutoCluster ones only
+        self._ahead_at = -1  # the store's commit count at which they are still the next ones
+        self._ahead_full: FrozenSet[str] = frozenset()  # the full clusters they were looked up with
 
     # -- control ---------------------------------------------------------------------------------
 
@@ -208,8 +214,10 @@ class Scheduler:
         self._launch_all(launches)
 
     def _unclaim(self, launches: Launches) -> None:
-        """Claims that were rolled back (their commit failed): their slots are free again."""
+        """Claims that were rolled back (their commit failed): their slots are free again, and the
+        candidates kept are no longer the next ones."""
         with self._lock:
+            self._ahead = []
             for key, slot, _ in launches:
                 if self._slots.get(key) is slot:
                     del self._slots[key]
@@ -229,16 +237,34 @@ class Scheduler:
                 full = self._full_clusters(conn, known, busy)
                 try:
                     # as many as there are free slots first; more once if some found their VMs busy
-                    for limit in (free, free + SPARE_CANDIDATES):
-                        found = jobs.candidates(conn, limit, full)
-                        free = self._claim_found(conn, found, free, known, busy, launches)
-                        if not free or len(found) < limit:
-                            break
+                    limit = free
+                    found = self._next_candidates(conn, limit, full)
+                    free = self._claim_found(conn, found, free, known, busy, launches)
+                    if free and len(found) == limit:
+                        self._ahead = []  # they may hold what this claims
+                        found = jobs.candidates(conn, limit + SPARE_CANDIDATES, full)
+                        self._claim_found(conn, found, free, known, busy, launches)
                 except BaseException:  # the claims are rolled back: so are their slots
                     for key, _, _ in launches:
                         del self._slots[key]
+                    self._ahead = []
                     raise
+                self._ahead_at = self.store.commits + 1  # this transaction commits next
         return launches
+
+    def _next_candidates(self, conn: Connection, limit: int, full: List[str]) -> List[Candidate]:
+        """The first ``limit`` candidates: those kept from the last lookup while they are still the
+        next ones (the store has changed by this scheduler's claims only, the same clusters are
+        full), else looked up, with ``LOOK_AHEAD`` more kept."""
+        ahead, self._ahead = self._ahead, []
+        if len(ahead) >= limit and self._ahead_at == self.store.commits and self._ahead_full == frozenset(full):
+            self._ahead = ahead[limit:]
+            return ahead[:limit]
+        found = jobs.candidates(conn, limit + LOOK_AHEAD, full)
+        rest = found[limit:]
+        placed = next((n for n, candidate in enumerate(rest) if candidate.cluster_id is not None), len(rest))
+        self._ahead, self._ahead_full = rest[:placed], frozenset(full)
+        return found[:limit]
 
     def _claim_found(
         self,
@@ -381,7 +407,10 @@ class Scheduler:
                 if end.shutdown:
                     jobs.requeue(conn, end.key, end.run_seq)
                 else:
-                    kills = jobs.instance_ended(conn, end.key, end.run_seq, end.result, time.time())
+                    ended = jobs.instance_ended(conn, end.key, end.run_seq, end.result, time.time())
+                    kills = ended.kills
+                    if ended.others:
+                        self._ahead = []
                     launches = self._claim_next(conn) if claim_next else []
         except _ClaimFailed as failed:  # the end is recorded all the same; the scheduler thread claims
             log.error("claiming the next instance failed", exc_info=failed.__cause__)

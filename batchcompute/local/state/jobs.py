@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from ..model.attempts import Key, RecordedAttempt, RunResult
 from ..model.jobs import CommandSpec, JobSpec
@@ -45,6 +45,7 @@ __all__ = [
     "record_pid",
     "record_node",
     "instance_ended",
+    "Ended",
     "requeue",
     "stop_job",
     "start_job",
@@ -501,13 +502,20 @@ _ENDING = (
 )
 
 
-def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, now: float) -> List[Key]:
+class Ended(NamedTuple):
+    """What recording an attempt's end did."""
+
+    kills: List[Key]  # instances to kill (a job failed by this instance)
+    others: bool  # whether more than this instance changed: it waits for a retry, or its task, job ended
+
+
+def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, now: float) -> Ended:
     """Record how an attempt ended: Finished, retried (Waiting again) or Failed, and settle the
-    task and job. Returns the keys of instances to kill (a job failed by this instance)."""
+    task and job."""
     job_id, task_name, _ = key
     row = first_row(conn.execute(_ENDING, key))
     if row is None or row["state"] != State.RUNNING or row["run_seq"] != run_seq:
-        return []  # stopped, deleted or a stale attempt
+        return Ended([], False)  # stopped, deleted or a stale attempt
     if result.ok:
         _end_instance(conn, key, State.FINISHED, result, now)
     elif row["retry_count"] < row["max_retry"]:
@@ -517,7 +525,7 @@ def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, 
             "WHERE job_id = ? AND task = ? AND iid = ?",
             (State.WAITING, result.exit_code, result.error_code, result.error_message, *key),
         )
-        return []
+        return Ended([], True)
     else:
         _end_instance(conn, key, State.FAILED, result, now)
         job = conn.execute("SELECT fail_on_instance_fail FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -527,10 +535,11 @@ def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, 
                 key[2],
                 result.error_message or result.error_code,
             )
-            return _fail_job(conn, job_id, task_name, message, now)
+            return Ended(_fail_job(conn, job_id, task_name, message, now), True)
     if row["dispatched"] >= row["instance_count"]:
         _settle_task(conn, job_id, task_name, now)
-    return []
+        return Ended([], True)
+    return Ended([], not result.ok)
 
 
 def _settle_task(conn: Connection, job_id: str, name: str, now: float) -> None:

@@ -71,6 +71,7 @@ class Store:
         self._lock = threading.RLock()
         self._readers: List[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self.commits = 0  # write transactions committed by this Store: to tell whether others wrote since
         with _translated():
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,6 +105,7 @@ class Store:
             try:
                 yield self._conn
                 self._conn.execute("COMMIT")
+                self.commits += 1
             except BaseException:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
