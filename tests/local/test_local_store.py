@@ -148,6 +148,30 @@ def test_a_database_of_the_previous_schema_is_migrated_and_its_jobs_go_on(tmp_pa
     store.close()
 
 
+def test_the_indexes_of_an_earlier_version_that_every_claim_wrote_are_dropped(tmp_path):
+    """instances_state and tasks_ready (with its dispatched count) each cost a page write in the
+    commit of every claim and end; a database that has them loses them at the next start."""
+    Store(tmp_path / "db").close()
+    raw = sqlite3.connect(str(tmp_path / "db"))
+    raw.execute("CREATE INDEX instances_state ON instances (state)")
+    raw.execute("CREATE INDEX tasks_ready ON tasks (job_id, name) WHERE runnable = 1 AND dispatched < instance_count")
+    raw.commit()
+    raw.close()
+    store = Store(tmp_path / "db")
+    with store.read() as conn:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        plan = " ".join(
+            row[-1]
+            for row in conn.execute(
+                "EXPLAIN QUERY PLAN " + jobs._UNSTARTED_CANDIDATES % "", ("j", "Waiting", "Running", 5)
+            )
+        )
+    store.close()
+    assert not names & {"instances_state", "tasks_ready"}
+    assert {"tasks_runnable", "instances_queue"} <= names
+    assert "USING INDEX tasks_runnable" in plan
+
+
 def test_candidates_come_by_task_and_instance_whether_they_have_a_row_or_not(tmp_path):
     spec = parse_job(job({"a": task("x", 2), "b": task("y", 1, retries=1)}), ObjectStore(tmp_path), None, None)
     store = Store(None)

@@ -656,10 +656,11 @@ def delete_job(conn: Connection, job_id: str) -> None:
 
 
 def running_attempts(conn: Connection) -> List[RecordedAttempt]:
-    """The attempts recorded as Running (at start-up: those of a server process that died)."""
+    """The attempts recorded as Running (at start-up: those of a server process that died), looked
+    up task by task in the instances_queue index."""
     rows = conn.execute(
         "SELECT i.job_id, i.task, i.iid, i.run_seq, i.worker_id, i.pid, i.pid_start, t.cluster_id "
-        "FROM instances i JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task WHERE i.state = ?",
+        "FROM tasks t CROSS JOIN instances i ON i.job_id = t.job_id AND i.state = ? AND i.task = t.name",
         (State.RUNNING,),
     )
     return [
