@@ -20,6 +20,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii as quoted  # a str as JSON text, escaped to ASCII
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
@@ -46,13 +47,21 @@ class Recorded:
     outcome: Optional[RunResult]  # None: it had not ended (or it was never told)
 
 
+def _json_int(value: Optional[int]) -> str:
+    return "null" if value is None else str(int(value))
+
+
+def _json_text(value: Optional[str]) -> str:
+    return "null" if value is None else quoted(value)
+
+
 def _outcome_text(result: RunResult) -> bytes:
     """The outcome as JSON that fits its room (a long message is cut)."""
     message = result.error_message
     while True:
-        text = json.dumps([result.exit_code, result.error_code, message]).encode("ascii")
+        text = "[%s, %s, %s]" % (_json_int(result.exit_code), quoted(result.error_code), quoted(message))
         if len(text) < RECORD_SIZE - OUTCOME_AT - 1:
-            return text
+            return text.encode("ascii")
         message = message[: len(message) // 2]
 
 
@@ -80,7 +89,9 @@ class AttemptRecord:
     def __init__(self, journal: "AttemptJournal", slot: _Slot, key: Key, run_seq: int) -> None:
         self._journal = journal
         self._slot = slot
-        self._head = {"key": list(key), "run_seq": run_seq, "pid": None, "start": None}
+        self._attempt = '{"key": [%s, %s, %d], "run_seq": %d' % (quoted(key[0]), quoted(key[1]), key[2], run_seq)
+        self._pid: Optional[int] = None
+        self._start: Optional[str] = None
         self._named = False  # whether the slot names this attempt yet
 
     def _write(self, offset: int, data: bytes) -> None:
@@ -90,12 +101,13 @@ class AttemptRecord:
         self._slot.write(offset, data + b"\n")
 
     def _write_head(self) -> None:
-        self._write(0, json.dumps(self._head).encode("utf-8"))
+        head = '%s, "pid": %s, "start": %s}' % (self._attempt, _json_int(self._pid), _json_text(self._start))
+        self._write(0, head.encode("ascii"))
         self._named = True
 
     def started(self, pid: int, start_token: Optional[str]) -> None:
         """The attempt's process group, before its command is released."""
-        self._head.update(pid=pid, start=start_token)
+        self._pid, self._start = pid, start_token
         self._write_head()
 
     def ended(self, result: RunResult) -> None:

@@ -14,7 +14,6 @@ This module is imported on Dask workers: it uses nothing of the server's state o
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -53,7 +52,6 @@ HOLD = "read -r batch_compute_go || exit 125; unset batch_compute_go; exec </dev
 #: Then, when the command has variables of its own, export those given as arguments (``NAME=value``
 #: each: taken as they are, never expanded again) and leave the command no arguments.
 EXPORT = 'export "$@"; set --; '
-_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class StepFailed(Exception):
@@ -138,9 +136,14 @@ def held_command(command_line: str, docker_image: str, own: Mapping[str, str], w
     env = None if ACCESS_KEYS_ENV not in os.environ else _environment()
     if docker_image:
         return HeldCommand(_container_argv(command_line, docker_image, own, workdir), env)
-    exported = ["%s=%s" % (name, value) for name, value in own.items() if _SHELL_NAME.match(name)]
+    exported = ["%s=%s" % (name, value) for name, value in own.items() if _is_shell_name(name)]
     script = HOLD + EXPORT + command_line if exported else HOLD + command_line
     return HeldCommand(["/bin/sh", "-c", script, "/bin/sh", *exported], env)
+
+
+def _is_shell_name(name: str) -> bool:
+    """``[A-Za-z_][A-Za-z0-9_]*``: an ASCII Python identifier is one."""
+    return name.isascii() and name.isidentifier()
 
 
 def _environment() -> Dict[str, str]:
