@@ -14,8 +14,10 @@ from local_helpers import job, task
 from batchcompute.local.constants import ACCESS_KEYS_ENV
 from batchcompute.local.errors import ApiError
 from batchcompute.local.ids import format_time, job_id
+from batchcompute.local.model.attempts import RunResult
 from batchcompute.local.model.job_description import completed_dag_job
 from batchcompute.local.model.jobs import CommandSpec, parse_job
+from batchcompute.local.run.journal import AttemptJournal, read_records
 from batchcompute.local.run.objects import ObjectStore, OssPathError
 from batchcompute.local.run.steps import held_command, release, start_held
 from batchcompute.local.run.threads import PRUNE_AT, Watchdog
@@ -242,3 +244,26 @@ def test_a_description_is_completed_at_every_level_it_has():
     assert task_desc["AutoCluster"]["Configs"] == {"Disks": {"SystemDisk": {"Size": 40, "Type": "cloud"}}}
     assert task_desc["AutoCluster"]["ImageId"] == "img-1" and task_desc["AutoCluster"]["ECSImageId"] == ""
     assert tasks["t"]["Parameters"] is None  # the stored description is not changed
+
+
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        (("job-1", "t", 0), ""),
+        (("job-1", 'a "quoted"\\ task', 7), 'line one\nline two "quoted" \\ \t'),
+        (("job-1", "tâche-日本", 12), "é" * 5000),  # cut to fit its room, still JSON
+    ],
+)
+def test_an_attempt_record_reads_back_as_written_whatever_its_names_and_message(tmp_path, key, message):
+    journal = AttemptJournal(tmp_path)
+    record = journal.open(key, 3)
+    record.started(4321, "100-101")
+    record.ended(RunResult(137, "InstanceTimeout", message))
+    (found,) = read_records(tmp_path)
+    assert (found.key, found.run_seq, found.pid, found.start_token) == (key, 3, 4321, "100-101")
+    assert (found.outcome.exit_code, found.outcome.error_code) == (137, "InstanceTimeout")
+    shown = found.outcome.error_message
+    assert shown == message if len(message) < 1000 else (len(shown) > 100 and message.startswith(shown))
+    record.remove()
+    assert read_records(tmp_path) == []
+    journal.close()
