@@ -12,6 +12,7 @@ from local_helpers import Holding, cluster, job, task, wait_until
 from batchcompute.local.run.executor import RunResult
 from batchcompute.local.testing import local_server
 
+OK = RunResult(0)
 FAILED = RunResult(1, "NonZeroExitCode", "the command exited with code 1")
 
 
@@ -25,16 +26,20 @@ def _runs_next(executor, key):
     wait_until(lambda: executor.keys() == [key], 10, "%s to run" % (key,))
 
 
+def _ends(executor, key, result, then):
+    """End attempt ``key`` with ``result``: ``then`` is the attempt that runs next."""
+    executor.end(key, result)
+    _runs_next(executor, then)
+
+
 def test_a_job_of_higher_priority_created_meanwhile_runs_next(tmp_path):
     executor = Holding()
     with local_server(tmp_path / "data", workers=1, executor=executor, poll_interval=5) as server:
         low = _create(server, job({"t": task("true", 5)}, name="low", priority=1))
         _runs_next(executor, (low, "t", 0))
         high = _create(server, job({"t": task("true", 1)}, name="high", priority=9))
-        executor.end((low, "t", 0), RunResult(0))
-        _runs_next(executor, (high, "t", 0))
-        executor.end((high, "t", 0), RunResult(0))
-        _runs_next(executor, (low, "t", 1))
+        _ends(executor, (low, "t", 0), OK, (high, "t", 0))
+        _ends(executor, (high, "t", 0), OK, (low, "t", 1))
 
 
 def test_a_retry_runs_before_the_instances_after_it(tmp_path):
@@ -42,12 +47,9 @@ def test_a_retry_runs_before_the_instances_after_it(tmp_path):
     with local_server(tmp_path / "data", workers=1, executor=executor, poll_interval=5) as server:
         ident = _create(server, job({"t": task("true", 4, retries=1)}))
         _runs_next(executor, (ident, "t", 0))
-        executor.end((ident, "t", 0), RunResult(0))
-        _runs_next(executor, (ident, "t", 1))
-        executor.end((ident, "t", 1), FAILED)
-        _runs_next(executor, (ident, "t", 1))
-        executor.end((ident, "t", 1), RunResult(0))
-        _runs_next(executor, (ident, "t", 2))
+        _ends(executor, (ident, "t", 0), OK, (ident, "t", 1))
+        _ends(executor, (ident, "t", 1), FAILED, (ident, "t", 1))
+        _ends(executor, (ident, "t", 1), OK, (ident, "t", 2))
 
 
 def test_a_task_released_by_an_end_runs_before_the_tasks_after_it_by_name(tmp_path):
@@ -58,10 +60,8 @@ def test_a_task_released_by_an_end_runs_before_the_tasks_after_it_by_name(tmp_pa
     with local_server(tmp_path / "data", workers=1, executor=executor, poll_interval=5) as server:
         ident = _create(server, job(tasks, {"m": ["a"]}))
         _runs_next(executor, (ident, "m", 0))
-        executor.end((ident, "m", 0), RunResult(0))
-        _runs_next(executor, (ident, "a", 0))
-        executor.end((ident, "a", 0), RunResult(0))
-        _runs_next(executor, (ident, "z", 0))
+        _ends(executor, (ident, "m", 0), OK, (ident, "a", 0))
+        _ends(executor, (ident, "a", 0), OK, (ident, "z", 0))
 
 
 def test_a_stopped_job_gives_its_slot_to_the_next_job(tmp_path):
@@ -72,8 +72,7 @@ def test_a_stopped_job_gives_its_slot_to_the_next_job(tmp_path):
         second = _create(server, job({"t": task("true", 2)}, name="second", priority=1))
         assert server.request("POST", "/jobs/%s/stop" % first).status_code == 202
         _runs_next(executor, (second, "t", 0))
-        executor.end((second, "t", 0), RunResult(0))
-        _runs_next(executor, (second, "t", 1))
+        _ends(executor, (second, "t", 0), OK, (second, "t", 1))
 
 
 def test_a_cluster_vm_that_frees_up_goes_to_its_job_before_a_job_of_lower_priority(tmp_path):
@@ -87,7 +86,7 @@ def test_a_cluster_vm_that_frees_up_goes_to_its_job_before_a_job_of_lower_priori
         high = _create(server, job({"t": task("true", 2, cluster_id)}, name="on-cluster", priority=9))
         low = _create(server, job({"t": task("true", 5)}, name="auto", priority=1))
         wait_until(lambda: executor.keys() == sorted([(high, "t", 0), (low, "t", 0)]), 10, "both slots")
-        executor.end((low, "t", 0), RunResult(0))
+        executor.end((low, "t", 0), OK)
         wait_until(lambda: executor.keys() == sorted([(high, "t", 0), (low, "t", 1)]), 10, "the next instance")
-        executor.end((high, "t", 0), RunResult(0))
+        executor.end((high, "t", 0), OK)
         wait_until(lambda: executor.keys() == sorted([(high, "t", 1), (low, "t", 1)]), 10, "the cluster's job")
