@@ -506,7 +506,7 @@ class Ended(NamedTuple):
     """What recording an attempt's end did."""
 
     kills: List[Key]  # instances to kill (a job failed by this instance)
-    others: bool  # whether more than this instance changed: it waits for a retry, or its task, job ended
+    others: bool  # whether more may have changed than this instance: a retry, a failure, its task or job ended
 
 
 def instance_ended(conn: Connection, key: Key, run_seq: int, result: RunResult, now: float) -> Ended:
