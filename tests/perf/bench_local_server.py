@@ -6,6 +6,8 @@
 1. One job of ``--instances`` instances of ``true`` run by the server, against a plain pool of the
    same width running the same number of ``/bin/sh -c true`` processes: wall times side by side
    and the server's overhead per instance.
+   Each ratio is shown as the best against the best, and as the median of the rounds' ratios
+   (the three runs of a round are taken in turn, so a slow moment hits them alike).
 2. get_job requests per second from one keep-alive client: the SDK's Client (when it can be
    imported) and a bare keep-alive connection (http.client, signed headers), to separate the
    server's cost from the client's.
@@ -225,6 +227,9 @@ def main() -> None:
             times["pool"].append(run_pool(args.instances, args.workers))
             times["files"].append(run_pool_with_files(args.instances, args.workers, Path(tmp) / ("pool%d" % round_)))
         server_time, pool_time, files_time = (min(times[name]) for name in ("server", "pool", "files"))
+        # the best of each can come from different moments of a machine whose speed drifts: the
+        # ratio of each round, its three runs taken in turn, is shown too (median of the rounds)
+        paired = {name: _median([s / t for s, t in zip(times["server"], times[name])]) for name in ("pool", "files")}
         per = 1000.0 / args.instances
         print(
             "%d instances of `true`, width %d (on %d CPUs), best of %d, in %s, server %s"
@@ -239,12 +244,12 @@ def main() -> None:
         )
         print("  local server job            : %6.2f s  (%5.2f ms/instance)" % (server_time, server_time * per))
         print(
-            "  plain pool                  : %6.2f s  (%5.2f ms/instance)  server x%.2f"
-            % (pool_time, pool_time * per, server_time / pool_time)
+            "  plain pool                  : %6.2f s  (%5.2f ms/instance)  server x%.2f (rounds: median x%.2f)"
+            % (pool_time, pool_time * per, server_time / pool_time, paired["pool"])
         )
         print(
-            "  pool + workdir + log files  : %6.2f s  (%5.2f ms/instance)  server x%.2f"
-            % (files_time, files_time * per, server_time / files_time)
+            "  pool + workdir + log files  : %6.2f s  (%5.2f ms/instance)  server x%.2f (rounds: median x%.2f)"
+            % (files_time, files_time * per, server_time / files_time, paired["files"])
         )
         job_id = server.request("GET", "/jobs", {"Marker": "", "MaxItemCount": 1}).json()["Items"][0]["Id"]
         rate = sdk_rate(server, job_id, args.requests)
@@ -254,6 +259,12 @@ def main() -> None:
         print("  http.client, signed, raw  : %7.0f req/s" % raw_rate(server, job_id, args.requests))
         print("list_jobs, a page of 100 jobs (http.client, signed, best of 5 x 100 requests)")
         print("  ms per request            : %7.2f   (target: 2 ms at most)" % (list_page_time(server) * 1e3))
+
+
+def _median(values: list) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def list_page_time(server, jobs: int = 100, rounds: int = 5, count: int = 100) -> float:
