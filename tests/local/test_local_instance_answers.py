@@ -1,7 +1,8 @@
 """What the API answers about instances in every state, Waiting ones that never ran included:
 metrics, get_instance, list_instances (paging, State filter), after a stop, a restart and a failure.
 
-An executor of the tests' own (local_helpers.Holding) holds each attempt until the test ends it, so states are exact.
+An executor of the tests' own (local_helpers.Holding) holds each attempt until the test ends it,
+so states are exact.
 """
 
 from __future__ import annotations
