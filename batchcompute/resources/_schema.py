@@ -695,124 +695,94 @@ class Child(_Nested[C, Union[C, Dict[str, Any]]]):
         return self.cls.blank()
 
 
-class MapOf(_Nested[Dict[str, C], Dict[str, Any]]):
-    """A dict of name -> nested description (DAG.Tasks, ClusterDescription.Groups)."""
+class _Collection(_Nested[G, S]):
+    """A container (``kind``) of nested descriptions: what is done to it is done to each entry
+    (``_each``), the container kept."""
 
-    def __init__(self, cls: Type[C], default: Any = _MISSING, **options: Any) -> None:
-        super().__init__(cls, default, **options)
+    kind: type
+
+    @staticmethod
+    def _each(function: Callable[[Any], Any], entries: Any) -> Any:
+        raise NotImplementedError
 
     @property
     def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
-        return (dict,)
+        return (self.kind,)
+
+    def coerce(self, value: Any) -> Any:
+        if not isinstance(value, self.kind):
+            raise _type_error(self.name, self.kind)
+        return self._each(self.item, value)
+
+    def rebuild(self, value: Any) -> Any:
+        return value if type(value) is bytes else self.coerce(value)
+
+    def freeze(self, value: Any) -> Any:
+        if type(value) is bytes:
+            return value
+        if not isinstance(value, self.kind):
+            raise ValueError("not a %s" % self.kind.__name__)
+        return marshal.dumps(self._each(self.frozen, value), _MARSHAL)
+
+    def thaw(self, value: Any) -> Any:
+        return self._each(self.cls._thawed, marshal.loads(value))
+
+    def decode(self, value: Any) -> Any:
+        if not isinstance(value, self.kind):
+            return value
+        return self._each(self.decoded, value)
+
+    def data(self, value: Any, mode: int) -> Any:
+        inner = _INNER[mode]
+        if type(value) is bytes:
+            frozen_data = self.cls._frozen_data
+            return self._each(lambda entry: frozen_data(entry, inner), marshal.loads(value))
+        return self._each(lambda entry: _plain(entry, inner), value)
+
+    def data_later(self, value: Any, mode: int) -> Any:
+        inner = _INNER[mode]
+        if type(value) is bytes:
+            frozen_data = self.cls._frozen_data
+            return self._each(lambda entry: _Later(frozen_data, entry, inner), marshal.loads(value))
+        return self._each(lambda entry: _Later(_plain, entry, inner), value)
+
+    def make_default(self) -> Any:
+        return self.kind()
+
+    def empty(self) -> Any:
+        return self.kind()
+
+
+class MapOf(_Collection[Dict[str, C], Dict[str, Any]]):
+    """A dict of name -> nested description (DAG.Tasks, ClusterDescription.Groups)."""
+
+    kind = dict
+
+    def __init__(self, cls: Type[C], default: Any = _MISSING, **options: Any) -> None:
+        super().__init__(cls, default, **options)
 
     def type_text(self) -> str:
         return "dict[str, %s]" % self.cls.__name__
 
-    def coerce(self, value: Any) -> Any:
-        if not isinstance(value, dict):
-            raise _type_error(self.name, dict)
-        item = self.item
-        return {key: item(entry) for key, entry in value.items()}
-
-    def rebuild(self, value: Any) -> Any:
-        return value if type(value) is bytes else self.coerce(value)
-
-    def freeze(self, value: Any) -> Any:
-        if type(value) is bytes:
-            return value
-        if not isinstance(value, dict):
-            raise ValueError("not a dict")
-        frozen = self.frozen
-        return marshal.dumps({key: frozen(entry) for key, entry in value.items()}, _MARSHAL)
-
-    def thaw(self, value: Any) -> Any:
-        thawed = self.cls._thawed
-        return {key: thawed(entry) for key, entry in marshal.loads(value).items()}
-
-    def decode(self, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        decoded = self.decoded
-        return {key: decoded(entry) for key, entry in value.items()}
-
-    def data(self, value: Any, mode: int) -> Any:
-        inner = _INNER[mode]
-        if type(value) is bytes:
-            frozen_data = self.cls._frozen_data
-            return {key: frozen_data(entry, inner) for key, entry in marshal.loads(value).items()}
-        return {key: _plain(entry, inner) for key, entry in value.items()}
-
-    def data_later(self, value: Any, mode: int) -> Any:
-        inner = _INNER[mode]
-        if type(value) is bytes:
-            frozen_data = self.cls._frozen_data
-            return {key: _Later(frozen_data, entry, inner) for key, entry in marshal.loads(value).items()}
-        return {key: _Later(_plain, entry, inner) for key, entry in value.items()}
-
-    def make_default(self) -> Any:
-        return {}
-
-    def empty(self) -> Any:
-        return {}
+    @staticmethod
+    def _each(function: Callable[[Any], Any], entries: Any) -> Any:
+        return {key: function(entry) for key, entry in entries.items()}
 
 
-class ListOf(_Nested[List[C], List[Any]]):
+class ListOf(_Collection[List[C], List[Any]]):
     """A list of nested descriptions (Mounts.Entries)."""
+
+    kind = list
 
     def __init__(self, cls: Type[C], default: Any = _MISSING, **options: Any) -> None:
         super().__init__(cls, default, **options)
 
-    @property
-    def accepted(self) -> Tuple[type, ...]:  # type: ignore[override]
-        return (list,)
-
     def type_text(self) -> str:
         return "list[%s]" % self.cls.__name__
 
-    def coerce(self, value: Any) -> Any:
-        if not isinstance(value, list):
-            raise _type_error(self.name, list)
-        return [self.item(entry) for entry in value]
-
-    def rebuild(self, value: Any) -> Any:
-        return value if type(value) is bytes else self.coerce(value)
-
-    def freeze(self, value: Any) -> Any:
-        if type(value) is bytes:
-            return value
-        if not isinstance(value, list):
-            raise ValueError("not a list")
-        return marshal.dumps([self.frozen(entry) for entry in value], _MARSHAL)
-
-    def thaw(self, value: Any) -> Any:
-        thawed = self.cls._thawed
-        return [thawed(entry) for entry in marshal.loads(value)]
-
-    def decode(self, value: Any) -> Any:
-        if not isinstance(value, list):
-            return value
-        decoded = self.decoded
-        return [decoded(entry) for entry in value]
-
-    def data(self, value: Any, mode: int) -> Any:
-        inner = _INNER[mode]
-        if type(value) is bytes:
-            frozen_data = self.cls._frozen_data
-            return [frozen_data(entry, inner) for entry in marshal.loads(value)]
-        return [_plain(entry, inner) for entry in value]
-
-    def data_later(self, value: Any, mode: int) -> Any:
-        inner = _INNER[mode]
-        if type(value) is bytes:
-            frozen_data = self.cls._frozen_data
-            return [_Later(frozen_data, entry, inner) for entry in marshal.loads(value)]
-        return [_Later(_plain, entry, inner) for entry in value]
-
-    def make_default(self) -> Any:
-        return []
-
-    def empty(self) -> Any:
-        return []
+    @staticmethod
+    def _each(function: Callable[[Any], Any], entries: Any) -> Any:
+        return [function(entry) for entry in entries]
 
 
 def _field_table(cls: type, fields: Dict[str, "Prop[Any, Any]"]) -> str:
