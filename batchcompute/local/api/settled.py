@@ -8,11 +8,11 @@ this, a page's cost grows with the number of instances its jobs have ever run.
 
 from __future__ import annotations
 
-import threading
 from typing import Dict, Optional, Tuple
 
 from ..model.states import FINAL
 from ..state.store import Row
+from .kept import KeptByJob
 
 __all__ = ["Counts", "SettledCounts"]
 
@@ -24,14 +24,11 @@ class SettledCounts:
     """The counts of up to ``limit`` settled jobs (past it, they are all forgotten at once)."""
 
     def __init__(self, limit: int = 10000) -> None:
-        self._kept: Dict[str, Tuple[Tuple[str, float], Counts]] = {}
-        self._limit = limit
-        self._lock = threading.Lock()
+        self._kept: KeptByJob[Counts] = KeptByJob(limit)
 
     def get(self, row: Row) -> Optional[Counts]:
         """The counts kept for the job ``row`` as it is now (None: count them)."""
-        kept = self._kept.get(row["id"])
-        return kept[1] if kept is not None and kept[0] == (row["state"], row["end_time"]) else None
+        return self._kept.get(row["id"], (row["state"], row["end_time"]))
 
     def keep(self, row: Row, counts: Counts) -> None:
         """Keep ``counts`` of the job ``row`` if they can no longer change."""
@@ -40,7 +37,4 @@ class SettledCounts:
         tasks, instances = counts
         if any(state not in FINAL for state in (*tasks, *instances)):
             return
-        with self._lock:
-            if len(self._kept) >= self._limit:
-                self._kept.clear()
-            self._kept[row["id"]] = ((row["state"], row["end_time"]), counts)
+        self._kept.keep(row["id"], (row["state"], row["end_time"]), counts)

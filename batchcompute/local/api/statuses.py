@@ -10,12 +10,10 @@ encoding of a hundred statuses that did not change.
 
 from __future__ import annotations
 
-import threading
-from typing import Any, Dict, Tuple
-
 from ..model import render
 from ..model.jsontext import compact
 from ..state.store import Row
+from .kept import KeptByJob
 from .settled import Counts
 
 __all__ = ["StatusTexts"]
@@ -25,9 +23,7 @@ class StatusTexts:
     """The status texts of up to ``limit`` jobs (past it, they are all forgotten at once)."""
 
     def __init__(self, limit: int = 10000) -> None:
-        self._kept: Dict[str, Tuple[Tuple[Tuple[Any, ...], Counts], str]] = {}
-        self._limit = limit
-        self._lock = threading.Lock()
+        self._kept: KeptByJob[str] = KeptByJob(limit)
 
     def text(self, row: Row, counts: Counts) -> str:
         """The compact JSON text of ``render.job(row, *counts)``."""
@@ -35,12 +31,8 @@ class StatusTexts:
         # too, and took as long as the rest of a kept text's check. Equal values render alike: the
         # store gives each column one type (an INTEGER column never gives 1.0, a REAL one never 1).
         made_of = (tuple(row), counts)
-        kept = self._kept.get(row["id"])
-        if kept is not None and kept[0] == made_of:
-            return kept[1]
-        text = compact(render.job(row, *counts))
-        with self._lock:
-            if len(self._kept) >= self._limit:
-                self._kept.clear()
-            self._kept[row["id"]] = (made_of, text)
+        text = self._kept.get(row["id"], made_of)
+        if text is None:
+            text = compact(render.job(row, *counts))
+            self._kept.keep(row["id"], made_of, text)
         return text
