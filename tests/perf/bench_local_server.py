@@ -8,6 +8,9 @@
    and the server's overhead per instance.
    Each ratio is shown as the best against the best, and as the median of the rounds' ratios
    (the three runs of a round are taken in turn, so a slow moment hits them alike).
+   Then the CPU time per instance of the server and of the pool with files, each split into its
+   own and its commands' (Linux: the standalone server's is read from /proc), medians of the
+   rounds: on 2 CPUs both are bound by it, and it varies less than wall time on a shared machine.
 2. get_job requests per second from one keep-alive client: the SDK's Client (when it can be
    imported) and a bare keep-alive connection (http.client, signed headers), to separate the
    server's cost from the client's.
@@ -30,6 +33,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -128,6 +132,28 @@ def run_job(server, instances: int, logs: str = "oss://bench/logs/") -> float:
     return ended.timestamp() - started
 
 
+def cpu_seconds(pid: Optional[int] = None) -> Optional[Tuple[float, float]]:
+    """CPU seconds used so far by process ``pid`` (None: this one) and by its ended children: its
+    own, its commands'; None when they cannot be read."""
+    if pid is None:
+        now = os.times()
+        return now.user + now.system, now.children_user + now.children_system
+    try:
+        fields = Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    utime, stime, cutime, cstime = (int(field) / os.sysconf("SC_CLK_TCK") for field in fields[11:15])
+    return utime + stime, cutime + cstime
+
+
+def _spent(
+    before: Optional[Tuple[float, float]], after: Optional[Tuple[float, float]]
+) -> Optional[Tuple[float, float]]:
+    if before is None or after is None:
+        return None
+    return after[0] - before[0], after[1] - before[1]
+
+
 def run_pool(instances: int, width: int) -> float:
     started = time.perf_counter()
     with ThreadPoolExecutor(width) as pool:
@@ -221,11 +247,18 @@ def main() -> None:
     ) as server:
         run_job(server, 10)  # warm up
         times: dict = {"server": [], "pool": [], "files": []}
+        cpu: dict = {"server": [], "files": []}
+        # the in-process server shares this process with the benchmark's client: its CPU is not told
+        server_pid = None if args.in_process else server.process.pid
         for round_ in range(args.repeat):  # interleaved, so that a slow moment hits all three
             # each round writes its logs to a fresh folder, as the pool rounds do
+            before = cpu_seconds(server_pid)
             times["server"].append(run_job(server, args.instances, "oss://bench/logs%d/" % round_))
+            cpu["server"].append(_spent(before, cpu_seconds(server_pid)))
             times["pool"].append(run_pool(args.instances, args.workers))
+            before = cpu_seconds()
             times["files"].append(run_pool_with_files(args.instances, args.workers, Path(tmp) / ("pool%d" % round_)))
+            cpu["files"].append(_spent(before, cpu_seconds()))
         server_time, pool_time, files_time = (min(times[name]) for name in ("server", "pool", "files"))
         # the best of each can come from different moments of a machine whose speed drifts: the
         # ratio of each round, its three runs taken in turn, is shown too (median of the rounds)
@@ -251,6 +284,14 @@ def main() -> None:
             "  pool + workdir + log files  : %6.2f s  (%5.2f ms/instance)  server x%.2f (rounds: median x%.2f)"
             % (files_time, files_time * per, server_time / files_time, paired["files"])
         )
+        if not args.in_process and None not in cpu["server"]:
+            own, commands = (_median([spent[part] for spent in cpu["server"]]) * per for part in (0, 1))
+            pool_own, pool_commands = (_median([spent[part] for spent in cpu["files"]]) * per for part in (0, 1))
+            print(
+                "  CPU per instance, own + commands (median of rounds): server %.2f + %.2f ms, "
+                "pool + workdir + log files %.2f + %.2f ms: server x%.2f"
+                % (own, commands, pool_own, pool_commands, (own + commands) / (pool_own + pool_commands))
+            )
         job_id = server.request("GET", "/jobs", {"Marker": "", "MaxItemCount": 1}).json()["Items"][0]["Id"]
         rate = sdk_rate(server, job_id, args.requests)
         print("get_job from one keep-alive client (%d requests)" % args.requests)
