@@ -2,6 +2,8 @@
 
 import datetime
 import json
+import os
+import sys
 
 import pytest
 
@@ -17,9 +19,16 @@ from batchcompute.client.response import (
     Task,
     client_error,
 )
+from batchcompute.core.times import service_time
 from batchcompute.core.transport import HttpResponse
 from batchcompute.resources import JobDescription
-from batchcompute.utils.functions import utc2local
+from batchcompute.utils.functions import str2datetime, utc2local
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from compat.status_scenarios import timezone  # noqa: E402
 
 HEADERS = {"x-acs-request-id": "req-1", "Date": "Mon, 23 Nov 2026 07:00:00 GMT"}
 
@@ -161,3 +170,37 @@ def test_a_status_object_from_an_answer_decodes_what_is_read_and_equals_the_eage
     eager._materialize()
     assert job.keys() == list(JOB) and str(job) == str(eager) and job.detail().keys() == eager.detail().keys()
     assert type(job.TaskMetrics).__name__ == "TaskMetrics" and job.TaskMetrics is job.TaskMetrics  # decoded once
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati"])
+def test_a_service_time_reads_as_its_utc_datetime_made_local(zone):
+    """The service's own form takes a shorter way (offsets kept by its UTC hour): the same
+    datetimes as parsing the text and converting it, in zones with summer time and far offsets,
+    and None for a date that does not exist or a time that cannot be local."""
+    texts = [
+        "2016-11-01T15:25:03.020203Z",
+        "2026-03-08T06:59:59.999999Z",  # New York, the last second of winter time
+        "2026-03-08T07:00:00.000000Z",  # and the first of summer time
+        "2026-11-01T05:30:00.000000Z",  # the hour that New York lives twice
+        "2026-11-01T06:30:00.000000Z",
+        "0001-01-01T00:00:00.000000Z",
+        "9999-12-31T23:59:59.999999Z",  # past the last local datetime east of UTC
+        "2016-02-30T00:00:00.000000Z",  # no such day
+    ]
+    with timezone(zone):
+        for text in texts:
+            try:
+                expected = utc2local(str2datetime(text)) if str2datetime(text) else None
+            except (OverflowError, OSError, ValueError):
+                expected = None
+            assert service_time(text) == expected, text
+            assert service_time(text) == expected, text  # once more, from the kept offset
+
+
+def test_service_time_offsets_follow_a_change_of_zone():
+    text = "2026-07-01T12:00:00.000000Z"
+    with timezone("UTC"):
+        in_utc = service_time(text)
+    with timezone("Asia/Tokyo"):
+        in_tokyo = service_time(text)
+    assert in_tokyo - in_utc == datetime.timedelta(hours=9)

@@ -59,16 +59,24 @@ def utc2local(utc_st: datetime.datetime) -> datetime.datetime:
     key = (time.timezone, time.altzone, utc_st.year, utc_st.month, utc_st.day, utc_st.hour)
     offset = _offsets.get(key)
     if offset is None:
-        # A zone's offset changes on whole UTC hours (summer time included): one lookup per hour.
-        hour = utc_st.replace(minute=0, second=0, microsecond=0)
-        offset = datetime.datetime.fromtimestamp(calendar.timegm(hour.timetuple())) - hour
-        if len(_offsets) >= 4096:
-            _offsets.clear()
-        _offsets[key] = offset
+        offset = _keep_offset(key, utc_st)
     return utc_st + offset
 
 
-_offsets: Dict[Tuple[int, int, int, int, int, int], datetime.timedelta] = {}
+def _keep_offset(key: Tuple[Any, ...], utc_st: datetime.datetime) -> datetime.timedelta:
+    """The local zone's offset in the UTC hour of ``utc_st``, kept under ``key``: a zone's offset
+    changes on whole UTC hours (summer time included), so it is looked up once per hour."""
+    hour = utc_st.replace(minute=0, second=0, microsecond=0)
+    offset = datetime.datetime.fromtimestamp(calendar.timegm(hour.timetuple())) - hour
+    if len(_offsets) >= 4096:
+        _offsets.clear()
+    _offsets[key] = offset
+    return offset
+
+
+#: Offsets by zone and UTC hour: (timezone, altzone, year, month, day, hour) for a datetime, or
+#: (timezone, altzone, 'YYYY-MM-DDTHH') for a service time string.
+_offsets: Dict[Tuple[Any, ...], datetime.timedelta] = {}
 
 
 def local2utc(local_st: datetime.datetime) -> datetime.datetime:
@@ -79,6 +87,14 @@ def local2utc(local_st: datetime.datetime) -> datetime.datetime:
 
 def service_time(value: Any) -> Optional[datetime.datetime]:
     """A ``*Time`` value of an answer as a local datetime (None when it does not parse)."""
+    if type(value) is str and _CANONICAL.fullmatch(value):  # the service's own form, fast
+        try:
+            in_utc = datetime.datetime.fromisoformat(value[:-1])
+            key = (time.timezone, time.altzone, value[:13])  # the zone, and the hour in UTC
+            offset = _offsets.get(key)
+            return in_utc + (_keep_offset(key, in_utc) if offset is None else offset)
+        except (OverflowError, OSError, ValueError):  # a date that does not exist, or out of range
+            return None
     utc = str2datetime(value)
     if utc is None or isinstance(value, datetime.datetime):
         return utc
