@@ -172,6 +172,19 @@ def test_a_status_object_from_an_answer_decodes_what_is_read_and_equals_the_eage
     assert type(job.TaskMetrics).__name__ == "TaskMetrics" and job.TaskMetrics is job.TaskMetrics  # decoded once
 
 
+def test_status_objects_of_one_page_decode_each_on_its_own():
+    """What is left to decode is a set shared by every object in the same state: reading a field of
+    one object leaves the others' still to decode, in whatever order they are read."""
+    page = ListResponse(raw({"Items": [dict(JOB), dict(JOB, StartTime=JOB["CreationTime"])], "NextMarker": ""}), Job)
+    first, second = page
+    assert isinstance(first.CreationTime, datetime.datetime) and first._pending == second._pending - {"CreationTime"}
+    assert isinstance(second.StartTime, datetime.datetime) and isinstance(second.CreationTime, datetime.datetime)
+    assert first.StartTime is None and first.TaskMetrics.RunningCount == 1 and second.InstanceMetrics.RunningCount == 3
+    first._materialize()
+    second._materialize()
+    assert first._pending is None and second._pending is None and first.CreationTime == second.StartTime
+
+
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati"])
 def test_a_service_time_reads_as_its_utc_datetime_made_local(zone):
     """The service's own form takes a shorter way (offsets kept by its UTC hour): the same

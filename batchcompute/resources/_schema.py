@@ -42,7 +42,6 @@ import warnings
 from json.encoder import encode_basestring_ascii as _escape
 from typing import (
     TYPE_CHECKING,
-    AbstractSet,
     Any,
     Callable,
     ClassVar,
@@ -57,6 +56,7 @@ from typing import (
     Type,
     TypeVar,
     Union,
+    cast,
     overload,
 )
 
@@ -137,6 +137,22 @@ class BatchEncoder(json.JSONEncoder):
 
 _INFINITY = float("inf")
 _set_slot = object.__setattr__  # past the typo check of __setattr__, for the mechanism's own slots
+#: What is left of a set of names that still decode once one has been decoded: the same frozenset
+#: each time, so that a status object read from an answer never needs a set of its own.
+_LEFT: Dict[FrozenSet[str], Dict[str, Optional[FrozenSet[str]]]] = {}
+_LEFT_MOST = 4096  # sets kept at most (a class has a handful of decoding properties)
+
+
+def _without(names: FrozenSet[str], name: str) -> Optional[FrozenSet[str]]:
+    """``names`` without ``name``; None when none is left."""
+    try:
+        return _LEFT[names][name]
+    except KeyError:
+        pass
+    left = names - {name} or None
+    if len(_LEFT) < _LEFT_MOST:
+        _LEFT.setdefault(names, {})[name] = left
+    return left
 
 
 def _float(value: float) -> str:
@@ -341,8 +357,9 @@ class Prop(Generic[G, S]):
             value = obj._values[self.name] = self.thaw(value)
             return value
         pending = obj._pending
-        if pending and self.name in pending:
-            value = obj._decode(self.name)
+        if pending and self.name in pending:  # still the service's JSON: decoded once, here
+            value = obj._values[self.name] = self.decode(value)
+            _set_pending(obj, _without(pending, self.name))
         return value
 
     #: Whether a value read from the service's JSON needs decoding (see :meth:`decode`).
@@ -850,7 +867,7 @@ class Jsonizable(metaclass=_Schema):
     _decoding: ClassVar[FrozenSet[str]]
     _values: Dict[str, Any]
     _state: int
-    _pending: Optional[AbstractSet[str]]  # of a status object: properties not yet decoded
+    _pending: Optional[FrozenSet[str]]  # of a status object: properties not yet decoded
     _defaults: ClassVar[List["Prop[Any, Any]"]]
     _not_plain: ClassVar[Tuple[str, ...]]
     _copied: ClassVar[FrozenSet[str]]  # the names of _not_plain
@@ -923,13 +940,9 @@ class Jsonizable(metaclass=_Schema):
 
     def _decode(self, name: str) -> Any:
         """Decode property ``name`` of a status object read from an answer (see Status.from_service)."""
-        pending: Any = self._pending
-        if type(pending) is frozenset:  # the class's own set: this object's first decode
-            pending = set(pending)
-            _set_slot(self, "_pending", pending)
         values = self._values
         value = values[name] = self._fields[name].decode(values[name])
-        pending.discard(name)
+        _set_pending(self, _without(cast(FrozenSet[str], self._pending), name))
         return value
 
     def _materialize(self) -> None:
@@ -1220,6 +1233,12 @@ def _warn_unknown(cls: type, name: str) -> None:
     )
 
 
+# The slots' own setters: quicker than _set_slot where a page of objects is made.
+_set_values, _set_state, _set_pending = (
+    Jsonizable.__dict__[slot].__set__ for slot in ("_values", "_state", "_pending")
+)
+
+
 class Description(Jsonizable):
     """Base of the description classes: the bodies sent to the service."""
 
@@ -1259,10 +1278,9 @@ class Status(Jsonizable):
         if not data.keys() <= fields.keys():  # the decoded JSON is kept, not copied: it is ours
             for name in data.keys() - fields.keys():
                 del data[name]
-        _set_slot(obj, "_values", data)
-        _set_slot(obj, "_state", CLEAN)
-        # The class's set stands for "every property that decodes" until the first one is decoded.
-        _set_slot(obj, "_pending", cls._decoding or None)
+        _set_values(obj, data)
+        _set_state(obj, CLEAN)
+        _set_pending(obj, cls._decoding or None)  # every property that decodes, still to decode
         return obj
 
     if not TYPE_CHECKING:
