@@ -56,7 +56,6 @@ from typing import (
     Type,
     TypeVar,
     Union,
-    cast,
     overload,
 )
 
@@ -357,9 +356,8 @@ class Prop(Generic[G, S]):
             value = obj._values[self.name] = self.thaw(value)
             return value
         pending = obj._pending
-        if pending and self.name in pending:  # still the service's JSON: decoded once, here
-            value = obj._values[self.name] = self.decode(value)
-            _set_pending(obj, _without(pending, self.name))
+        if pending and self.name in pending:
+            value = obj._decode(self.name)
         return value
 
     #: Whether a value read from the service's JSON needs decoding (see :meth:`decode`).
@@ -940,9 +938,11 @@ class Jsonizable(metaclass=_Schema):
 
     def _decode(self, name: str) -> Any:
         """Decode property ``name`` of a status object read from an answer (see Status.from_service)."""
+        pending = self._pending
+        assert pending is not None  # (called for a property still to decode)
         values = self._values
         value = values[name] = self._fields[name].decode(values[name])
-        _set_pending(self, _without(cast(FrozenSet[str], self._pending), name))
+        _set_pending(self, _without(pending, name))
         return value
 
     def _materialize(self) -> None:
