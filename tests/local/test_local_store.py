@@ -67,6 +67,39 @@ def test_a_database_that_cannot_be_written_is_unavailable_not_a_bug(tmp_path, mo
     store.close()
 
 
+def test_a_transaction_is_undone_whole_when_its_block_or_its_commit_fails(tmp_path):
+    store = Store(tmp_path / "db")
+    commits = store.commits
+    with pytest.raises(KeyError):
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO apps (name, creation_time) VALUES ('block', 0)")
+            raise KeyError("the block failed")
+    with pytest.raises(sqlite3.IntegrityError):  # a task of no job: refused at COMMIT
+        with store.transaction() as conn:
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            conn.execute("INSERT INTO apps (name, creation_time) VALUES ('commit', 0)")
+            conn.execute(
+                "INSERT INTO tasks (job_id, name, spec, instance_count, max_retry, timeout, state) "
+                "VALUES ('job-none', 't', '{}', 1, 0, 60, 'Waiting')"
+            )
+    assert store.commits == commits
+    written = []
+
+    def write():  # in another thread: the writer's lock was let go
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO apps (name, creation_time) VALUES ('after', 0)")
+        written.append(True)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(10)
+    assert written
+    with store.read() as conn:
+        assert [row[0] for row in conn.execute("SELECT name FROM apps")] == ["after"]
+    assert store.commits == commits + 1
+    store.close()
+
+
 #: The tasks table of the previous schema.
 TASKS_V0 = """CREATE TABLE tasks (
     job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,

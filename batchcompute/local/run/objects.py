@@ -21,6 +21,7 @@ __all__ = ["OssPathError", "ObjectStore", "SCHEME", "is_dir_url", "join_url", "s
 SCHEME = "oss://"
 _NO_FOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+_BAD_SEGMENTS = frozenset(("", ".", ".."))
 
 
 class OssPathError(ValueError):
@@ -46,7 +47,7 @@ def split_path(path: str, shown: object = None) -> List[str]:
     parts = path.split("/")
     if parts and parts[-1] == "":
         parts = parts[:-1]  # a trailing slash names a directory
-    if not parts or any(part in ("", ".", "..") for part in parts):
+    if not parts or not _BAD_SEGMENTS.isdisjoint(parts):
         raise OssPathError("%r is not a valid object path (empty, '.' or '..' segment)" % (shown,))
     return parts
 

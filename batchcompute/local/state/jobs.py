@@ -288,7 +288,7 @@ class Candidate:
     """A Waiting instance that may start now, with what its attempt needs (a dispatch pass makes
     several, and starts few of them)."""
 
-    __slots__ = ("key", "last_run_seq", "task_info", "job_state", "_logs")
+    __slots__ = ("key", "last_run_seq", "task_info", "job_state", "stored", "_logs")
 
     def __init__(
         self,
@@ -303,6 +303,7 @@ class Candidate:
         self.last_run_seq = last_run_seq
         self.task_info = task_info
         self.job_state = job_state
+        self.stored = logs is not None  # whether the instance has a row (else it was never dispatched)
         self._logs = logs
 
     @property
@@ -321,14 +322,11 @@ class Candidate:
         return _command(self.task_info.spec)
 
     @property
-    def stored(self) -> bool:
-        """Whether the instance has a row (else it has never been dispatched)."""
-        return self._logs is not None
-
-    @property
     def log_urls(self) -> Tuple[str, str]:
         """The instance's stdout and stderr objects."""
-        return self._logs if self._logs is not None else self.command.log_urls(*self.key)
+        if self._logs is None:
+            self._logs = self.command.log_urls(*self.key)
+        return self._logs
 
 
 _STORED_CANDIDATES = (

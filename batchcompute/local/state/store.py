@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional, Union, cast
+from typing import Iterator, List, NoReturn, Optional, Union
 
 from ..errors import ApiError
 from .schema import INDEXES, SCHEMA, migrate
@@ -36,7 +36,8 @@ _UNAVAILABLE_TEXTS = ("disk is full", "database is locked", "disk i/o error", "u
 
 def first_row(cursor: sqlite3.Cursor) -> Optional[Row]:
     """The next row of ``cursor``, None when there is none (a Row: the connections' row factory)."""
-    return cast(Optional[Row], cursor.fetchone())
+    row: Optional[Row] = cursor.fetchone()
+    return row
 
 
 class StoreUnavailable(ApiError):
@@ -58,9 +59,7 @@ def _translated() -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
-        if _unavailable(exc):
-            raise StoreUnavailable(str(exc)) from exc
-        raise
+        _raise_translated(exc)
 
 
 class Store:
@@ -97,19 +96,9 @@ class Store:
         conn.executescript(INDEXES)
         conn.execute("PRAGMA foreign_keys=ON")
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> "_Transaction":
         """A write transaction, committed when the block ends (rolled back on an exception)."""
-        with self._lock, _translated():
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-                self.commits += 1
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+        return _Transaction(self)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -156,3 +145,54 @@ class Store:
             self._readers = []
         for conn in readers or ():
             conn.close()
+
+
+class _Transaction:
+    """``with store.transaction() as conn``: the writer's lock and BEGIN IMMEDIATE on entry, COMMIT
+    at the end of the block, ROLLBACK when it raises. A class rather than a generator: the
+    scheduler opens one for every instance it runs."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        store = self._store
+        store._lock.acquire()
+        try:
+            store._conn.execute("BEGIN IMMEDIATE")
+        except BaseException as exc:
+            store._lock.release()
+            _raise_translated(exc)
+        return store._conn
+
+    def __exit__(self, kind: object, error: Optional[BaseException], trace: object) -> None:
+        store = self._store
+        try:
+            if error is None:
+                try:
+                    store._conn.execute("COMMIT")
+                except BaseException as exc:
+                    self._roll_back()
+                    _raise_translated(exc)
+                store.commits += 1
+            else:
+                self._roll_back()
+                if isinstance(error, sqlite3.Error) and _unavailable(error):
+                    raise StoreUnavailable(str(error)) from error
+        finally:
+            store._lock.release()
+
+    def _roll_back(self) -> None:
+        conn = self._store._conn
+        if conn.in_transaction:
+            with _translated():
+                conn.execute("ROLLBACK")
+
+
+def _raise_translated(exc: BaseException) -> NoReturn:
+    """Raise ``exc``, as StoreUnavailable when it says the database cannot be used now."""
+    if isinstance(exc, sqlite3.Error) and _unavailable(exc):
+        raise StoreUnavailable(str(exc)) from exc
+    raise exc
