@@ -14,7 +14,6 @@ This module is imported on Dask workers: it uses nothing of the server's state o
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -137,13 +136,14 @@ def held_command(command_line: str, docker_image: str, own: Mapping[str, str], w
     env = None if ACCESS_KEYS_ENV not in os.environ else _environment()
     if docker_image:
         return HeldCommand(_container_argv(command_line, docker_image, own, workdir), env)
-    exported = ["%s=%s" % (name, value) for name, value in own.items() if _shell_name(name)]
+    exported = ["%s=%s" % (name, value) for name, value in own.items() if _is_shell_name(name)]
     script = HOLD + EXPORT + command_line if exported else HOLD + command_line
     return HeldCommand(["/bin/sh", "-c", script, "/bin/sh", *exported], env)
 
 
-#: Whether a variable name is one a shell can hold.
-_shell_name = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").fullmatch
+def _is_shell_name(name: str) -> bool:
+    """``[A-Za-z_][A-Za-z0-9_]*``: an ASCII Python identifier is one."""
+    return name.isascii() and name.isidentifier()
 
 
 def _environment() -> Dict[str, str]:
