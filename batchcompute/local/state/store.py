@@ -179,8 +179,8 @@ class _Transaction:
                 store.commits += 1
             else:
                 self._roll_back()
-                if isinstance(error, sqlite3.Error) and _unavailable(error):
-                    raise StoreUnavailable(str(error)) from error
+                if isinstance(error, sqlite3.Error):
+                    _raise_translated(error)
         finally:
             store._lock.release()
 
