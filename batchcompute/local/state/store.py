@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, NoReturn, Optional, Union
+from typing import Callable, Iterator, List, NoReturn, Optional, Union
 
 from ..errors import ApiError
 from .schema import INDEXES, SCHEMA, migrate
@@ -71,6 +71,9 @@ class Store:
         self._readers: List[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self.commits = 0  # write transactions committed by this Store: to tell whether others wrote since
+        #: Called before each write transaction begins (the writer's lock held): what a writer keeps
+        #: to record in batches is written first, so that every change sees it.
+        self.before_write: Optional[Callable[[], None]] = None
         with _translated():
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,9 +99,15 @@ class Store:
         conn.executescript(INDEXES)
         conn.execute("PRAGMA foreign_keys=ON")
 
-    def transaction(self) -> "_Transaction":
-        """A write transaction, committed when the block ends (rolled back on an exception)."""
-        return _Transaction(self)
+    def writing(self) -> "threading.RLock":
+        """The writer's lock (re-entrant), for a writer whose transactions must follow each other
+        in the order it made them: ``with store.writing():`` around them."""
+        return self._lock
+
+    def transaction(self, before_write: bool = True) -> "_Transaction":
+        """A write transaction, committed when the block ends (rolled back on an exception); the
+        ``before_write`` call comes first, unless told not to (the batch it writes itself)."""
+        return _Transaction(self, before_write)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -150,17 +159,20 @@ class Store:
 class _Transaction:
     """``with store.transaction() as conn``: the writer's lock and BEGIN IMMEDIATE on entry, COMMIT
     at the end of the block, ROLLBACK when it raises. A class rather than a generator: the
-    scheduler opens one for every instance it runs."""
+    scheduler opens them by the thousand."""
 
-    __slots__ = ("_store",)
+    __slots__ = ("_store", "_before_write")
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, before_write: bool) -> None:
         self._store = store
+        self._before_write = before_write
 
     def __enter__(self) -> sqlite3.Connection:
         store = self._store
         store._lock.acquire()
         try:
+            if self._before_write and store.before_write is not None:
+                store.before_write()
             store._conn.execute("BEGIN IMMEDIATE")
         except BaseException as exc:
             store._lock.release()
