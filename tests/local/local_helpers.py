@@ -142,10 +142,10 @@ class WriteRefusal:
         real = store.transaction
 
         @contextmanager
-        def transaction() -> Iterator[Any]:
+        def transaction(**options: Any) -> Iterator[Any]:
             if self.on:
                 raise StoreUnavailable("database or disk is full")
-            with real() as conn:
+            with real(**options) as conn:
                 yield conn
 
         store.transaction = transaction

@@ -201,6 +201,7 @@ def test_an_end_is_recorded_when_claiming_the_next_instance_fails(tmp_path, monk
         return real(*args)
 
     monkeypatch.setattr(jobs, "claim", claim)
+    monkeypatch.setattr(LocalProcessExecutor, "keeps_records", False)  # every claim made with an end
     with local_server(tmp_path / "data", workers=1, poll_interval=0.05) as server:
         job_id = server.request("POST", "/jobs", body=job({"t": task("true", 3)})).json()["Id"]
         wait_until(lambda: server.request("GET", "/jobs/" + job_id).json()["State"] == "Finished", 10, "the job")

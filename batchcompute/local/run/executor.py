@@ -14,7 +14,7 @@ executor.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..model.attempts import Key, RecordedAttempt, RunResult
 
@@ -85,6 +85,11 @@ Done = Callable[[RunResult], None]
 class Executor:
     """Runs instance attempts for the scheduler."""
 
+    #: Whether each attempt has a record of the executor's own, made before its command can run and
+    #: read by a restarted server (``unclaimed``): then the scheduler may start an attempt before
+    #: the store has its claim, and record claims in batches.
+    keeps_records = False
+
     def start(self, run: InstanceRun, on_started: Started, on_done: Done) -> Execution:
         """Start an attempt; ``on_started`` and ``on_done`` are called from another thread."""
         raise NotImplementedError
@@ -113,6 +118,15 @@ class Executor:
         This executor knows nothing of a previous process: each attempt ended with it.
         """
         return {attempt.key: server_restarted() for attempt in attempts}
+
+    def unclaimed(self) -> List[Tuple[Key, int, RunResult]]:
+        """At start-up, after ``recover``: the attempts the executor has records of that
+        ``recover`` was not asked about (their claims may not have reached the store), ended:
+        instance, run_seq and how each ended."""
+        return []
+
+    def unclaimed_recorded(self) -> None:
+        """The store has recorded what ``unclaimed`` told: those records may go."""
 
     def adopt(self, attempt: RecordedAttempt, on_done: Done) -> Execution:
         """Take over an attempt that ``recover`` left running: ``on_done`` when it ends."""

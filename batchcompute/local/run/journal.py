@@ -4,8 +4,9 @@ Each attempt of the local executor has a record, made before its command can run
 its process (pid and the kernel's start token, written before the command is released) and, once
 it has ended, its outcome (written before the store is told). A server killed at any moment thus
 leaves, for each attempt its store says is Running, no record (its command never ran), a process
-to end, or the outcome to record. Records only need to outlive the server process, not the
-machine: nothing is flushed to the disk.
+to end, or the outcome to record; and the same for the attempts whose claims were still to be
+written (the scheduler writes those of short instances in batches): ``unclaimed``. Records only
+need to outlive the server process, not the machine: nothing is flushed to the disk.
 
 A record is a slot: a file of fixed size that is reused, attempt after attempt (creating and
 removing a file per attempt costs more than running a short command on some file systems), so
@@ -22,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as quoted  # a str as JSON text, escaped to ASCII
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..model.attempts import Key, RecordedAttempt, RunResult
 
@@ -154,6 +155,7 @@ class AttemptJournal:
         self._free: List[_Slot] = []
         self._lock = threading.Lock()
         self._left = [(path, _parse(path.read_bytes())) for path in sorted(folder.iterdir())]  # a previous process's
+        self._unclaimed: List[Tuple[Path, Recorded]] = []
         names = [path.name[1:] for path, _ in self._left]
         self._count = max((int(name) + 1 for name in names if name.isdigit()), default=0)
 
@@ -204,16 +206,30 @@ class AttemptJournal:
     def recovered(self, attempts: Sequence[RecordedAttempt]) -> Dict[Key, Recorded]:
         """At start-up: the records that a previous server process left of ``attempts`` (those
         its store says are Running). Their slots are kept until the next start (the store records
-        these ends after this answer); every other slot is free."""
+        these ends after this answer); so are the slots of the other attempts that had a process or
+        an outcome (``unclaimed``) until ``release_unclaimed``; every other slot is free."""
         wanted = {(attempt.key, attempt.run_seq) for attempt in attempts}
         found: Dict[Key, Recorded] = {}
         for path, recorded in self._left:
             if recorded is not None and (recorded.key, recorded.run_seq) in wanted:
                 found[recorded.key] = recorded
+            elif recorded is not None and (recorded.pid is not None or recorded.outcome is not None):
+                self._unclaimed.append((path, recorded))
             else:
                 self._reuse(path)
         self._left = []
         return found
+
+    def unclaimed(self) -> List[Recorded]:
+        """The records of attempts with a process or an outcome that ``recovered`` was not asked
+        about."""
+        return [recorded for _, recorded in self._unclaimed]
+
+    def release_unclaimed(self) -> None:
+        """The store has what the ``unclaimed`` records told: their slots are free."""
+        unclaimed, self._unclaimed = self._unclaimed, []
+        for path, _ in unclaimed:
+            self._reuse(path)
 
     def close(self) -> None:
         """Close the slots (what they hold stays for the next start)."""

@@ -19,7 +19,7 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..model.attempts import Key
 from .executor import (
@@ -96,6 +96,8 @@ def end_process_group(pid: int, start_token: Optional[str]) -> None:
 class LocalProcessExecutor(Executor):
     """Runs attempts as local processes under ``work_root``."""
 
+    keeps_records = True  # the attempt journal
+
     def __init__(self, store: ObjectStore, work_root: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.oss = store
         self.work_root = Path(work_root)
@@ -126,6 +128,15 @@ class LocalProcessExecutor(Executor):
         else it ended with the restart (or never ran: no process was released)."""
         records = self.journal.recovered(attempts)
         return {attempt.key: _recovered(attempt, records.get(attempt.key)) for attempt in attempts}
+
+    def unclaimed(self) -> List[Tuple[Key, int, RunResult]]:
+        """The journal's other records: what is left of each process group ended first."""
+        return [
+            (recorded.key, recorded.run_seq, _recovered_unclaimed(recorded)) for recorded in self.journal.unclaimed()
+        ]
+
+    def unclaimed_recorded(self) -> None:
+        self.journal.release_unclaimed()
 
     def _run(self, run: InstanceRun, execution: LocalExecution, on_done: Done) -> None:
         try:
@@ -221,6 +232,15 @@ def _recovered(attempt: RecordedAttempt, recorded: Optional[Recorded]) -> RunRes
     if recorded.outcome is not None:
         return recorded.outcome
     return server_restarted() if recorded.pid is not None else never_started()
+
+
+def _recovered_unclaimed(recorded: Recorded) -> RunResult:
+    """How an attempt ended that a dead server ran while the store had no claim of it."""
+    if recorded.pid is not None:
+        end_process_group(recorded.pid, recorded.start_token)
+    if recorded.outcome is not None:
+        return recorded.outcome
+    return server_restarted()
 
 
 def _release(pid: int, started: str, record: AttemptRecord, go: int) -> Optional[Exception]:

@@ -9,6 +9,13 @@ when they never ran) or adopts them.
 
 An end that cannot be recorded (disk full, database locked) is kept and recorded again with a
 growing delay until it lands: no instance stays Running after its attempt has ended.
+
+Short instances of a big task run back to back: when an attempt ends well and the next instance
+of its task is known (never dispatched, nothing else written since it was looked up), and the
+executor keeps records of its own that a restart reads, that instance is started at once and the
+end and the claim wait to be written with others, in one transaction (``FLUSH_AT`` of them, or
+before any other write to the store, which every signed request makes). A restart records what
+the executor's records tell of claims that never reached the store.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ..model.attempts import Key
 from ..model.clusters import input_mapping, instance_env
+from ..model.states import State
 from ..state import clusters, jobs
 from ..state.jobs import Candidate
 from ..state.store import Connection, Store
@@ -45,10 +53,16 @@ SPARE_CANDIDATES = 8
 #: Candidates looked up beyond the free slots and kept for the next claims, which take them
 #: without a lookup while nothing but this scheduler's own claims has changed the store.
 LOOK_AHEAD = 16
+#: Then, when the last of them is an instance never dispatched, the next ones of its task kept too.
+FOLLOWING = 64
 #: Seconds before an end that could not be recorded is tried again: the first delay, the longest.
 RETRY_FIRST, RETRY_LONGEST = 0.1, 5.0
 #: What an attempt that did not end by itself answers at recovery: it goes back to the queue.
 REQUEUED_CODES = (NOT_STARTED_CODE, STOPPED_CODE)
+#: Ends and claims kept to be written together: written once this many wait.
+FLUSH_AT = 16
+#: No more are kept while this many wait (the store does not take them): one by one again.
+KEPT_AT_MOST = 4 * FLUSH_AT
 Launches = List[Tuple[Key, "_Slot", InstanceRun]]
 
 
@@ -73,6 +87,17 @@ class _End:
     result: RunResult
     shutdown: bool  # ended by a server shutdown: requeued, not a retry
     execution: Optional[Execution]
+
+
+@dataclass
+class _Batched:
+    """A successful end and the claim of the instance started after it, to be written."""
+
+    end: _End
+    ended_at: float
+    candidate: Candidate
+    worker_id: str
+    claimed_at: float
 
 
 @dataclass
@@ -113,12 +138,18 @@ class Scheduler:
         self._ahead: List[Candidate] = []  # the next candidates in order, AutoCluster ones only
         self._ahead_at = -1  # the store's commit count at which they are still the next ones
         self._ahead_full: FrozenSet[str] = frozenset()  # the full clusters they were looked up with
+        self._batch: List[_Batched] = []  # ends and claims to be written together
+        self._batching = False  # whether ends and claims may wait to be written together
+        self._flush_failed = False
 
     # -- control ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Recover from a previous run, then dispatch in a background thread."""
         self._recover()
+        if self.executor.keeps_records:
+            self.store.before_write = self.flush
+            self._batching = True
         self._thread = threading.Thread(target=self._loop, name="batchcompute-scheduler", daemon=True)
         self._thread.start()
 
@@ -155,6 +186,14 @@ class Scheduler:
             time.sleep(0.01)
         self._record_unrecorded(force=True)
         with self._lock:
+            self._batching = False
+        try:
+            self.flush()
+        except Exception:  # the executor's records tell the next start
+            log.exception("writing the last batch of ends failed")
+        if self.store.before_write == self.flush:
+            self.store.before_write = None
+        with self._lock:
             left = len(self._unrecorded)
         if left:
             log.error(
@@ -175,6 +214,7 @@ class Scheduler:
             if self._closing:
                 return
             self._record_unrecorded()
+            self._flush_now()
             self._dispatch_now(block=True)
 
     def _next_wait(self) -> float:
@@ -260,7 +300,7 @@ class Scheduler:
         if len(ahead) >= limit and self._ahead_at == self.store.commits and self._ahead_full == frozenset(full):
             self._ahead = ahead[limit:]
             return ahead[:limit]
-        found = jobs.candidates(conn, limit + LOOK_AHEAD, full)
+        found = jobs.candidates(conn, limit + LOOK_AHEAD, full, FOLLOWING)
         rest = found[limit:]
         placed = next((n for n, candidate in enumerate(rest) if candidate.cluster_id is not None), len(rest))
         self._ahead, self._ahead_full = rest[:placed], frozenset(full)
@@ -310,14 +350,7 @@ class Scheduler:
         AutoCluster worker."""
         cluster_id = candidate.cluster_id
         if cluster_id is None:
-            job_id, task, iid = candidate.key
-            return _Placement(
-                "cls-auto-" + job_id[4:].lower(),
-                "i-auto-%s-%s-%d" % (job_id[4:].lower(), task, iid),
-                LOCAL_IP,
-                {},
-                {},
-            )
+            return _auto_placement(candidate.key)
         if cluster_id not in known:
             known[cluster_id] = _cluster(conn, cluster_id)
         info = known[cluster_id]
@@ -389,6 +422,8 @@ class Scheduler:
             else:
                 slot = None
         end = _End(key, run_seq, result, slot is not None and slot.shutdown, slot.execution if slot else None)
+        if result.ok and not end.shutdown and self._start_next_of_task(end):
+            return
         if not self._record(end, claim_next=True):
             with self._lock:
                 first = not self._unrecorded
@@ -397,6 +432,98 @@ class Scheduler:
                 self._retry_delay = RETRY_FIRST
                 self._retry_at = time.monotonic() + RETRY_FIRST
             self._wake.set()
+
+    def _start_next_of_task(self, end: _End) -> bool:
+        """Start the next instance of the ended one's task now and keep both to be written
+        together, when that instance is known to be next; False when it is not."""
+        with self._lock:
+            candidate = self._next_of_task(end.key)
+            if candidate is None:
+                return False
+            place = _auto_placement(candidate.key)
+            slot = _Slot(candidate.last_run_seq + 1, place.worker_id)
+            self._slots[candidate.key] = slot
+            now = time.time()
+            self._batch.append(_Batched(end, now, candidate, place.worker_id, now))
+            full = len(self._batch) >= FLUSH_AT
+        self._launch(candidate.key, slot, self._run(candidate, place))
+        if full:
+            self._flush_now()
+        return True
+
+    def _next_of_task(self, key: Key) -> Optional[Candidate]:
+        """The candidate kept from the last lookup when it is still the next one (nothing but this
+        scheduler's claims written since, no cluster involved) and is an instance of the same
+        task, never dispatched, whose task runs already (so the end cannot settle it)."""
+        ahead = self._ahead
+        if (
+            not ahead
+            or self._closing
+            or not self._batching
+            or self._ahead_at != self.store.commits
+            or self._ahead_full
+            or len(self._batch) >= KEPT_AT_MOST
+            or any(slot.cluster_id for slot in self._slots.values())
+        ):
+            return None
+        candidate = ahead[0]
+        if (
+            candidate.key[:2] != key[:2]
+            or candidate.stored
+            or candidate.cluster_id is not None
+            or candidate.task_info.state != State.RUNNING  # (and so its job: a claim started both)
+            or candidate.key in self._slots
+            or not self.executor.ready()
+        ):
+            return None
+        self._ahead = ahead[1:]
+        return candidate
+
+    def flush(self) -> None:
+        """Write the ends and claims kept to be written together (the store calls this before
+        every other write). Batches are written in the order they were kept (an end may follow
+        its claim in the next one): taken and, when the store refuses them, put back first, under
+        the writer's lock."""
+        with self._lock:
+            if not self._batch:
+                return
+        with self.store.writing():
+            with self._lock:
+                batch, self._batch = self._batch, []
+            if not batch:
+                return
+            try:
+                with self.store.transaction(before_write=False) as conn:
+                    claims = [(item.candidate, item.worker_id, LOCAL_IP, item.claimed_at) for item in batch]
+                    jobs.claim_all(conn, claims)
+                    jobs.finished_all(
+                        conn, [(item.end.key, item.end.run_seq, item.end.result, item.ended_at) for item in batch]
+                    )
+                    before = self.store.commits
+            except BaseException:
+                with self._lock:
+                    self._batch[:0] = batch
+                raise
+        with self._lock:
+            if self._ahead_at == before:  # (the kept candidates are still the next ones)
+                self._ahead_at = before + 1
+        for item in batch:
+            if item.end.execution is not None:
+                self.executor.forget(item.end.execution)
+
+    def _flush_now(self) -> None:
+        """``flush``; when the store does not take it, the batch waits for the next write (told
+        once, and again once it is written)."""
+        try:
+            self.flush()
+        except Exception as exc:
+            if not self._flush_failed:
+                log.warning("writing a batch of ends failed (%s); it is written with the next change", exc)
+            self._flush_failed = True
+            return
+        if self._flush_failed:
+            log.info("the batch of ends that waited is written")
+        self._flush_failed = False
 
     def _record(self, end: _End, claim_next: bool) -> bool:
         """Record an end (and claim what the freed slot runs next); False when the store cannot."""
@@ -471,6 +598,7 @@ class Scheduler:
         with self.store.read() as conn:
             attempts = jobs.running_attempts(conn)
         ended = self.executor.recover(attempts)  # also with none: the executor may clean up
+        self._record_unclaimed()
         if not attempts:
             return
         with self.store.transaction() as conn:
@@ -492,11 +620,43 @@ class Scheduler:
             len(attempts) - len(ended),
         )
 
+    def _record_unclaimed(self) -> None:
+        """Record the first attempts the executor ran whose claims a dead server had not written:
+        started and ended (those that never ran stay in the queue)."""
+        unclaimed = [
+            (key, result)
+            for key, run_seq, result in self.executor.unclaimed()
+            if run_seq == 1 and result.error_code not in REQUEUED_CODES  # only a first attempt can be unclaimed
+        ]
+        if unclaimed:
+            with self.store.transaction() as conn:
+                recorded = sum(
+                    jobs.record_unclaimed(conn, key, _auto_placement(key).worker_id, LOCAL_IP, result, time.time())
+                    for key, result in unclaimed
+                )
+            if recorded:
+                log.info(
+                    "recorded %d instance attempt(s) whose claim a previous server process had not written", recorded
+                )
+        self.executor.unclaimed_recorded()
+
     def _adopt(self, attempt: RecordedAttempt) -> None:
         slot = _Slot(attempt.run_seq, attempt.worker_id, attempt.cluster_id)
         with self._lock:  # (an end reported at once waits until the handle is stored)
             self._slots[attempt.key] = slot
             slot.execution = self.executor.adopt(attempt, partial(self._on_done, attempt.key, attempt.run_seq))
+
+
+def _auto_placement(key: Key) -> _Placement:
+    """Where an AutoCluster instance runs: a worker of its own on this machine."""
+    job_id, task, iid = key
+    return _Placement(
+        "cls-auto-" + job_id[4:].lower(),
+        "i-auto-%s-%s-%d" % (job_id[4:].lower(), task, iid),
+        LOCAL_IP,
+        {},
+        {},
+    )
 
 
 class _ClaimFailed(Exception):

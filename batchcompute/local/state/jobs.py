@@ -272,16 +272,17 @@ def _command(spec: str) -> CommandSpec:
 
 class _TaskInfo:
     """What the candidates of one task share in a dispatch pass; ``dispatched`` follows the claims
-    of the pass (None: not read)."""
+    of the pass (None: not read), ``count`` is the InstanceCount (None: not read)."""
 
-    __slots__ = ("cluster_id", "spec", "timeout", "state", "dispatched")
+    __slots__ = ("cluster_id", "spec", "timeout", "state", "dispatched", "count")
 
-    def __init__(self, row: Row, dispatched: Optional[int] = None) -> None:
+    def __init__(self, row: Row, dispatched: Optional[int] = None, count: Optional[int] = None) -> None:
         self.cluster_id: Optional[str] = row["cluster_id"]  # None: an AutoCluster
         self.spec: str = row["spec"]
         self.timeout: float = row["timeout"]
         self.state: str = row["task_state"]
         self.dispatched = dispatched
+        self.count = count
 
 
 class Candidate:
@@ -362,7 +363,7 @@ def _job_candidates(conn: Connection, job_id: str, job_state: str, limit: int, f
         logs = (row["stdout_path"], row["stderr_path"])
         found.append(Candidate((job_id, row["task"], row["iid"]), info, job_state, row["run_seq"], logs))
     for row in conn.execute(_UNSTARTED_CANDIDATES % _not_on(full), (job_id, *args)):
-        info = _TaskInfo(row, row["dispatched"])
+        info = _TaskInfo(row, row["dispatched"], row["instance_count"])
         last = min(row["instance_count"], row["dispatched"] + limit)
         found += [Candidate((job_id, row["name"], iid), info, job_state) for iid in range(row["dispatched"], last)]
     if tasks:  # waiting rows and not dispatched instances, each in order: merged
@@ -370,15 +371,22 @@ def _job_candidates(conn: Connection, job_id: str, job_state: str, limit: int, f
     return found[:limit]
 
 
-def candidates(conn: Connection, limit: int, full_clusters: Sequence[str] = ()) -> List[Candidate]:
+def candidates(conn: Connection, limit: int, full_clusters: Sequence[str] = (), following: int = 0) -> List[Candidate]:
     """Up to ``limit`` Waiting instances that may start now (none on ``full_clusters``): highest
-    job Priority first, then oldest job; within a job by task and instance id."""
+    job Priority first, then oldest job; within a job by task and instance id. When there are
+    more than ``limit`` and the last is an instance never dispatched, up to ``following`` more: the
+    next instances of its task, which come next (the rest of a big task, found without a query)."""
     found: List[Candidate] = []
     jobs = conn.execute("SELECT id, state FROM jobs WHERE state IN (?, ?) ORDER BY priority DESC, seq", ACTIVE)
     for job_id, job_state in jobs.fetchall():
         found += _job_candidates(conn, job_id, job_state, limit - len(found), full_clusters)
         if len(found) >= limit:
             break
+    if following and found and len(found) >= limit and not found[-1].stored:
+        last = found[-1]
+        (job_id, task, iid), info = last.key, last.task_info
+        end = min(info.count or 0, iid + 1 + following)
+        found += [Candidate((job_id, task, n), info, last.job_state) for n in range(iid + 1, end)]
     return found
 
 
@@ -437,6 +445,12 @@ def _move_dispatched(conn: Connection, job_id: str, task: str, dispatched: int, 
     )
 
 
+_INSERT_INSTANCES = (
+    "INSERT INTO instances (job_id, task, iid, state, run_seq, start_time, worker_id, node_ip, stdout_path, "
+    "stderr_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def _insert_running(
     conn: Connection, candidate: Candidate, run_seq: int, worker_id: str, node_ip: str, now: float
 ) -> bool:
@@ -452,11 +466,76 @@ def _insert_running(
         for n in range(dispatched, iid)
     ]
     rows.append((job_id, task, iid, State.RUNNING, run_seq, now, worker_id, node_ip, *candidate.log_urls))
-    conn.executemany(
-        "INSERT INTO instances (job_id, task, iid, state, run_seq, start_time, worker_id, node_ip, stdout_path, "
-        "stderr_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+    conn.executemany(_INSERT_INSTANCES, rows)
+    return True
+
+
+def claim_all(conn: Connection, claims: Sequence[Tuple[Candidate, str, str, float]]) -> None:
+    """Record claims made without the store (``candidate, worker_id, node_ip, time`` each, in the
+    order they were made): in one statement for each table when they are the next instances of one
+    task, never dispatched, that runs already; else one by one (``claim``)."""
+    first = claims[0][0]
+    job_id, task, start = first.key
+    info = first.task_info
+    in_a_row = all(
+        candidate.key == (job_id, task, start + n) and not candidate.stored and candidate.task_info is info
+        for n, (candidate, _, _, _) in enumerate(claims)
     )
+    if (
+        in_a_row
+        and info.state == State.RUNNING  # (and so its job: the claim that started the task started it)
+        and info.dispatched == start
+        and _move_dispatched(conn, job_id, task, start + len(claims), start)
+    ):
+        info.dispatched = start + len(claims)
+        conn.executemany(
+            _INSERT_INSTANCES,
+            [
+                (job_id, task, candidate.key[2], State.RUNNING, candidate.last_run_seq + 1, now, worker_id, node_ip)
+                + candidate.log_urls
+                for candidate, worker_id, node_ip, now in claims
+            ],
+        )
+        return
+    for candidate, worker_id, node_ip, now in claims:
+        claim(conn, candidate, worker_id, node_ip, now)
+
+
+def finished_all(conn: Connection, ends: Sequence[Tuple[Key, int, RunResult, float]]) -> None:
+    """Record successful ends (``key, run_seq, result, time`` each) of instances whose task has more
+    to run (so no end settles it): Finished, unless the attempt is no longer the running one."""
+    conn.executemany(
+        "UPDATE instances SET state = ?, end_time = ?, exit_code = ?, error_code = ?, error_message = ?, "
+        "pid = NULL, pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ? AND state = ? AND run_seq = ?",
+        [
+            (State.FINISHED, now, result.exit_code, result.error_code, result.error_message, *key, State.RUNNING, seq)
+            for key, seq, result, now in ends
+        ],
+    )
+
+
+def record_unclaimed(conn: Connection, key: Key, worker_id: str, node_ip: str, result: RunResult, now: float) -> bool:
+    """The first attempt of an instance that ran while its claim was still to be recorded (the
+    server stopped before its batch was written): its rows made, the attempt recorded as started
+    and ended now. False when the instance has a row already (its batch was written) or its task
+    is no longer active."""
+    job_id, name, iid = key
+    task = first_row(
+        conn.execute("SELECT dispatched, spec, state FROM tasks WHERE job_id = ? AND name = ?", (job_id, name))
+    )
+    if task is None or task["state"] not in ACTIVE or iid < task["dispatched"]:
+        return False
+    command = _command(task["spec"])
+    conn.executemany(
+        _INSERT_INSTANCES,
+        [
+            (job_id, name, n, State.WAITING, 0, None, "", "", *command.log_urls(job_id, name, n))
+            for n in range(task["dispatched"], iid)
+        ]
+        + [(job_id, name, iid, State.RUNNING, 1, now, worker_id, node_ip, *command.log_urls(job_id, name, iid))],
+    )
+    _move_dispatched(conn, job_id, name, iid + 1, task["dispatched"])
+    instance_ended(conn, key, 1, result, now)
     return True
 
 
