@@ -13,9 +13,10 @@ growing delay until it lands: no instance stays Running after its attempt has en
 Short instances of a big task run back to back: when an attempt ends well and the next instance
 of its task is known (never dispatched, nothing else written since it was looked up), and the
 executor keeps records of its own that a restart reads, that instance is started at once and the
-end and the claim wait to be written with others, in one transaction (``FLUSH_AT`` of them, or
-before any other write to the store, which every signed request makes). A restart records what
-the executor's records tell of claims that never reached the store.
+end and the claim wait to be written with others, in one transaction (``FLUSH_AT`` of them,
+before any other write to the store, which every signed request makes, and at each poll of the
+scheduler thread). A restart records what the executor's records tell of claims that never
+reached the store.
 """
 
 from __future__ import annotations
