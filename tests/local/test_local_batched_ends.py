@@ -129,19 +129,20 @@ def test_a_restart_records_the_claims_a_dead_server_had_not_written(tmp_path):
     assert len(heads) >= 4 and len(held) == 1 and b'"t", 0]' in held[0]  # (0's, as ever, until the next start)
 
 
-def test_a_batch_the_store_refuses_waits_and_every_instance_runs_once(tmp_path):
+def test_a_batch_the_store_refuses_waits_and_every_instance_runs_once(tmp_path, caplog):
     marks, command = _marking(tmp_path)
     with local_server(tmp_path / "data", workers=2, poll_interval=0.05) as server:
-        ident = server.request("POST", "/jobs", body=job({"t": task(command, 150)})).json()["Id"]
+        ident = server.request("POST", "/jobs", body=job({"t": task(command, 400)})).json()["Id"]
         wait_until(lambda: len(list(marks.iterdir())) >= 20, 20, "twenty instances")
         refusal = WriteRefusal(server.server.store)
-        time.sleep(0.3)  # ends and claims wait (kept, then refused); then one by one, refused too
+        wait_until(lambda: "writing a batch of ends failed" in caplog.text, 20, "a refused batch")
+        time.sleep(0.2)  # more wait (kept, then one by one, refused too)
         refusal.on = False
         wait_until(lambda: server.request("GET", "/jobs/" + ident).json()["State"] == "Finished", 30, "the job")
         metrics = server.request("GET", "/jobs/" + ident).json()["InstanceMetrics"]
-    assert metrics["FinishedCount"] == 150 and metrics["FailedCount"] == 0
+    assert metrics["FinishedCount"] == 400 and metrics["FailedCount"] == 0
     runs = {path.name: path.read_text() for path in marks.iterdir()}
-    assert len(runs) == 150 and set(runs.values()) == {"ran\n"}  # each ran once
+    assert len(runs) == 400 and set(runs.values()) == {"ran\n"}  # each ran once
 
 
 def test_claims_written_out_of_turn_or_of_an_attempt_gone_stale_are_taken_one_by_one(tmp_path):
