@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 
 from local_helpers import WriteRefusal, job, task, wait_until
@@ -157,3 +158,45 @@ def test_claims_written_out_of_turn_or_of_an_attempt_gone_stale_are_taken_one_by
     assert [rows[n]["state"] for n in range(3)] == ["Finished", "Waiting", "Running"]  # 2's end named run 2
     with store.read() as conn:
         assert jobs.find_task(conn, ident, "t")["dispatched"] == 3
+
+
+class _Counting(LocalProcessExecutor):
+    """Tells the most attempts that ran at once."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def start(self, run, on_started, on_done):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+
+        def done(result):
+            with self.lock:
+                self.running -= 1
+            on_done(result)
+
+        return super().start(run, on_started, done)
+
+
+def test_the_next_instance_waits_when_the_scheduler_thread_took_the_freed_slot(tmp_path, monkeypatch):
+    real = Scheduler._start_next_of_task
+
+    def after_a_dispatch_pass(self, end):  # the scheduler thread passes just after the slot was freed
+        self._dispatch_now(block=True)
+        return real(self, end)
+
+    monkeypatch.setattr(Scheduler, "_start_next_of_task", after_a_dispatch_pass)
+    store, oss = Store(tmp_path / "db.sqlite"), ObjectStore(tmp_path / "oss")
+    executor = _Counting(oss, tmp_path / "work")
+    scheduler = Scheduler(store, executor, workers=2, poll_interval=3600)
+    scheduler.start()
+    try:
+        ident = _submit(store, oss, job({"t": task("true", 40)}))
+        scheduler.wake()
+        wait_until(lambda: _job_state(store, ident) == "Finished", 30, "the job")
+    finally:
+        scheduler.close()
+    assert executor.most == 2

@@ -464,6 +464,7 @@ class Scheduler:
             or self._ahead_at != self.store.commits
             or self._ahead_full
             or len(self._batch) >= KEPT_AT_MOST
+            or len(self._slots) >= self.workers  # (the scheduler thread took the freed slot)
             or any(slot.cluster_id for slot in self._slots.values())
         ):
             return None
