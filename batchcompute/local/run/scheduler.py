@@ -95,10 +95,9 @@ class _Batched:
     """A successful end and the claim of the instance started after it, to be written."""
 
     end: _End
-    ended_at: float
     candidate: Candidate
     worker_id: str
-    claimed_at: float
+    at: float  # when the one ended and the other was claimed
 
 
 @dataclass
@@ -444,8 +443,7 @@ class Scheduler:
             place = _auto_placement(candidate.key)
             slot = _Slot(candidate.last_run_seq + 1, place.worker_id)
             self._slots[candidate.key] = slot
-            now = time.time()
-            self._batch.append(_Batched(end, now, candidate, place.worker_id, now))
+            self._batch.append(_Batched(end, candidate, place.worker_id, time.time()))
             full = len(self._batch) >= FLUSH_AT
         self._launch(candidate.key, slot, self._run(candidate, place))
         if full:
@@ -496,10 +494,10 @@ class Scheduler:
                 return
             try:
                 with self.store.transaction(before_write=False) as conn:
-                    claims = [(item.candidate, item.worker_id, LOCAL_IP, item.claimed_at) for item in batch]
+                    claims = [(item.candidate, item.worker_id, LOCAL_IP, item.at) for item in batch]
                     jobs.claim_all(conn, claims)
                     jobs.finished_all(
-                        conn, [(item.end.key, item.end.run_seq, item.end.result, item.ended_at) for item in batch]
+                        conn, [(item.end.key, item.end.run_seq, item.end.result, item.at) for item in batch]
                     )
                     before = self.store.commits
             except BaseException:

@@ -445,6 +445,13 @@ def _move_dispatched(conn: Connection, job_id: str, task: str, dispatched: int, 
     )
 
 
+#: What an attempt's end writes (state, end time, result) into its instance's row (job, task, iid).
+_END = (
+    "UPDATE instances SET state = ?, end_time = ?, exit_code = ?, error_code = ?, error_message = ?, "
+    "pid = NULL, pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?"
+)
+
+
 _INSERT_INSTANCES = (
     "INSERT INTO instances (job_id, task, iid, state, run_seq, start_time, worker_id, node_ip, stdout_path, "
     "stderr_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -505,8 +512,7 @@ def finished_all(conn: Connection, ends: Sequence[Tuple[Key, int, RunResult, flo
     """Record successful ends (``key, run_seq, result, time`` each) of instances whose task has more
     to run (so no end settles it): Finished, unless the attempt is no longer the running one."""
     conn.executemany(
-        "UPDATE instances SET state = ?, end_time = ?, exit_code = ?, error_code = ?, error_message = ?, "
-        "pid = NULL, pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ? AND state = ? AND run_seq = ?",
+        _END + " AND state = ? AND run_seq = ?",
         [
             (State.FINISHED, now, result.exit_code, result.error_code, result.error_message, *key, State.RUNNING, seq)
             for key, seq, result, now in ends
@@ -521,20 +527,17 @@ def record_unclaimed(conn: Connection, key: Key, worker_id: str, node_ip: str, r
     is no longer active."""
     job_id, name, iid = key
     task = first_row(
-        conn.execute("SELECT dispatched, spec, state FROM tasks WHERE job_id = ? AND name = ?", (job_id, name))
+        conn.execute(
+            "SELECT cluster_id, spec, timeout, state AS task_state, dispatched FROM tasks "
+            "WHERE job_id = ? AND name = ?",
+            (job_id, name),
+        )
     )
-    if task is None or task["state"] not in ACTIVE or iid < task["dispatched"]:
+    if task is None or task["task_state"] not in ACTIVE or iid < task["dispatched"]:
         return False
-    command = _command(task["spec"])
-    conn.executemany(
-        _INSERT_INSTANCES,
-        [
-            (job_id, name, n, State.WAITING, 0, None, "", "", *command.log_urls(job_id, name, n))
-            for n in range(task["dispatched"], iid)
-        ]
-        + [(job_id, name, iid, State.RUNNING, 1, now, worker_id, node_ip, *command.log_urls(job_id, name, iid))],
+    _insert_running(
+        conn, Candidate(key, _TaskInfo(task, task["dispatched"]), State.RUNNING), 1, worker_id, node_ip, now
     )
-    _move_dispatched(conn, job_id, name, iid + 1, task["dispatched"])
     instance_ended(conn, key, 1, result, now)
     return True
 
@@ -565,11 +568,7 @@ def requeue(conn: Connection, key: Key, run_seq: int) -> None:
 
 
 def _end_instance(conn: Connection, key: Key, state: str, result: RunResult, now: float) -> None:
-    conn.execute(
-        "UPDATE instances SET state = ?, end_time = ?, exit_code = ?, error_code = ?, error_message = ?, "
-        "pid = NULL, pid_start = NULL WHERE job_id = ? AND task = ? AND iid = ?",
-        (state, now, result.exit_code, result.error_code, result.error_message, *key),
-    )
+    conn.execute(_END, (state, now, result.exit_code, result.error_code, result.error_message, *key))
 
 
 _ENDING = (
